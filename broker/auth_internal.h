@@ -1,0 +1,46 @@
+/* Private to the login handlers (auth.c, card.c): the request's context and
+ * the reserve / settle steps they share. */
+#pragma once
+
+#include "broker.h"
+
+struct login {
+        const char *user;
+        const char *service;
+        const char *tty;
+        const char *rhost;
+        const char *ruser;
+        const char *person;
+        const struct kagi_zone *zone;
+        uint32_t flags;
+        char terminal[600];
+        struct dir_account acct;
+        bool looked_up;
+};
+
+int login_load(struct request *rq, struct login *l);
+int login_lookup(struct request *rq, struct login *l);
+void login_done(struct login *l);
+bool login_privileged(const struct request *rq, const struct login *l);
+const struct lockout_rule *login_rule(const struct request *rq, const struct login *l);
+int64_t wall_now(void);
+
+/* A transaction that writes audit records; they go to syslog after commit. */
+struct txn {
+        struct request *rq;
+        struct audit_record rec[6];
+        size_t n;
+};
+int txn_begin(struct txn *t, struct request *rq);
+int txn_audit(struct txn *t, const struct login *l, const char *event, const char *factor,
+              const char *result, const char *reason, const char *session);
+int txn_lock_event(struct txn *t, const struct login *l, enum lock_event ev, const struct lockout_rule *rule);
+int txn_commit(struct txn *t);
+void txn_abort(struct txn *t);
+
+int attempt_reserve(struct request *rq, const struct login *l, const char *factor);
+int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *reason);
+/* Leaves the lock event for the caller to audit after its own record. */
+int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock_event *ret_event);
+enum kagi_decision admission(const struct request *rq, const struct login *l, enum msg_id *ret_msg,
+                             const char **ret_reason);

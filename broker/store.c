@@ -1,0 +1,422 @@
+/* Durable state in SQLite: WAL, synchronous=FULL, so a commit is on disk
+ * before kagid answers. Writers use BEGIN IMMEDIATE and are serialised by
+ * SQLite, which is what makes "reserve the attempt, verify, settle" safe
+ * across worker threads and processes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "broker.h"
+#include "store_internal.h"
+
+static const char *const schema_sql =
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS accounts("
+        "  name TEXT PRIMARY KEY,"
+        "  failures INTEGER NOT NULL DEFAULT 0,"
+        "  locked_at INTEGER NOT NULL DEFAULT 0,"
+        "  last_success INTEGER NOT NULL DEFAULT 0,"
+        "  last_failure INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE IF NOT EXISTS totp("
+        "  name TEXT PRIMARY KEY,"
+        "  sealed BLOB NOT NULL,"
+        "  last_counter INTEGER NOT NULL DEFAULT 0,"
+        "  last_skew INTEGER NOT NULL DEFAULT 0,"
+        "  enrolled_at INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS sessions("
+        "  id TEXT PRIMARY KEY,"
+        "  account TEXT NOT NULL, person TEXT NOT NULL, service TEXT NOT NULL,"
+        "  terminal TEXT NOT NULL, pid INTEGER NOT NULL,"
+        "  started INTEGER NOT NULL, ended INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE IF NOT EXISTS audit("
+        "  seq INTEGER PRIMARY KEY,"
+        "  time_us INTEGER NOT NULL,"
+        "  event TEXT NOT NULL, account TEXT NOT NULL, person TEXT NOT NULL,"
+        "  terminal TEXT NOT NULL, service TEXT NOT NULL, factor TEXT NOT NULL,"
+        "  result TEXT NOT NULL, reason TEXT NOT NULL, session TEXT NOT NULL,"
+        "  mac BLOB NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS audit_head("
+        "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+        "  seq INTEGER NOT NULL, mac BLOB NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS audit_time ON audit(time_us);"
+        "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');";
+
+static const char *const sql[STMT_MAX_] = {
+        [STMT_BEGIN] = "BEGIN IMMEDIATE",
+        [STMT_COMMIT] = "COMMIT",
+        [STMT_ROLLBACK] = "ROLLBACK",
+        [STMT_LOCK_GET] = "SELECT failures, locked_at FROM accounts WHERE name = ?1",
+        [STMT_LOCK_PUT] = "INSERT INTO accounts(name, failures, locked_at) VALUES(?1, ?2, ?3) "
+                          "ON CONFLICT(name) DO UPDATE SET failures = ?2, locked_at = ?3",
+        [STMT_NOTE_SUCCESS] = "UPDATE accounts SET last_success = ?2 WHERE name = ?1",
+        [STMT_NOTE_FAILURE] = "UPDATE accounts SET last_failure = ?2 WHERE name = ?1",
+        [STMT_TOTP_GET] = "SELECT sealed, last_counter, enrolled_at FROM totp WHERE name = ?1",
+        [STMT_TOTP_PUT] = "INSERT INTO totp(name, sealed, last_counter, last_skew, enrolled_at) "
+                          "VALUES(?1, ?2, 0, 0, ?3) ON CONFLICT(name) DO UPDATE SET "
+                          "sealed = ?2, last_counter = 0, last_skew = 0, enrolled_at = ?3",
+        [STMT_TOTP_ACCEPT] = "UPDATE totp SET last_counter = ?2, last_skew = ?3 WHERE name = ?1",
+        [STMT_TOTP_DELETE] = "DELETE FROM totp WHERE name = ?1",
+        [STMT_SESSION_OPEN] = "INSERT INTO sessions(id, account, person, service, terminal, pid, started) "
+                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        [STMT_SESSION_CLOSE] = "UPDATE sessions SET ended = ?2 WHERE id = ?1 AND ended = 0 RETURNING account",
+        [STMT_USERS] = "SELECT name FROM accounts UNION SELECT name FROM totp ORDER BY 1",
+        [STMT_USER_STATE] = "SELECT a.failures, a.locked_at, a.last_success, a.last_failure, "
+                            "t.enrolled_at, t.last_skew FROM (SELECT ?1 AS name) n "
+                            "LEFT JOIN accounts a ON a.name = n.name LEFT JOIN totp t ON t.name = n.name",
+        [STMT_AUDIT_HEAD] = "SELECT seq, mac FROM audit_head WHERE id = 1",
+        [STMT_AUDIT_INSERT] = "INSERT INTO audit(seq, time_us, event, account, person, terminal, service, "
+                              "factor, result, reason, session, mac) "
+                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        [STMT_AUDIT_HEAD_PUT] = "INSERT INTO audit_head(id, seq, mac) VALUES(1, ?1, ?2) "
+                                "ON CONFLICT(id) DO UPDATE SET seq = ?1, mac = ?2",
+        [STMT_AUDIT_ALL] = "SELECT seq, time_us, event, account, person, terminal, service, factor, "
+                           "result, reason, session, mac FROM audit ORDER BY seq",
+        [STMT_AUDIT_SINCE] = "SELECT seq, time_us, event, account, person, terminal, service, factor, "
+                             "result, reason, session, mac FROM audit WHERE time_us >= ?1 ORDER BY seq",
+};
+
+struct store {
+        sqlite3 *db;
+        sqlite3_stmt *stmts[STMT_MAX_];
+};
+
+sqlite3 *store_db(struct store *s)
+{
+        return s->db;
+}
+
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
+{
+        if (!s->stmts[id] &&
+            sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL) != SQLITE_OK) {
+                log_err("database: cannot prepare statement %d: %s", (int)id, sqlite3_errmsg(s->db));
+                return NULL;
+        }
+        sqlite3_reset(s->stmts[id]);
+        sqlite3_clear_bindings(s->stmts[id]);
+        return s->stmts[id];
+}
+
+int store_errno(struct store *s, const char *what)
+{
+        int code = sqlite3_errcode(s->db);
+
+        log_err("database: %s: %s", what, sqlite3_errmsg(s->db));
+        switch (code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
+        default:
+                return -EIO;
+        }
+}
+
+/* Runs a statement that returns no rows. */
+int store_exec(struct store *s, sqlite3_stmt *st, const char *what)
+{
+        int r;
+
+        if (!st)
+                return -EIO;
+        r = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (r != SQLITE_DONE && r != SQLITE_ROW)
+                return store_errno(s, what);
+        return 0;
+}
+
+static int check_parent_dir(const char *path, uid_t owner, char *err, size_t errsz)
+{
+        _cleanup_(freep) char *copy = strdup(path);
+        _cleanup_(closep) int fd = -1;
+
+        if (!copy)
+                return -ENOMEM;
+        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                int r = -errno;
+                snprintf(err, errsz, "%s: %s", path, strerror(errno));
+                return r;
+        }
+        return config_check_file(fd, copy, owner, err, errsz);
+}
+
+int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz)
+{
+        struct store *s;
+        char *msg = NULL;
+        int r, fd;
+
+        r = check_parent_dir(path, owner, err, errsz);
+        if (r < 0)
+                return r;
+        /* create it 0600 ourselves rather than trusting the umask */
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = -errno;
+                snprintf(err, errsz, "%s: %s", path, strerror(errno));
+                return r;
+        }
+        r = config_check_file(fd, path, owner, err, errsz);
+        close(fd);
+        if (r < 0)
+                return r;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                            SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+                snprintf(err, errsz, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+                store_close(s);
+                return -EIO;
+        }
+        sqlite3_busy_timeout(s->db, 10000);
+        sqlite3_extended_result_codes(s->db, 1);
+        if (sqlite3_exec(s->db,
+                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                         "PRAGMA secure_delete=ON; PRAGMA trusted_schema=OFF;",
+                         NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(s->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+                snprintf(err, errsz, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+                sqlite3_free(msg);
+                store_close(s);
+                return -EIO;
+        }
+        *ret = s;
+        return 0;
+}
+
+void store_close(struct store *s)
+{
+        if (!s)
+                return;
+        for (size_t i = 0; i < STMT_MAX_; i++)
+                sqlite3_finalize(s->stmts[i]);
+        sqlite3_close_v2(s->db);
+        free(s);
+}
+
+int store_begin(struct store *s)
+{
+        return store_exec(s, store_stmt(s, STMT_BEGIN), "begin");
+}
+
+int store_commit(struct store *s)
+{
+        int r = store_exec(s, store_stmt(s, STMT_COMMIT), "commit");
+
+        if (r < 0)
+                store_rollback(s);
+        return r;
+}
+
+void store_rollback(struct store *s)
+{
+        if (!sqlite3_get_autocommit(s->db))
+                store_exec(s, store_stmt(s, STMT_ROLLBACK), "rollback");
+}
+
+int store_lock_get(struct store *s, const char *user, struct lock_state *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_LOCK_GET);
+        int r;
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                ret->failures = (uint32_t)sqlite3_column_int64(st, 0);
+                ret->locked_at = sqlite3_column_int64(st, 1);
+        } else if (r == SQLITE_DONE) {
+                *ret = (struct lock_state){ 0 };
+        } else {
+                return store_errno(s, "read lock state");
+        }
+        sqlite3_reset(st);
+        return 0;
+}
+
+int store_lock_put(struct store *s, const char *user, const struct lock_state *lk)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_LOCK_PUT);
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, lk->failures);
+        sqlite3_bind_int64(st, 3, lk->locked_at);
+        return store_exec(s, st, "write lock state");
+}
+
+int store_note_result(struct store *s, const char *user, bool success, int64_t now)
+{
+        sqlite3_stmt *st = store_stmt(s, success ? STMT_NOTE_SUCCESS : STMT_NOTE_FAILURE);
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        return store_exec(s, st, "note result");
+}
+
+int store_totp_get(struct store *s, const char *user, struct totp_row *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_TOTP_GET);
+        int r;
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        r = sqlite3_step(st);
+        if (r == SQLITE_DONE) {
+                sqlite3_reset(st);
+                return -ENOENT;
+        }
+        if (r != SQLITE_ROW)
+                return store_errno(s, "read totp");
+        ret->sealed_len = (size_t)sqlite3_column_bytes(st, 0);
+        ret->sealed = malloc(ret->sealed_len ? ret->sealed_len : 1);
+        if (!ret->sealed) {
+                sqlite3_reset(st);
+                return -ENOMEM;
+        }
+        memcpy(ret->sealed, sqlite3_column_blob(st, 0), ret->sealed_len);
+        ret->last_counter = (uint64_t)sqlite3_column_int64(st, 1);
+        ret->enrolled_at = sqlite3_column_int64(st, 2);
+        sqlite3_reset(st);
+        return 0;
+}
+
+void totp_row_clear(struct totp_row *r)
+{
+        free(r->sealed);
+        *r = (struct totp_row){ 0 };
+}
+
+int store_totp_put(struct store *s, const char *user, const uint8_t *sealed, size_t len, int64_t now)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_TOTP_PUT);
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, sealed, (int)len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, now);
+        return store_exec(s, st, "write totp");
+}
+
+int store_totp_accept(struct store *s, const char *user, uint64_t counter, int skew)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_TOTP_ACCEPT);
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)counter);
+        sqlite3_bind_int(st, 3, skew);
+        return store_exec(s, st, "accept totp");
+}
+
+int store_totp_delete(struct store *s, const char *user)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_TOTP_DELETE);
+        int r;
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        r = store_exec(s, st, "delete totp");
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+}
+
+int store_session_open(struct store *s, const char *id, const char *user, const char *person,
+                       const char *service, const char *terminal, uint32_t pid, int64_t now)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_SESSION_OPEN);
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, person, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, service, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, terminal, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, pid);
+        sqlite3_bind_int64(st, 7, now);
+        return store_exec(s, st, "open session");
+}
+
+int store_session_close(struct store *s, const char *id, int64_t now, char *ret_user, size_t usz)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_SESSION_CLOSE);
+        int r;
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                snprintf(ret_user, usz, "%s", (const char *)sqlite3_column_text(st, 0));
+                r = sqlite3_step(st);
+        } else if (r == SQLITE_DONE) {
+                sqlite3_reset(st);
+                return -ENOENT;
+        }
+        sqlite3_reset(st);
+        return r == SQLITE_DONE ? 0 : store_errno(s, "close session");
+}
+
+int store_users(struct store *s, store_user_cb cb, void *userdata)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_USERS);
+        int r;
+
+        if (!st)
+                return -EIO;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                int c = cb(userdata, (const char *)sqlite3_column_text(st, 0));
+                if (c < 0) {
+                        sqlite3_reset(st);
+                        return c;
+                }
+        }
+        sqlite3_reset(st);
+        return r == SQLITE_DONE ? 0 : store_errno(s, "list users");
+}
+
+int store_user_state(struct store *s, const char *user, struct user_state *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_USER_STATE);
+        int r;
+
+        if (!st)
+                return -EIO;
+        *ret = (struct user_state){ 0 };
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                ret->lock.failures = (uint32_t)sqlite3_column_int64(st, 0);
+                ret->lock.locked_at = sqlite3_column_int64(st, 1);
+                ret->last_success = sqlite3_column_int64(st, 2);
+                ret->last_failure = sqlite3_column_int64(st, 3);
+                ret->totp_enrolled = sqlite3_column_type(st, 4) != SQLITE_NULL;
+                ret->totp_enrolled_at = sqlite3_column_int64(st, 4);
+                ret->totp_last_skew = sqlite3_column_int(st, 5);
+                r = SQLITE_DONE;
+        }
+        sqlite3_reset(st);
+        return r == SQLITE_DONE ? 0 : store_errno(s, "read user state");
+}

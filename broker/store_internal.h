@@ -1,0 +1,36 @@
+/* Private to the store's own files (store.c, audit.c, card_store.c): the
+ * prepared statements. Nothing outside libkagi-broker includes this. */
+#pragma once
+
+#include <sqlite3.h>
+
+struct store;
+
+enum stmt_id {
+        STMT_BEGIN,
+        STMT_COMMIT,
+        STMT_ROLLBACK,
+        STMT_LOCK_GET,
+        STMT_LOCK_PUT,
+        STMT_NOTE_SUCCESS,
+        STMT_NOTE_FAILURE,
+        STMT_TOTP_GET,
+        STMT_TOTP_PUT,
+        STMT_TOTP_ACCEPT,
+        STMT_TOTP_DELETE,
+        STMT_SESSION_OPEN,
+        STMT_SESSION_CLOSE,
+        STMT_USERS,
+        STMT_USER_STATE,
+        STMT_AUDIT_HEAD,
+        STMT_AUDIT_INSERT,
+        STMT_AUDIT_HEAD_PUT,
+        STMT_AUDIT_ALL,
+        STMT_AUDIT_SINCE,
+        STMT_MAX_
+};
+
+/* The prepared statement, reset and unbound; NULL (logged) on failure. */
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
+int store_exec(struct store *s, sqlite3_stmt *st, const char *what);
+int store_errno(struct store *s, const char *what);

@@ -1,0 +1,221 @@
+/* libkagi-common: what the PAM module, the broker and kagictl share.
+ *
+ *   - cleanup helpers and secret handling (wipe, constant-time compare)
+ *   - decisions and factors: the vocabulary of every answer
+ *   - the wire protocol: frames of typed fields (frame.c is pure and fuzzed)
+ *   - framed I/O over a socket with deadlines (io.c)
+ *   - strict number and duration parsing (parse.c)
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* ---- cleanup helpers ------------------------------------------------- */
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(const int *fd) { if (*fd >= 0) close(*fd); }
+static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
+
+/* ---- secrets ---------------------------------------------------------- */
+
+/* Every PIN, password, code and key passes through these: wiped before the
+ * memory is released, compared without data-dependent timing. */
+void secret_wipe(void *p, size_t len);
+void secret_free(void *p, size_t len);
+char *secret_strdup(const char *s);
+void secret_strfree(char *s);
+static inline void secret_strfreep(char **p) { secret_strfree(*p); *p = NULL; }
+bool secret_equal(const void *a, const void *b, size_t len);
+
+/* ---- decisions and factors -------------------------------------------- */
+
+/* A decision is a value, never an error code doing double duty. The PAM
+ * module maps it to a PAM code in exactly one place. Keep the numbers: they
+ * cross the wire. */
+enum kagi_decision {
+        KAGI_ALLOW = 0,               /* this step passed */
+        KAGI_CONTINUE = 1,            /* go on: collect the factors named */
+        KAGI_DENY_CREDENTIAL = 2,     /* a factor was wrong (counted) */
+        KAGI_DENY_LOCKED = 3,         /* locked: nothing was verified */
+        KAGI_DENY_DISABLED = 4,       /* disabled in the directory */
+        KAGI_DENY_UNKNOWN = 5,        /* no such account (account phase only) */
+        KAGI_DENY_POLICY = 6,         /* not allowed here by the policy */
+        KAGI_DENY_REPLAY = 7,         /* a one-time value was used again */
+        KAGI_DENY_NOT_ENROLLED = 8,   /* the factor is not set up (admin view) */
+        KAGI_DENY_CARD = 9,           /* card refused: revoked, untrusted, shared */
+        KAGI_DENY_PERMISSION = 10,    /* the peer may not ask this */
+        KAGI_DENY_INVALID = 11,       /* the request was malformed or refers to nothing */
+        KAGI_ERROR = 12,              /* the broker could not decide: fail closed */
+        KAGI_UNAVAILABLE = 13,        /* a service kagi depends on is down */
+        KAGI_DECISION_MAX_
+};
+
+const char *kagi_decision_name(enum kagi_decision d);
+bool kagi_decision_valid(uint32_t d);
+
+/* Factors are bits so a set ("password+totp") is a mask. */
+enum kagi_factor {
+        KAGI_F_PASSWORD = 1u << 0,    /* knowledge */
+        KAGI_F_TOTP = 1u << 1,        /* possession (authenticator app) */
+        KAGI_F_CARD = 1u << 2,        /* possession (IC card signature) */
+        KAGI_F_PIN = 1u << 3,         /* knowledge (verified by the card) */
+};
+#define KAGI_F_ALL (KAGI_F_PASSWORD | KAGI_F_TOTP | KAGI_F_CARD | KAGI_F_PIN)
+#define KAGI_F_KNOWLEDGE (KAGI_F_PASSWORD | KAGI_F_PIN)
+#define KAGI_F_POSSESSION (KAGI_F_TOTP | KAGI_F_CARD)
+
+/* "password+totp" <-> mask. Parse returns 0 or -EINVAL. */
+int factor_set_parse(const char *s, uint32_t *ret_mask);
+void factor_set_format(uint32_t mask, char *buf, size_t size);
+
+/* ---- wire protocol ------------------------------------------------------
+ *
+ * frame  = u32 length (big endian, of what follows) | u8 version | u8 type | field*
+ * field  = u8 tag | u16 length (big endian) | value
+ *
+ * A frame is at most KAGI_FRAME_MAX bytes in all. Each message type has a
+ * schema: which tags it may carry and which it must. A field is typed (string,
+ * secret string, blob, u32, u64) with a per-tag maximum length; strings hold
+ * no NUL byte. Anything else is refused.
+ */
+#define KAGI_PROTO_VERSION 1
+#define KAGI_FRAME_MAX (64 * 1024)
+#define KAGI_FRAME_HEADER 6              /* length + version + type */
+
+enum kagi_msg_type {
+        /* PAM module -> broker (peer must be root) */
+        KAGI_REQ_PREAUTH = 1,     /* is the account locked? */
+        KAGI_REQ_AUTHFAIL = 2,    /* count the preceding module's failure */
+        KAGI_REQ_BEGIN = 3,       /* which factors must be collected? */
+        KAGI_REQ_VERIFY = 4,      /* check collected password/TOTP */
+        KAGI_REQ_CARD_CHALLENGE = 5, /* reserve an attempt, get a challenge */
+        KAGI_REQ_CARD_VERIFY = 6, /* signature (or the card's PIN failure) */
+        KAGI_REQ_ACCOUNT = 7,     /* account phase */
+        KAGI_REQ_SESSION_OPEN = 8,
+        KAGI_REQ_SESSION_CLOSE = 9,
+
+        /* kagictl -> broker (root or admin group) */
+        KAGI_REQ_STATUS = 32,
+        KAGI_REQ_UNLOCK = 33,
+        KAGI_REQ_TOTP_ENROLL = 34,
+        KAGI_REQ_TOTP_REMOVE = 35,
+        KAGI_REQ_AUDIT_SHOW = 36,
+        KAGI_REQ_AUDIT_VERIFY = 37,
+        KAGI_REQ_USER_LIST = 38,
+        KAGI_REQ_USER_SHOW = 39,
+        KAGI_REQ_CARD_REGISTER = 40,
+        KAGI_REQ_CARD_REVOKE = 41,
+        KAGI_REQ_CARD_LIST = 42,
+
+        /* broker -> client */
+        KAGI_REP_RESULT = 64,     /* the one answer to a request */
+        KAGI_REP_RECORD = 65,     /* one item of a listing; RESULT ends it */
+
+        KAGI_MSG_TYPE_MAX_ = 66
+};
+
+enum kagi_tag {
+        KAGI_T_USER = 1,          /* account asked about */
+        KAGI_T_SERVICE = 2,       /* PAM_SERVICE */
+        KAGI_T_TTY = 3,           /* PAM_TTY */
+        KAGI_T_RHOST = 4,         /* PAM_RHOST */
+        KAGI_T_RUSER = 5,         /* PAM_RUSER: the person behind su/sudo */
+        KAGI_T_ZONE = 6,
+        KAGI_T_FLAGS = 7,         /* u32, KAGI_FLAG_* */
+        KAGI_T_CODE = 8,          /* secret: TOTP code */
+        KAGI_T_PASSWORD = 9,      /* secret */
+        KAGI_T_DECISION = 10,     /* u32 enum kagi_decision */
+        KAGI_T_FACTORS = 11,      /* u32 mask of factors to collect */
+        KAGI_T_MESSAGE = 12,      /* text for the user */
+        KAGI_T_REASON = 13,       /* admin's reason */
+        KAGI_T_SESSION = 14,      /* session id */
+        KAGI_T_CERT = 15,         /* DER certificate */
+        KAGI_T_SIGNATURE = 16,
+        KAGI_T_CHALLENGE = 17,
+        KAGI_T_RETRIES = 18,      /* u32 card PIN tries left */
+        KAGI_T_SECRET = 19,       /* secret: base32 TOTP secret */
+        KAGI_T_JSON = 20,         /* admin answers: one JSON document */
+        KAGI_T_SINCE = 21,        /* u64 unix time */
+        KAGI_T_PID = 22,          /* u32 */
+        KAGI_T_SERIAL = 23,
+        KAGI_T_FINGERPRINT = 24,
+        KAGI_T_HOST = 25,         /* terminal host name */
+        KAGI_TAG_MAX_ = 26
+};
+
+enum kagi_flag {
+        KAGI_FLAG_STACKED_PASSWORD = 1u << 0, /* a module before kagi checked the password */
+        KAGI_FLAG_CARD_PRESENT = 1u << 1,     /* a card is in the reader */
+        KAGI_FLAG_NO_QR = 1u << 2,
+        KAGI_FLAG_PIN_FAILED = 1u << 3,       /* the card refused the PIN */
+        KAGI_FLAG_PIN_BLOCKED = 1u << 4,
+        KAGI_FLAG_RETIRE_OLD = 1u << 5,       /* card register: retire earlier cards */
+        KAGI_FLAG_CARD_ABORTED = 1u << 6,     /* card removed / error mid-login */
+};
+
+/* An encoded frame under construction. Errors are sticky: a put that does not
+ * fit marks the frame bad and frame_send() refuses it. Always wiped on free
+ * because requests carry secrets. */
+struct frame {
+        int error;
+        size_t len;
+        uint8_t buf[KAGI_FRAME_MAX];
+};
+
+struct frame *frame_new(uint8_t type);
+void frame_free(struct frame *f);
+static inline void frame_freep(struct frame **f) { frame_free(*f); *f = NULL; }
+void frame_put_str(struct frame *f, enum kagi_tag tag, const char *s);
+void frame_put_blob(struct frame *f, enum kagi_tag tag, const void *p, size_t n);
+void frame_put_u32(struct frame *f, enum kagi_tag tag, uint32_t v);
+void frame_put_u64(struct frame *f, enum kagi_tag tag, uint64_t v);
+
+/* A decoded message. Every field is copied into data[] and NUL-terminated,
+ * so strings can be used directly; the whole struct is wiped on free. */
+struct kagi_field {
+        const uint8_t *p;         /* NULL when absent */
+        size_t len;
+};
+struct kagi_msg {
+        uint8_t version;
+        uint8_t type;
+        struct kagi_field f[KAGI_TAG_MAX_];
+        uint8_t data[KAGI_FRAME_MAX + KAGI_TAG_MAX_];
+};
+
+/* Pure: decode one whole frame (length prefix included) of exactly len bytes.
+ * Returns 0, or -EINVAL (malformed), -EPROTO (version), -E2BIG (too long),
+ * -EBADMSG (schema: unknown type, tag not allowed, required tag missing). */
+int frame_decode(const uint8_t *buf, size_t len, struct kagi_msg *ret);
+/* From the first 4 bytes, how long the whole frame is; -E2BIG/-EINVAL. */
+int frame_total_length(const uint8_t hdr[4], size_t *ret_len);
+
+struct kagi_msg *msg_new(void);
+void msg_free(struct kagi_msg *m);
+static inline void msg_freep(struct kagi_msg **m) { msg_free(*m); *m = NULL; }
+bool msg_has(const struct kagi_msg *m, enum kagi_tag tag);
+const char *msg_str(const struct kagi_msg *m, enum kagi_tag tag);  /* NULL if absent */
+uint32_t msg_u32(const struct kagi_msg *m, enum kagi_tag tag, uint32_t dflt);
+uint64_t msg_u64(const struct kagi_msg *m, enum kagi_tag tag, uint64_t dflt);
+const char *kagi_msg_type_name(uint8_t type);
+
+/* ---- framed I/O -----------------------------------------------------------
+ * Each call is bounded by a deadline in ms on CLOCK_MONOTONIC; -ETIMEDOUT. */
+int64_t now_ms(void);
+int io_connect_unix(const char *path, int64_t deadline, int *ret_fd);
+int frame_send(int fd, const struct frame *f, int64_t deadline);
+int frame_recv(int fd, struct kagi_msg *m, int64_t deadline);
+
+/* ---- strict parsing ---------------------------------------------------- */
+int parse_uint(const char *s, uint64_t max, uint64_t *ret);
+/* "90", "90s", "30m", "8h", "2d"; returns seconds. */
+int parse_duration(const char *s, uint64_t *ret_seconds);
+int parse_bool(const char *s, bool *ret);

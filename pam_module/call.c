@@ -1,0 +1,115 @@
+/* Setting up one module call and asking the broker. */
+#include <errno.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "pam_kagi.h"
+
+static const char *item(pam_handle_t *pamh, int type)
+{
+        const void *v = NULL;
+
+        return pam_get_item(pamh, type, &v) == PAM_SUCCESS ? v : NULL;
+}
+
+int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char **argv, bool need_user)
+{
+        char err[1024];
+        int r;
+
+        *pk = (struct pk){ .pamh = pamh, .flags = flags };
+        if (pk_args_parse(argc, argv, &pk->args, err, sizeof(err)) < 0) {
+                pam_syslog(pamh, LOG_ERR, "%s", err);
+                return PAM_SERVICE_ERR;
+        }
+        r = config_load(pk->args.config, 0, &pk->cfg, err, sizeof(err));
+        if (r == -ENOENT && pk->args.socket) {
+                /* socket= given and no file: the built-in defaults serve */
+                r = config_parse((const uint8_t *)"", 0, "(defaults)", &pk->cfg, err, sizeof(err));
+        }
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "%s", err);
+                return PAM_SERVICE_ERR;
+        }
+        if (need_user) {
+                r = pam_get_user(pamh, &pk->user, NULL);
+                if (r != PAM_SUCCESS || !pk->user || !*pk->user) {
+                        pam_syslog(pamh, LOG_NOTICE, "cannot determine the user name");
+                        pk_close(pk);
+                        return r == PAM_SUCCESS ? PAM_USER_UNKNOWN : r;
+                }
+                if (strlen(pk->user) > 256) {
+                        pam_syslog(pamh, LOG_NOTICE, "user name longer than 256 bytes refused");
+                        pk_close(pk);
+                        return PAM_USER_UNKNOWN;
+                }
+        }
+        pk->service = item(pamh, PAM_SERVICE);
+        pk->tty = item(pamh, PAM_TTY);
+        pk->rhost = item(pamh, PAM_RHOST);
+        pk->ruser = item(pamh, PAM_RUSER);
+        if (gethostname(pk->host, sizeof(pk->host) - 1) < 0)
+                pk->host[0] = '\0';
+        return PAM_SUCCESS;
+}
+
+void pk_close(struct pk *pk)
+{
+        config_free(pk->cfg);
+        pk->cfg = NULL;
+}
+
+struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags)
+{
+        struct frame *f = frame_new(type);
+
+        if (!f)
+                return NULL;
+        frame_put_str(f, KAGI_T_USER, pk->user);
+        frame_put_str(f, KAGI_T_SERVICE, pk->service ? pk->service : "unknown");
+        frame_put_str(f, KAGI_T_TTY, pk->tty);
+        frame_put_str(f, KAGI_T_RHOST, pk->rhost);
+        frame_put_str(f, KAGI_T_RUSER, pk->ruser);
+        frame_put_str(f, KAGI_T_ZONE, pk->args.zone);
+        frame_put_str(f, KAGI_T_HOST, pk->host);
+        frame_put_u32(f, KAGI_T_FLAGS, flags);
+        return f;
+}
+
+enum kagi_decision pk_call(struct pk *pk, const struct frame *req, struct kagi_msg *ret)
+{
+        const char *path = pk->args.socket ? pk->args.socket : pk->cfg->socket;
+        int64_t deadline = now_ms() + (int64_t)pk->cfg->pam_timeout * 1000;
+        _cleanup_(closep) int fd = -1;
+        const char *step = "connect to";
+        int r;
+
+        if (!req || req->error) {
+                pam_syslog(pk->pamh, LOG_ERR, "request for %s could not be built (values too long?)", pk->user);
+                return KAGI_ERROR;
+        }
+        r = io_connect_unix(path, deadline, &fd);
+        if (r >= 0) {
+                step = "send to";
+                r = frame_send(fd, req, deadline);
+        }
+        if (r >= 0) {
+                step = "receive from";
+                r = frame_recv(fd, ret, deadline);
+        }
+        if (r >= 0 && ret->type != KAGI_REP_RESULT)
+                r = -EBADMSG;
+        if (r < 0) {
+                pam_syslog(pk->pamh, LOG_ERR, "cannot %s kagid at %s for %s: %s; refusing", step, path, pk->user,
+                           r == -ETIMEDOUT ? "timed out" : strerror(-r));
+                return KAGI_UNAVAILABLE;
+        }
+        if (pk->args.debug)
+                pam_syslog(pk->pamh, LOG_DEBUG, "%s for %s: %s", kagi_msg_type_name(req->buf[5]), pk->user,
+                           kagi_decision_name(msg_u32(ret, KAGI_T_DECISION, KAGI_ERROR)));
+        return (enum kagi_decision)msg_u32(ret, KAGI_T_DECISION, KAGI_ERROR);
+}

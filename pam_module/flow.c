@@ -1,0 +1,185 @@
+/* What each PAM phase asks the broker, and what it tells the user. */
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "pam_kagi.h"
+
+#define DATA_PREAUTH "pam_kagi_preauth"
+#define DATA_SESSION "pam_kagi_session"
+
+/* When the broker cannot be asked, the user gets one clear line. */
+static int refuse_unreachable(struct pk *pk, enum pk_phase phase)
+{
+        pk_tell_msg(pk, true, MSG_UNAVAILABLE, 0);
+        return pk_decision_to_pam(phase, KAGI_UNAVAILABLE);
+}
+
+static enum kagi_decision ask(struct pk *pk, struct frame *req, struct kagi_msg *m)
+{
+        return m ? pk_call(pk, req, m) : KAGI_ERROR;
+}
+
+/* Answer a final decision: show the broker's message, map the code. */
+static int finish(struct pk *pk, enum pk_phase phase, enum kagi_decision d, const struct kagi_msg *m)
+{
+        if (d == KAGI_UNAVAILABLE && !msg_str(m, KAGI_T_MESSAGE))
+                return refuse_unreachable(pk, phase);
+        if (d != KAGI_ALLOW)
+                pk_tell_result(pk, m);
+        return pk_decision_to_pam(phase, d);
+}
+
+int pk_preauth(struct pk *pk)
+{
+        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_PREAUTH, 0);
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        enum kagi_decision d = ask(pk, req, m);
+
+        /* remembered for the default mode: a password module runs between us */
+        if (d == KAGI_ALLOW && pam_set_data(pk->pamh, DATA_PREAUTH, (void *)DATA_PREAUTH, NULL) != PAM_SUCCESS)
+                return PAM_BUF_ERR;
+        return finish(pk, PK_PHASE_AUTH, d, m);
+}
+
+int pk_authfail(struct pk *pk)
+{
+        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_AUTHFAIL, 0);
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        enum kagi_decision d = ask(pk, req, m);
+
+        if (d == KAGI_DENY_LOCKED)
+                pk_tell_result(pk, m);
+        else if (d == KAGI_UNAVAILABLE || d == KAGI_ERROR)
+                pam_syslog(pk->pamh, LOG_ERR, "failure of %s could not be counted by kagid", pk->user);
+        /* the preceding module failed: whatever the broker said, this fails */
+        return PAM_AUTH_ERR;
+}
+
+/* A password module before kagi proved the knowledge factor when our preauth
+ * ran first (so the stack is the documented one) and it left PAM_AUTHTOK. The
+ * stack's [default=die] authfail line ends the transaction when it failed. */
+static bool stacked_password(struct pk *pk)
+{
+        const void *marker = NULL, *tok = NULL;
+
+        return pam_get_data(pk->pamh, DATA_PREAUTH, &marker) == PAM_SUCCESS && marker &&
+               pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok;
+}
+
+int pk_authenticate(struct pk *pk)
+{
+        _cleanup_(frame_freep) struct frame *begin = NULL;
+        _cleanup_(frame_freep) struct frame *req = NULL;
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        _cleanup_(secret_strfreep) char *password = NULL;
+        _cleanup_(secret_strfreep) char *code = NULL;
+        uint32_t flags = 0, factors;
+        enum kagi_decision d;
+
+        if (stacked_password(pk))
+                flags |= KAGI_FLAG_STACKED_PASSWORD;
+        begin = pk_request(pk, KAGI_REQ_BEGIN, flags);
+        d = ask(pk, begin, m);
+        if (d != KAGI_CONTINUE)
+                return finish(pk, PK_PHASE_AUTH, d == KAGI_ALLOW ? KAGI_ERROR : d, m);
+        factors = msg_u32(m, KAGI_T_FACTORS, 0);
+
+        if (factors & (KAGI_F_CARD | KAGI_F_PIN)) {
+                pam_syslog(pk->pamh, LOG_ERR, "card login for %s requested but not available in this build",
+                           pk->user);
+                pk_tell_msg(pk, true, MSG_CARD_REFUSED, 0);
+                return PAM_AUTH_ERR;
+        }
+        if (factors & KAGI_F_PASSWORD) {
+                password = pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
+                if (!password)
+                        return PAM_AUTH_ERR;
+        }
+        if (factors & KAGI_F_TOTP) {
+                code = pk_ask_secret(pk, MSG_PROMPT_CODE);
+                if (!code)
+                        return PAM_AUTH_ERR;
+                /* authenticator apps show "123 456" */
+                for (char *s = code, *o = code;; s++) {
+                        if (*s != ' ')
+                                *o++ = *s;
+                        if (!*s)
+                                break;
+                }
+        }
+        req = pk_request(pk, KAGI_REQ_VERIFY, flags);
+        if (req && password)
+                frame_put_str(req, KAGI_T_PASSWORD, password);
+        if (req && code)
+                frame_put_str(req, KAGI_T_CODE, code);
+        d = ask(pk, req, m);
+        return finish(pk, PK_PHASE_AUTH, d, m);
+}
+
+int pk_account(struct pk *pk)
+{
+        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_ACCOUNT, 0);
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+
+        return finish(pk, PK_PHASE_ACCOUNT, ask(pk, req, m), m);
+}
+
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+        (void)pamh;
+        (void)status;
+        free(data);
+}
+
+int pk_open_session(struct pk *pk)
+{
+        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_SESSION_OPEN, 0);
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        enum kagi_decision d;
+        const char *id;
+        char env[96];
+        char *copy;
+
+        if (req)
+                frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
+        d = ask(pk, req, m);
+        if (d != KAGI_ALLOW)
+                return finish(pk, PK_PHASE_SESSION, d, m);
+        id = msg_str(m, KAGI_T_SESSION);
+        if (!id || !(copy = strdup(id)))
+                return PAM_SESSION_ERR;
+        if (pam_set_data(pk->pamh, DATA_SESSION, copy, free_data) != PAM_SUCCESS) {
+                free(copy);
+                return PAM_SESSION_ERR;
+        }
+        snprintf(env, sizeof(env), "KAGI_SESSION=%s", id);
+        pam_putenv(pk->pamh, env);
+        return PAM_SUCCESS;
+}
+
+int pk_close_session(struct pk *pk)
+{
+        _cleanup_(frame_freep) struct frame *req = NULL;
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        const void *id = NULL;
+        enum kagi_decision d;
+
+        if (pam_get_data(pk->pamh, DATA_SESSION, &id) != PAM_SUCCESS || !id) {
+                pam_syslog(pk->pamh, LOG_NOTICE, "close_session for %s without a kagi session", pk->user);
+                return PAM_SUCCESS;
+        }
+        req = pk_request(pk, KAGI_REQ_SESSION_CLOSE, 0);
+        if (req)
+                frame_put_str(req, KAGI_T_SESSION, id);
+        d = ask(pk, req, m);
+        if (d != KAGI_ALLOW)
+                pam_syslog(pk->pamh, LOG_ERR, "logout of %s (session %s) was not recorded: %s", pk->user,
+                           (const char *)id, kagi_decision_name(d));
+        else
+                pam_set_data(pk->pamh, DATA_SESSION, NULL, NULL);
+        return pk_decision_to_pam(PK_PHASE_SESSION, d);
+}

@@ -1,0 +1,70 @@
+/* libkagi-pam: the insides of pam_kagi.so. The module decides nothing: it
+ * collects what the broker asks for and maps the broker's decision to a PAM
+ * code in one place (result.c). It runs inside someone else's process: no
+ * globals, no exit, no fork, no signals, no stderr; logs go to pam_syslog. */
+#pragma once
+
+#include <security/pam_modules.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "policy.h"
+
+enum pk_mode { PK_MODE_AUTH, PK_MODE_PREAUTH, PK_MODE_AUTHFAIL };
+
+struct pk_args {
+        const char *config;        /* points into argv or the default */
+        const char *socket;        /* NULL: from the config */
+        const char *zone;          /* NULL: the broker's default zone */
+        enum pk_mode mode;
+        bool debug;
+};
+
+/* Pure: parse the module arguments. An unknown or repeated argument is an
+ * error (-EINVAL) described in err. */
+int pk_args_parse(int argc, const char **argv, struct pk_args *ret, char *err, size_t errsz);
+
+enum pk_phase { PK_PHASE_AUTH, PK_PHASE_ACCOUNT, PK_PHASE_SESSION };
+/* The one place where a decision becomes a PAM code. */
+int pk_decision_to_pam(enum pk_phase phase, enum kagi_decision d);
+
+/* Everything one call of the module needs. */
+struct pk {
+        pam_handle_t *pamh;
+        struct pk_args args;
+        struct kagi_config *cfg;   /* for the socket path, timeout and language */
+        const char *user;
+        const char *service;
+        const char *tty;
+        const char *rhost;
+        const char *ruser;
+        char host[256];
+        int flags;                 /* PAM_SILENT … */
+};
+
+int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char **argv, bool need_user);
+void pk_close(struct pk *pk);
+
+/* A request frame with the login context filled in. */
+struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags);
+/* Send it and receive the RESULT. On any failure to talk to the broker the
+ * answer is KAGI_UNAVAILABLE, logged precisely: the caller fails closed. */
+enum kagi_decision pk_call(struct pk *pk, const struct frame *req, struct kagi_msg *ret);
+
+/* The PAM conversation. */
+void pk_tell(struct pk *pk, bool error, const char *text);
+void pk_tell_msg(struct pk *pk, bool error, enum msg_id id, unsigned n);
+/* The answer to a hidden prompt, or NULL (the user gave none or the
+ * conversation failed). Free with secret_strfree. */
+char *pk_ask_secret(struct pk *pk, enum msg_id prompt);
+/* Shows the broker's message for a refusal, if it sent one. */
+void pk_tell_result(struct pk *pk, const struct kagi_msg *m);
+
+/* The phases (flow.c). Each returns a PAM code. */
+int pk_authenticate(struct pk *pk);
+int pk_preauth(struct pk *pk);
+int pk_authfail(struct pk *pk);
+int pk_account(struct pk *pk);
+int pk_open_session(struct pk *pk);
+int pk_close_session(struct pk *pk);

@@ -1,0 +1,83 @@
+/* Every sentence a user reads at login, in English and Japanese. Staff of
+ * the My Number zone often read Japanese first: `[broker] language = ja`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "policy.h"
+
+static const char *const text[MSG_ID_MAX_][2] = {
+        [MSG_AUTH_FAILED] = { "Authentication failed.", "認証に失敗しました。" },
+        [MSG_LOCKED] = { "This account is locked after repeated failed logins. Contact {contact} to unlock it.",
+                         "認証の失敗が続いたため、このアカウントはロックされています。解除については{contact}に連絡してください。" },
+        [MSG_NOW_LOCKED] = { "Authentication failed. The account is now locked; contact {contact}.",
+                             "認証に失敗しました。このアカウントはロックされました。{contact}に連絡してください。" },
+        [MSG_DISABLED] = { "This account is disabled.", "このアカウントは無効になっています。" },
+        [MSG_NOT_PERMITTED] = { "You are not permitted to log in here.", "この端末へのログインは許可されていません。" },
+        [MSG_NO_METHOD] = { "No permitted way to log in is available here. Contact {contact}.",
+                            "ここで利用できる認証方法がありません。{contact}に連絡してください。" },
+        [MSG_REPLAY] = { "That code was already used. Wait for the next code.",
+                         "そのコードは使用済みです。次のコードが表示されてから入力してください。" },
+        [MSG_UNAVAILABLE] = { "The authentication service is unavailable. Try again later or contact {contact}.",
+                              "認証サービスを利用できません。しばらくしてから再度試すか、{contact}に連絡してください。" },
+        [MSG_INTERNAL] = { "Authentication could not be completed. Contact {contact}.",
+                           "認証を完了できませんでした。{contact}に連絡してください。" },
+        [MSG_INSERT_CARD] = { "Insert your IC card.", "ICカードを挿入してください。" },
+        [MSG_CARD_REFUSED] = { "This IC card cannot be used to log in.", "このICカードではログインできません。" },
+        [MSG_CARD_REVOKED] = { "This IC card has been revoked. Contact {contact}.",
+                               "このICカードは失効しています。{contact}に連絡してください。" },
+        [MSG_CARD_SHARED] = { "This IC card is registered to someone else and cannot be used for this account.",
+                              "このICカードは他の職員に登録されているため、このアカウントには使用できません。" },
+        [MSG_PIN_WRONG] = { "Wrong PIN. {n} tries left before the card blocks.",
+                            "暗証番号が違います。カードがロックされるまであと{n}回です。" },
+        [MSG_PIN_LAST_TRY] = { "Only one PIN try is left on this card: a wrong PIN now blocks the card.",
+                               "暗証番号の残り回数は1回です。次に間違えるとカードがロックされます。" },
+        [MSG_PIN_BLOCKED] = { "The card's PIN is blocked. Contact {contact}.",
+                              "カードの暗証番号がロックされています。{contact}に連絡してください。" },
+        [MSG_CARD_ABORTED] = { "The IC card was removed or could not be read. Login cancelled.",
+                               "ICカードが抜かれたか読み取れませんでした。ログインを中止しました。" },
+        [MSG_NO_READER] = { "No IC card reader is available. Contact {contact}.",
+                            "ICカードリーダーを利用できません。{contact}に連絡してください。" },
+        [MSG_PROMPT_PASSWORD] = { "Password: ", "パスワード: " },
+        [MSG_PROMPT_CODE] = { "Verification code: ", "確認コード: " },
+        [MSG_PROMPT_PIN] = { "IC card PIN: ", "ICカードの暗証番号: " },
+};
+
+static const char *const default_contact[2] = { "your system administrator", "システム管理者" };
+
+void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, char *buf, size_t size)
+{
+        int lang = c && c->language == KAGI_LANG_JA ? 1 : 0;
+        const char *contact = c && c->contact ? c->contact : default_contact[lang];
+        const char *t;
+        size_t o = 0;
+
+        if (size == 0)
+                return;
+        if ((unsigned)id >= MSG_ID_MAX_)
+                id = MSG_INTERNAL;
+        t = id == MSG_LOCKED && c && c->lock_message ? c->lock_message : text[id][lang];
+        while (*t && o + 1 < size) {
+                char num[16];
+                const char *sub = NULL;
+
+                if (strncmp(t, "{contact}", 9) == 0) {
+                        sub = contact;
+                        t += 9;
+                } else if (strncmp(t, "{n}", 3) == 0) {
+                        snprintf(num, sizeof(num), "%u", n);
+                        sub = num;
+                        t += 3;
+                }
+                if (sub) {
+                        size_t l = strlen(sub);
+                        if (l > size - 1 - o)
+                                l = size - 1 - o;
+                        memcpy(buf + o, sub, l);
+                        o += l;
+                } else {
+                        buf[o++] = *t++;
+                }
+        }
+        buf[o] = '\0';
+}

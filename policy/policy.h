@@ -1,0 +1,194 @@
+/* libkagi-policy: kagi.conf and the pure decisions made from it.
+ *
+ * config.c parses the text (pure, fuzzed); config_load.c reads the file and
+ * refuses one that others could have written; lockout.c and zone.c answer
+ * questions without any I/O.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define KAGI_CONFIG_MAX (256 * 1024)
+#define KAGI_ZONE_MAX_SETS 8
+#define KAGI_ZONES_MAX 64
+
+struct strv {
+        char **v;
+        size_t n;
+};
+bool strv_contains(const struct strv *s, const char *x);
+
+enum kagi_dir_backend { KAGI_DIR_NSS, KAGI_DIR_LDAP };
+enum kagi_lang { KAGI_LANG_EN, KAGI_LANG_JA };
+enum kagi_ldap_schema { KAGI_LDAP_OPENLDAP, KAGI_LDAP_AD };
+
+struct kagi_zone {
+        char *name;
+        uint32_t sets[KAGI_ZONE_MAX_SETS];   /* accepted factor sets */
+        size_t n_sets;
+        bool mynumber;                        /* My Number zone: MFA-1 applies */
+        struct strv users;                    /* may log in; "*" = any account */
+        struct strv groups;                   /* members of these may log in */
+};
+
+struct lockout_rule {
+        uint32_t threshold;                   /* consecutive failures that lock */
+        uint64_t unlock_after;                /* seconds; 0 = only an admin unlocks */
+};
+
+struct kagi_config {
+        char *path;
+
+        /* [broker] */
+        char *socket;
+        char *database;
+        char *key_dir;
+        char *admin_group;
+        char *default_zone;
+        uint32_t workers;
+        enum kagi_lang language;
+        char *contact;                        /* whom a locked-out user should call */
+
+        /* [pam] (read by pam_kagi.so) */
+        uint32_t pam_timeout;                 /* seconds to wait for the broker */
+
+        /* [directory] */
+        enum kagi_dir_backend backend;
+        struct strv ldap_uri;
+        char *ldap_base;
+        char *ldap_bind_dn;
+        char *ldap_bind_password_file;
+        char *ldap_ca_file;
+        char *ldap_cert_file;                 /* client certificate for SASL EXTERNAL */
+        char *ldap_key_file;
+        bool ldap_starttls;
+        bool ldap_sasl_external;
+        uint32_t ldap_timeout;
+        uint32_t ldap_cache_ttl;
+        enum kagi_ldap_schema ldap_schema;
+        char *ldap_user_attr;                 /* NULLs mean: the schema's default */
+        char *ldap_user_filter;
+        char *ldap_group_base;
+        char *ldap_group_filter;
+        char *ldap_member_attr;
+        char *ldap_name_attr;
+        char *ldap_department_attr;
+        char *ldap_cert_attr;
+
+        /* [lockout] */
+        struct lockout_rule lockout;
+        struct lockout_rule privileged;
+        struct strv privileged_groups;
+        char *lock_message;                   /* overrides the built-in text */
+
+        /* [totp] */
+        uint32_t totp_digits;
+        uint32_t totp_step;
+        uint32_t totp_window;
+        char *totp_issuer;
+
+        /* [card] */
+        char *card_ca_file;
+        struct strv card_crl_files;
+        uint32_t card_pin_timeout;
+        uint32_t card_wait;                   /* seconds to wait for a card */
+        char *card_reader;                    /* substring of the reader name; NULL = any */
+
+        struct kagi_zone *zones;
+        size_t n_zones;
+};
+
+/* Pure: parse the text of a config file. `name` is only used in messages.
+ * On error returns -EINVAL and writes "NAME:LINE: key: why" to err. */
+int config_parse(const uint8_t *buf, size_t len, const char *name,
+                 struct kagi_config **ret, char *err, size_t errsz);
+/* Read and parse a file that only root (or `owner`) can write. */
+int config_load(const char *path, uid_t owner, struct kagi_config **ret, char *err, size_t errsz);
+/* A file (or directory) kagi trusts: owned by root or `owner`, not group or
+ * world writable. Returns 0 or -EPERM with the reason in err. */
+int config_check_file(int fd, const char *path, uid_t owner, char *err, size_t errsz);
+void config_free(struct kagi_config *c);
+static inline void config_freep(struct kagi_config **c) { config_free(*c); *c = NULL; }
+
+const struct kagi_zone *config_zone(const struct kagi_config *c, const char *name);
+
+/* ---- decisions (pure) ---------------------------------------------------- */
+
+/* Which factors to collect for a login in zone z, given what the stack has
+ * already proved (a password checked by the module before kagi), whether a
+ * card is present, and whether the broker itself can check passwords.
+ * Returns 0 with the mask to collect, or -EACCES when no accepted set can be
+ * completed this way. Card sets are preferred when a card is in the reader. */
+int zone_factors_to_collect(const struct kagi_zone *z, uint32_t proved, bool card_present,
+                            bool broker_checks_password, uint32_t *ret_collect);
+/* Does the verified mask complete one of the zone's accepted sets? */
+bool zone_satisfied(const struct kagi_zone *z, uint32_t verified);
+/* MFA-1: a set is multi-factor when it holds a knowledge and a possession
+ * factor, and a PIN only with its card. */
+bool factor_set_is_multifactor(uint32_t set);
+/* ACC-1: may this account log in here? groups = the account's groups. */
+bool zone_admits(const struct kagi_zone *z, const char *user, const struct strv *groups);
+
+/* Lockout. `failures` counts every attempt reserved and not yet proven good,
+ * so a crash between reserving and settling leaves the failure counted. */
+struct lock_state {
+        uint32_t failures;
+        int64_t locked_at;                    /* unix time; 0 = not locked */
+};
+
+enum lock_step {
+        LOCK_PROCEED,                         /* reserved: verify now */
+        LOCK_REFUSE,                          /* locked: verify nothing */
+};
+
+/* Before verifying. On PROCEED the failure is already counted in st.
+ * *ret_changed tells the caller what to record: */
+enum lock_event {
+        LOCK_EV_NONE,
+        LOCK_EV_AUTO_UNLOCKED,                /* unlock_after elapsed */
+        LOCK_EV_LOCKED,                       /* this call locked the account */
+};
+enum lock_step lockout_reserve(const struct lockout_rule *r, struct lock_state *st, int64_t now,
+                               enum lock_event *ret_event);
+/* After verifying. Success clears everything; a failure at the threshold locks. */
+void lockout_settle(const struct lockout_rule *r, struct lock_state *st, bool success, int64_t now,
+                    enum lock_event *ret_event);
+/* Count a failure that was checked elsewhere (authfail mode, PIN refused). */
+void lockout_count(const struct lockout_rule *r, struct lock_state *st, int64_t now,
+                   enum lock_event *ret_event);
+/* Is the account locked at `now` (unlock_after considered)? */
+bool lockout_is_locked(const struct lockout_rule *r, const struct lock_state *st, int64_t now);
+
+/* ---- what users are told (messages.c) -------------------------------------
+ * The broker chooses the message, the module only shows it; both use this
+ * catalog so the language setting holds for every line a user reads. */
+enum msg_id {
+        MSG_AUTH_FAILED,
+        MSG_LOCKED,
+        MSG_NOW_LOCKED,
+        MSG_DISABLED,
+        MSG_NOT_PERMITTED,
+        MSG_NO_METHOD,
+        MSG_REPLAY,
+        MSG_UNAVAILABLE,
+        MSG_INTERNAL,
+        MSG_INSERT_CARD,
+        MSG_CARD_REFUSED,
+        MSG_CARD_REVOKED,
+        MSG_CARD_SHARED,
+        MSG_PIN_WRONG,          /* {n}: tries left on the card */
+        MSG_PIN_LAST_TRY,
+        MSG_PIN_BLOCKED,
+        MSG_CARD_ABORTED,
+        MSG_NO_READER,
+        MSG_PROMPT_PASSWORD,
+        MSG_PROMPT_CODE,
+        MSG_PROMPT_PIN,
+        MSG_ID_MAX_
+};
+/* The text in the configured language; {contact} and {n} are filled in. A
+ * NULL config gives the English text with the default contact. */
+void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, char *buf, size_t size);
