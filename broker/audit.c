@@ -148,15 +148,16 @@ int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
 
 void audit_syslog(const struct audit_record *r)
 {
-        char t[40];
+        char t[40], line[4096];
 
         audit_format_time(r->time_us, t);
         /* one line, key=value, as auditd and sshd do; quoted values are ours */
-        syslog(LOG_AUTHPRIV | LOG_NOTICE,
-               "kagi-audit seq=%lld time=%s event=%s account=\"%s\" person=\"%s\" terminal=\"%s\" "
-               "service=\"%s\" factor=%s result=%s reason=\"%s\" session=%s",
-               (long long)r->seq, t, nz(r->event), nz(r->account), nz(r->person), nz(r->terminal),
-               nz(r->service), nz(r->factor), nz(r->result), nz(r->reason), nz(r->session));
+        snprintf(line, sizeof(line),
+                 "kagi-audit seq=%lld time=%s event=%s account=\"%s\" person=\"%s\" terminal=\"%s\" "
+                 "service=\"%s\" factor=%s result=%s reason=\"%s\" session=%s",
+                 (long long)r->seq, t, nz(r->event), nz(r->account), nz(r->person), nz(r->terminal),
+                 nz(r->service), nz(r->factor), nz(r->result), nz(r->reason), nz(r->session));
+        log_audit(line);
 }
 
 static void row_to_record(sqlite3_stmt *st, struct audit_record *r)

@@ -27,6 +27,8 @@
 /* ---- logging ------------------------------------------------------------ */
 void log_setup(bool to_stderr, bool debug);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One audit record as a line: to syslog (LOG_AUTHPRIV), and to stderr with -f. */
+void log_audit(const char *line);
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

@@ -36,3 +36,12 @@ void log_msg(int prio, const char *fmt, ...)
         }
         va_end(ap);
 }
+
+void log_audit(const char *line)
+{
+        /* the syslog copy is the anchor an attacker with the database cannot
+         * rewrite; with -f it is shown on stderr as well */
+        syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", line);
+        if (log_stderr)
+                fprintf(stderr, "kagid: audit: %s\n", line);
+}

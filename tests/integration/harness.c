@@ -1,0 +1,507 @@
+/* Test harness for the integration tests: see harness.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libpamtest.h>
+#include <liboath/oath.h>
+#include <json-c/json.h>
+#include <security/pam_appl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PAM_MATRIX "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
+#define PAM_SET_ITEMS "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
+
+static const char *env_or_die(const char *name)
+{
+        const char *v = getenv(name);
+
+        if (!v || !*v) {
+                fprintf(stderr, "harness: %s is not set (run the tests through meson)\n", name);
+                abort();
+        }
+        return v;
+}
+
+static int write_file(const char *path, mode_t mode, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int write_file(const char *path, mode_t mode, const char *fmt, ...)
+{
+        FILE *f;
+        va_list ap;
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+        if (fd < 0)
+                return -errno;
+        fchmod(fd, mode);
+        f = fdopen(fd, "w");
+        if (!f) {
+                close(fd);
+                return -errno;
+        }
+        va_start(ap, fmt);
+        vfprintf(f, fmt, ap);
+        va_end(ap);
+        return fclose(f) == 0 ? 0 : -errno;
+}
+
+static void path_join(char out[FX_PATH], const char dir[64], const char *name)
+{
+        snprintf(out, FX_PATH, "%s/%s", dir, name);
+}
+
+static int write_pam_services(struct fx *f)
+{
+        const char *mod = env_or_die("PAM_KAGI");
+        char p[FX_PATH + 64];
+        int r;
+
+        if (mkdir(f->pamdir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        /* The documented stack: kagi around the password module, then TOTP. */
+        snprintf(p, sizeof(p), "%s/kagi-stack", f->pamdir);
+        r = write_file(p, 0644,
+                       "auth     optional                     %s\n"
+                       "auth     requisite                    %s config=%s preauth\n"
+                       "auth     [success=1 default=ignore]   %s passdb=%s\n"
+                       "auth     [default=die]                %s config=%s authfail\n"
+                       "auth     required                     %s config=%s\n"
+                       "account  required                     %s config=%s\n"
+                       "session  optional                     %s\n"
+                       "session  required                     %s config=%s\n",
+                       PAM_SET_ITEMS, mod, f->conf, PAM_MATRIX, f->matrix, mod, f->conf, mod, f->conf, mod,
+                       f->conf, PAM_SET_ITEMS, mod, f->conf);
+        if (r < 0)
+                return r;
+        /* kagi alone, no password module before it */
+        snprintf(p, sizeof(p), "%s/kagi-only", f->pamdir);
+        r = write_file(p, 0644, "auth required %s config=%s\naccount required %s config=%s\n", mod, f->conf, mod,
+                       f->conf);
+        if (r < 0)
+                return r;
+        snprintf(p, sizeof(p), "%s/kagi-badarg", f->pamdir);
+        return write_file(p, 0644, "auth required %s config=%s frobnicate\naccount required %s config=%s wat=1\n",
+                          mod, f->conf, mod, f->conf);
+}
+
+int fx_setup(struct fx *f, const char *extra)
+{
+        static const char *const users[] = { "alice", "bob", "carol", "dave", "eve", "frank" };
+        char matrix[1024] = "";
+        int r;
+
+        memset(f, 0, sizeof(*f));
+        /* pam_wrapper reads the service directory once per process, so the
+         * paths in the service files must stay the same for all fixtures of
+         * one test program: one directory per process, made afresh each time */
+        snprintf(f->dir, sizeof(f->dir), "/tmp/kagi-it-%d", (int)getpid());
+        if (mkdir(f->dir, 0700) < 0)
+                return -errno;
+        /* 0755: kagictl run as a non-root admin must reach the config and socket */
+        chmod(f->dir, 0755);
+        path_join(f->conf, f->dir, "kagi.conf");
+        path_join(f->sock, f->dir, "kagid.sock");
+        path_join(f->db, f->dir, "kagi.db");
+        path_join(f->log, f->dir, "kagid.log");
+        path_join(f->passwd, f->dir, "passwd");
+        path_join(f->group, f->dir, "group");
+        path_join(f->pamdir, f->dir, "pam.d");
+        path_join(f->matrix, f->dir, "matrix.db");
+
+        r = write_file(f->passwd, 0644,
+                       "root:x:0:0:root:/root:/bin/sh\n"
+                       "alice:x:1000:1000:Alice Example:/home/alice:/bin/sh\n"
+                       "bob:x:1001:1001:Bob Example:/home/bob:/bin/sh\n"
+                       "carol:x:1002:1002:Carol Example:/home/carol:/bin/sh\n"
+                       "dave:x:1003:1003:Dave Operator:/home/dave:/bin/sh\n"
+                       "eve:x:1004:1004:Eve Auditor:/home/eve:/bin/sh\n"
+                       "frank:x:1005:1005:Frank Example:/home/frank:/bin/sh\n"
+                       "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+        if (r >= 0)
+                r = write_file(f->group, 0644,
+                               "root:x:0:\nalice:x:1000:\nbob:x:1001:\ncarol:x:1002:\ndave:x:1003:\n"
+                               "eve:x:1004:\nfrank:x:1005:\nwheel:x:10:dave\nkagi-admin:x:990:eve\n"
+                               "nogroup:x:65534:\n");
+        for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+                size_t n = strlen(matrix);
+                snprintf(matrix + n, sizeof(matrix) - n, "%s:pw-%s:kagi-stack\n", users[i], users[i]);
+        }
+        /* ghost: known to the password module, unknown to kagi's directory */
+        if (r >= 0)
+                r = write_file(f->matrix, 0600, "%sghost:pw-ghost:kagi-stack\n", matrix);
+        if (r >= 0)
+                r = write_file(f->conf, 0644,
+                               "[broker]\nsocket = %s\ndatabase = %s\nkey_dir = %s/keys\nworkers = 4\n"
+                               "[pam]\ntimeout = 3\n%s",
+                               f->sock, f->db, f->dir, extra ? extra : "");
+        if (r >= 0)
+                r = write_pam_services(f);
+        if (r < 0) {
+                fx_teardown(f);
+                return r;
+        }
+        setenv("PAM_WRAPPER_SERVICE_DIR", f->pamdir, 1);
+        r = fx_start(f);
+        if (r < 0) {
+                char log[4096];
+                fx_log(f, log, sizeof(log));
+                fprintf(stderr, "harness: kagid did not start:\n%s\n", log);
+        }
+        return r;
+}
+
+static bool broker_answers(const char *sock)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        bool ok;
+
+        if (strlen(sock) >= sizeof(sa.sun_path)) {
+                if (fd >= 0)
+                        close(fd);
+                return false;
+        }
+        memcpy(sa.sun_path, sock, strlen(sock) + 1);
+        ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+        if (fd >= 0)
+                close(fd);
+        return ok;
+}
+
+int fx_start(struct fx *f)
+{
+        const char *kagid = env_or_die("KAGID");
+        pid_t pid = fork();
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+                if (fd >= 0) {
+                        dup2(fd, STDERR_FILENO);
+                        dup2(fd, STDOUT_FILENO);
+                }
+                setenv("LD_PRELOAD", "libnss_wrapper.so", 1);
+                setenv("NSS_WRAPPER_PASSWD", f->passwd, 1);
+                setenv("NSS_WRAPPER_GROUP", f->group, 1);
+                unsetenv("PAM_WRAPPER");
+                execl(kagid, "kagid", "-f", "-c", f->conf, (char *)NULL);
+                _exit(127);
+        }
+        f->pid = pid;
+        for (int i = 0; i < 400; i++) {
+                int status;
+
+                if (broker_answers(f->sock))
+                        return 0;
+                if (waitpid(pid, &status, WNOHANG) == pid) {
+                        f->pid = 0;
+                        return -ECHILD;
+                }
+                usleep(25000);
+        }
+        return -ETIMEDOUT;
+}
+
+void fx_stop(struct fx *f, int sig)
+{
+        if (f->pid <= 0)
+                return;
+        kill(f->pid, sig);
+        if (sig == SIGSTOP)
+                return;
+        waitpid(f->pid, NULL, 0);
+        f->pid = 0;
+}
+
+void fx_teardown(struct fx *f)
+{
+        char cmd[FX_PATH + 32];
+
+        if (f->pid > 0) {
+                kill(f->pid, SIGCONT);
+                fx_stop(f, SIGTERM);
+        }
+        if (f->dir[0] && strncmp(f->dir, "/tmp/kagi-it-", 13) == 0) {
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "harness: could not remove %s\n", f->dir);
+        }
+        unsetenv("PAM_WRAPPER_SERVICE_DIR");
+}
+
+static int run_capture(const char *prog, const char *const argv[], uid_t uid, gid_t gid, bool as_other,
+                       const char *const env[], char *out, size_t outsz)
+{
+        int pipefd[2], status;
+        size_t used = 0;
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                const char *args[32];
+                size_t n = 0;
+
+                dup2(pipefd[1], STDOUT_FILENO);
+                dup2(pipefd[1], STDERR_FILENO);
+                for (size_t i = 0; env && env[i]; i += 2)
+                        setenv(env[i], env[i + 1], 1);
+                if (as_other && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
+                        _exit(126);
+                args[n++] = prog;
+                for (size_t i = 0; argv[i] && n < 31; i++)
+                        args[n++] = argv[i];
+                args[n] = NULL;
+                execv(prog, (char *const *)args);
+                _exit(127);
+        }
+        close(pipefd[1]);
+        for (;;) {
+                ssize_t r;
+                char sink[4096];
+
+                if (used + 1 < outsz)
+                        r = read(pipefd[0], out + used, outsz - 1 - used);
+                else
+                        r = read(pipefd[0], sink, sizeof(sink));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                if (used + 1 < outsz)
+                        used += (size_t)r;
+        }
+        if (outsz)
+                out[used] = '\0';
+        close(pipefd[0]);
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, char *out, size_t outsz,
+                   const char *const argv[])
+{
+        const char *args[32] = { "-c", f->conf };
+        size_t n = 2;
+        char dummy[64];
+
+        for (size_t i = 0; argv[i] && n < 31; i++)
+                args[n++] = argv[i];
+        args[n] = NULL;
+        if (!out) {
+                out = dummy;
+                outsz = sizeof(dummy);
+        }
+        return run_capture(env_or_die("KAGICTL"), args, uid, gid, as_other, NULL, out, outsz);
+}
+
+int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[])
+{
+        return kagictl(f, false, 0, 0, out, outsz, argv);
+}
+
+int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[])
+{
+        return kagictl(f, true, uid, gid, out, outsz, argv);
+}
+
+int fx_enroll(struct fx *f, const char *user, const char *secret_b32)
+{
+        char out[4096];
+        const char *argv[] = { "totp", "enroll", user, "--secret", secret_b32, "--no-qr", NULL };
+        int r = fx_kagictl(f, out, sizeof(out), argv);
+
+        if (r != 0)
+                fprintf(stderr, "harness: enroll %s failed (%d): %s\n", user, r, out);
+        return r == 0 ? 0 : -EIO;
+}
+
+void fx_code(const char *secret_b32, int steps, char code[16])
+{
+        char *secret = NULL;
+        size_t len = 0;
+
+        oath_init();
+        if (oath_base32_decode(secret_b32, strlen(secret_b32), &secret, &len) != OATH_OK ||
+            oath_totp_generate(secret, len, time(NULL) + (time_t)steps * 30, 30, 0, 6, code) != OATH_OK) {
+                fprintf(stderr, "harness: cannot compute a code for %s\n", secret_b32);
+                abort();
+        }
+        free(secret);
+}
+
+int fx_run_kagid(const char *conf, bool check_only, char *out, size_t outsz)
+{
+        const char *argv[] = { "-f", "-c", conf, check_only ? "-t" : NULL, NULL };
+
+        return run_capture(env_or_die("KAGID"), argv, 0, 0, false, NULL, out, outsz);
+}
+
+int fx_audit_count(struct fx *f, const char *const match[])
+{
+        static char out[1 << 20];
+        const char *argv[] = { "audit", "show", "--json", NULL };
+        json_object *all;
+        int count = 0;
+
+        if (fx_kagictl(f, out, sizeof(out), argv) != 0) {
+                fprintf(stderr, "harness: audit show failed: %s\n", out);
+                return -1;
+        }
+        all = json_tokener_parse(out);
+        if (!all || !json_object_is_type(all, json_type_array)) {
+                fprintf(stderr, "harness: audit show --json is not a JSON array: %.200s\n", out);
+                json_object_put(all);
+                return -1;
+        }
+        for (size_t i = 0; i < json_object_array_length(all); i++) {
+                json_object *rec = json_object_array_get_idx(all, i);
+                bool ok = true;
+
+                for (size_t m = 0; ok && match[m]; m++) {
+                        char key[64];
+                        const char *eq = strchr(match[m], '=');
+                        json_object *v;
+
+                        snprintf(key, sizeof(key), "%.*s", (int)(eq - match[m]), match[m]);
+                        ok = json_object_object_get_ex(rec, key, &v) && strcmp(json_object_get_string(v), eq + 1) == 0;
+                }
+                count += ok;
+        }
+        json_object_put(all);
+        return count;
+}
+
+int fx_log(struct fx *f, char *out, size_t outsz)
+{
+        int fd = open(f->log, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        out[0] = '\0';
+        if (fd < 0)
+                return -errno;
+        n = read(fd, out, outsz - 1);
+        close(fd);
+        out[n > 0 ? n : 0] = '\0';
+        return 0;
+}
+
+bool fx_log_contains(struct fx *f, const char *needle)
+{
+        static char buf[1 << 18];
+
+        fx_log(f, buf, sizeof(buf));
+        return strstr(buf, needle) != NULL;
+}
+
+/* ---- PAM ------------------------------------------------------------------ */
+
+static int record_conv(int n, const struct pam_message **msgs, struct pam_response **ret, void *userdata)
+{
+        struct fx_conv *c = userdata;
+        struct pam_response *resp = calloc((size_t)n, sizeof(*resp));
+
+        if (!resp)
+                return PAM_BUF_ERR;
+        for (int i = 0; i < n; i++) {
+                const struct pam_message *m = msgs[i];
+
+                switch (m->msg_style) {
+                case PAM_PROMPT_ECHO_OFF:
+                case PAM_PROMPT_ECHO_ON:
+                        if (c->n_prompts < FX_MAX_MSGS)
+                                snprintf(c->prompts[c->n_prompts++], sizeof(c->prompts[0]), "%s", m->msg);
+                        if (c->next >= FX_MAX_MSGS || !c->answers[c->next]) {
+                                free(resp);
+                                return PAM_CONV_ERR;
+                        }
+                        resp[i].resp = strdup(c->answers[c->next++]);
+                        break;
+                case PAM_ERROR_MSG:
+                        if (c->n_errors < FX_MAX_MSGS)
+                                snprintf(c->errors[c->n_errors++], sizeof(c->errors[0]), "%s", m->msg);
+                        break;
+                default:
+                        if (c->n_infos < FX_MAX_MSGS)
+                                snprintf(c->infos[c->n_infos++], sizeof(c->infos[0]), "%s", m->msg);
+                        break;
+                }
+        }
+        *ret = resp;
+        return PAM_SUCCESS;
+}
+
+int fx_pam_items(struct fx *f, const char *service, const char *user, const char *tty, const char *rhost,
+                 const char *ruser, struct fx_conv *c, unsigned ops)
+{
+        struct pam_testcase cases[5];
+        size_t n = 0;
+        enum pamtest_err e;
+        int rc = PAM_SUCCESS;
+
+        (void)f;
+        /* pam_set_items.so (first in each phase) turns these into PAM items */
+        tty ? setenv("PAM_TTY", tty, 1) : unsetenv("PAM_TTY");
+        rhost ? setenv("PAM_RHOST", rhost, 1) : unsetenv("PAM_RHOST");
+        ruser ? setenv("PAM_RUSER", ruser, 1) : unsetenv("PAM_RUSER");
+        if (ops & FX_AUTH)
+                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS);
+        if (ops & FX_ACCOUNT)
+                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS);
+        if (ops & FX_SESSION) {
+                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS);
+                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS);
+        }
+        e = _pamtest_conv(service, user, record_conv, c, cases, n, NULL);
+        if (e == PAMTEST_ERR_CASE) {
+                const struct pam_testcase *bad = _pamtest_failed_case(cases, n);
+                rc = bad ? bad->op_rv : PAM_SYSTEM_ERR;
+        } else if (e != PAMTEST_ERR_OK) {
+                fprintf(stderr, "harness: libpamtest: %s\n", pamtest_strerror(e));
+                rc = PAM_SYSTEM_ERR;
+        }
+        unsetenv("PAM_TTY");
+        unsetenv("PAM_RHOST");
+        unsetenv("PAM_RUSER");
+        return rc;
+}
+
+int fx_pam(struct fx *f, const char *service, const char *user, struct fx_conv *c, unsigned ops)
+{
+        return fx_pam_items(f, service, user, NULL, NULL, NULL, c, ops);
+}
+
+int fx_login(struct fx *f, const char *user, const char *password, const char *code, struct fx_conv *c)
+{
+        memset(c, 0, sizeof(*c));
+        c->answers[0] = password;
+        c->answers[1] = code;
+        return fx_pam(f, "kagi-stack", user, c, FX_AUTH);
+}
+
+bool fx_said(const struct fx_conv *c, const char *needle)
+{
+        for (size_t i = 0; i < c->n_errors; i++)
+                if (strstr(c->errors[i], needle))
+                        return true;
+        for (size_t i = 0; i < c->n_infos; i++)
+                if (strstr(c->infos[i], needle))
+                        return true;
+        return false;
+}

@@ -1,0 +1,83 @@
+/* Test harness: a real kagid on a temporary directory, accounts through
+ * nss_wrapper, and PAM transactions through the real Linux-PAM stack under
+ * pam_wrapper. Every fixture starts its own broker and removes everything it
+ * made, so tests are independent and may run in parallel. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FX_PATH 512
+
+struct fx {
+        char dir[64];
+        char conf[FX_PATH];
+        char sock[FX_PATH];
+        char db[FX_PATH];
+        char log[FX_PATH];
+        char passwd[FX_PATH];
+        char group[FX_PATH];
+        char pamdir[FX_PATH];
+        char matrix[FX_PATH];
+        pid_t pid;
+};
+
+/* The accounts every fixture has (nss_wrapper files):
+ *   alice 1000, bob 1001, carol 1002, frank 1005 — ordinary staff
+ *   dave 1003 in group wheel (privileged)
+ *   eve 1004 in group kagi-admin (may use kagictl without being root)
+ *   nobody 65534
+ * Every ordinary user's password (pam_matrix) is "pw-NAME". */
+#define FX_SECRET_ALICE "JBSWY3DPEHPK3PXP"
+
+/* extra: more kagi.conf text appended after the fixture's [broker] section
+ * (may add sections; may be NULL). Starts kagid and waits for its socket. */
+int fx_setup(struct fx *f, const char *extra);
+void fx_teardown(struct fx *f);
+/* Start kagid (again); wait until it answers. */
+int fx_start(struct fx *f);
+/* Send sig to kagid and reap it. SIGKILL leaves the socket file behind. */
+void fx_stop(struct fx *f, int sig);
+/* Run kagictl with the fixture's config. argv is NULL-terminated, without
+ * the program name. Output (stdout then stderr) into out; returns exit code. */
+int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[]);
+/* Run kagictl as another uid (fork, setuid). */
+int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[]);
+int fx_enroll(struct fx *f, const char *user, const char *secret_b32);
+/* The TOTP code of secret at time t plus `steps` time steps (30 s, 6 digits). */
+void fx_code(const char *secret_b32, int steps, char code[16]);
+/* Run kagid -f (with -t: only check the config) in the foreground until it
+ * exits; returns its exit code. */
+int fx_run_kagid(const char *conf, bool check_only, char *out, size_t outsz);
+/* Count audit records whose `kagictl audit show --json` objects have all the
+ * given key=value pairs (NULL-terminated list of "key=value"). */
+int fx_audit_count(struct fx *f, const char *const match[]);
+/* Read the whole kagid log. */
+int fx_log(struct fx *f, char *out, size_t outsz);
+bool fx_log_contains(struct fx *f, const char *needle);
+
+/* One PAM transaction: answers to the prompts in order; what was asked and
+ * what was told are recorded. */
+#define FX_MAX_MSGS 8
+struct fx_conv {
+        const char *answers[FX_MAX_MSGS];
+        size_t next;
+        char prompts[FX_MAX_MSGS][256];
+        size_t n_prompts;
+        char errors[FX_MAX_MSGS][1024];
+        size_t n_errors;
+        char infos[FX_MAX_MSGS][1024];
+        size_t n_infos;
+};
+enum fx_ops { FX_AUTH = 1, FX_ACCOUNT = 2, FX_SESSION = 4 };
+/* Runs the given operations in order, stopping at the first that does not
+ * return PAM_SUCCESS; returns that PAM code (PAM_SUCCESS if all passed). */
+int fx_pam(struct fx *f, const char *service, const char *user, struct fx_conv *c, unsigned ops);
+/* The same with PAM_TTY / PAM_RHOST / PAM_RUSER set. */
+int fx_pam_items(struct fx *f, const char *service, const char *user, const char *tty, const char *rhost,
+                 const char *ruser, struct fx_conv *c, unsigned ops);
+/* The password+TOTP login through the documented stack ("kagi-stack"). */
+int fx_login(struct fx *f, const char *user, const char *password, const char *code, struct fx_conv *c);
+bool fx_said(const struct fx_conv *c, const char *needle);

@@ -1,0 +1,166 @@
+/* LOG-1..3: every decision is recorded, the chain shows tampering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <security/pam_appl.h>
+#include <sqlite3.h>
+
+#include "harness.h"
+
+static int setup(void **state)
+{
+        struct fx *f = calloc(1, sizeof(*f));
+        struct fx_conv c;
+        char code[16];
+
+        if (!f || fx_setup(f, NULL) < 0 || fx_enroll(f, "alice", FX_SECRET_ALICE) < 0)
+                return -1;
+        /* some history: a failure, a success with a session */
+        fx_login(f, "alice", "pw-alice", "000000", &c);
+        fx_code(FX_SECRET_ALICE, 0, code);
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "pw-alice";
+        c.answers[1] = code;
+        if (fx_pam_items(f, "kagi-stack", "alice", "tty1", NULL, NULL, &c, FX_AUTH | FX_ACCOUNT | FX_SESSION) !=
+            PAM_SUCCESS)
+                return -1;
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        fx_teardown(*state);
+        free(*state);
+        return 0;
+}
+
+static void tamper(struct fx *f, const char *sql)
+{
+        sqlite3 *db;
+
+        assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+}
+
+static int verify(struct fx *f, char *out, size_t size)
+{
+        const char *argv[] = { "audit", "verify", NULL };
+
+        return fx_kagictl(f, out, size, argv);
+}
+
+static void intact_log_verifies(void **state)
+{
+        char out[4096];
+
+        assert_int_equal(verify(*state, out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "audit log OK"));
+}
+
+static void every_record_has_the_required_fields(void **state)
+{
+        struct fx *f = *state;
+
+        /* LOG-2: who, when (UTC), where, what, result — login and logout with the terminal */
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=failure", "account=alice",
+                                                             "person=alice", "service=kagi-stack",
+                                                             "factor=password+totp", NULL }),
+                         1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=login", "service=kagi-stack", NULL }), 1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=logout", NULL }), 1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=enroll", "factor=totp", "person=root", NULL }), 1);
+        {
+                char out[1 << 16];
+                const char *argv[] = { "audit", "show", NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+                assert_non_null(strstr(out, ":tty1"));
+                assert_non_null(strstr(out, "Z "));     /* UTC */
+        }
+}
+
+static void each_record_is_copied_to_the_log(void **state)
+{
+        assert_true(fx_log_contains(*state, "kagi-audit seq=1 "));
+        assert_true(fx_log_contains(*state, "event=login account=\"alice\""));
+}
+
+static void changed_record_is_detected(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+
+        tamper(f, "UPDATE audit SET result = 'success' WHERE seq = 2");
+        assert_int_equal(verify(f, out, sizeof(out)), 1);
+        assert_non_null(strstr(out, "FAILED at record 2"));
+}
+
+static void removed_record_is_detected(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+
+        tamper(f, "DELETE FROM audit WHERE seq = 3");
+        assert_int_equal(verify(f, out, sizeof(out)), 1);
+        assert_non_null(strstr(out, "record 3 is missing"));
+}
+
+static void reordered_records_are_detected(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+
+        /* swap the contents of records 2 and 3, keeping their numbers */
+        tamper(f, "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3;"
+                  "UPDATE audit SET seq = 3 WHERE seq = -1;");
+        assert_int_equal(verify(f, out, sizeof(out)), 1);
+        assert_non_null(strstr(out, "FAILED at record 2"));
+}
+
+static void removed_newest_records_are_detected(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+
+        tamper(f, "DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)");
+        assert_int_equal(verify(f, out, sizeof(out)), 1);
+        assert_non_null(strstr(out, "were removed"));
+}
+
+static void since_limits_the_listing(void **state)
+{
+        struct fx *f = *state;
+        char out[1 << 16];
+        const char *future[] = { "audit", "show", "--since", "2999-01-01", NULL };
+        const char *recent[] = { "audit", "show", "--since", "1h", NULL };
+        const char *junk[] = { "audit", "show", "--since", "yesterday-ish", NULL };
+
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), future), 0);
+        assert_null(strstr(out, "alice"));
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), recent), 0);
+        assert_non_null(strstr(out, "alice"));
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), junk), 2);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(intact_log_verifies, setup, teardown),
+                cmocka_unit_test_setup_teardown(every_record_has_the_required_fields, setup, teardown),
+                cmocka_unit_test_setup_teardown(each_record_is_copied_to_the_log, setup, teardown),
+                cmocka_unit_test_setup_teardown(changed_record_is_detected, setup, teardown),
+                cmocka_unit_test_setup_teardown(removed_record_is_detected, setup, teardown),
+                cmocka_unit_test_setup_teardown(reordered_records_are_detected, setup, teardown),
+                cmocka_unit_test_setup_teardown(removed_newest_records_are_detected, setup, teardown),
+                cmocka_unit_test_setup_teardown(since_limits_the_listing, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
