@@ -112,15 +112,17 @@ int txn_audit(struct txn *t, const struct login *l, const char *event, const cha
         if (t->n >= ARRAY_SIZE(t->rec))
                 return -E2BIG;
         r = &t->rec[t->n];
+        snprintf(t->factor[t->n], sizeof(t->factor[0]), "%s", factor ? factor : "");
+        snprintf(t->reason[t->n], sizeof(t->reason[0]), "%s", reason ? reason : "");
         *r = (struct audit_record){
                 .event = event,
                 .account = l ? l->user : NULL,
                 .person = l ? l->person : NULL,
                 .terminal = l ? l->terminal : NULL,
                 .service = l ? l->service : NULL,
-                .factor = factor,
+                .factor = t->factor[t->n],
                 .result = result,
-                .reason = reason,
+                .reason = t->reason[t->n],
                 .session = session,
         };
         int rc = audit_append(t->rq->store, t->rq->b->keys.audit, r);

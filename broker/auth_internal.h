@@ -29,6 +29,9 @@ int64_t wall_now(void);
 struct txn {
         struct request *rq;
         struct audit_record rec[6];
+        /* the records' own texts: callers may pass short-lived buffers */
+        char factor[6][64];
+        char reason[6][256];
         size_t n;
 };
 int txn_begin(struct txn *t, struct request *rq);

@@ -195,6 +195,8 @@ int fx_start(struct fx *f)
                 setenv("LD_PRELOAD", "libnss_wrapper.so", 1);
                 setenv("NSS_WRAPPER_PASSWD", f->passwd, 1);
                 setenv("NSS_WRAPPER_GROUP", f->group, 1);
+                /* RTLD_DEEPBIND and the sanitizers do not mix */
+                setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1);
                 unsetenv("PAM_WRAPPER");
                 execl(kagid, "kagid", "-f", "-c", f->conf, (char *)NULL);
                 _exit(127);
@@ -214,31 +216,45 @@ int fx_start(struct fx *f)
         return -ETIMEDOUT;
 }
 
-void fx_stop(struct fx *f, int sig)
+int fx_stop(struct fx *f, int sig)
 {
+        int status = 0;
+
         if (f->pid <= 0)
-                return;
+                return 0;
         kill(f->pid, sig);
         if (sig == SIGSTOP)
-                return;
-        waitpid(f->pid, NULL, 0);
+                return 0;
+        waitpid(f->pid, &status, 0);
         f->pid = 0;
+        if (sig == SIGKILL)
+                return 0;
+        /* a clean stop exits 0; a sanitizer report makes it fail */
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-void fx_teardown(struct fx *f)
+int fx_teardown(struct fx *f)
 {
         char cmd[FX_PATH + 32];
+        int r = 0;
 
         if (f->pid > 0) {
                 kill(f->pid, SIGCONT);
-                fx_stop(f, SIGTERM);
+                r = fx_stop(f, SIGTERM);
+                if (r != 0) {
+                        static char log[1 << 16];
+                        fx_log(f, log, sizeof(log));
+                        fprintf(stderr, "harness: kagid exited with %d on SIGTERM; its log:\n%s\n", r, log);
+                }
         }
-        if (f->dir[0] && strncmp(f->dir, "/tmp/kagi-it-", 13) == 0) {
+        /* KAGI_TEST_KEEP=1 keeps the directory (kagid.log, kagi.db) for a look */
+        if (f->dir[0] && strncmp(f->dir, "/tmp/kagi-it-", 13) == 0 && !getenv("KAGI_TEST_KEEP")) {
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
                 if (system(cmd) != 0)
                         fprintf(stderr, "harness: could not remove %s\n", f->dir);
         }
         unsetenv("PAM_WRAPPER_SERVICE_DIR");
+        return r == 0 ? 0 : -1;
 }
 
 static int run_capture(const char *prog, const char *const argv[], uid_t uid, gid_t gid, bool as_other,
@@ -504,4 +520,35 @@ bool fx_said(const struct fx_conv *c, const char *needle)
                 if (strstr(c->infos[i], needle))
                         return true;
         return false;
+}
+
+struct fx *fx_new(const char *extra, const char *const enroll[])
+{
+        struct fx *f = calloc(1, sizeof(*f));
+
+        if (!f)
+                return NULL;
+        if (fx_setup(f, extra) < 0) {
+                fx_teardown(f);
+                free(f);
+                return NULL;
+        }
+        for (size_t i = 0; enroll && enroll[i]; i++) {
+                if (fx_enroll(f, enroll[i], FX_SECRET_ALICE) < 0) {
+                        fx_free(f);
+                        return NULL;
+                }
+        }
+        return f;
+}
+
+int fx_free(struct fx *f)
+{
+        int r;
+
+        if (!f)
+                return 0;
+        r = fx_teardown(f);
+        free(f);
+        return r;
 }

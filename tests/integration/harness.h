@@ -35,11 +35,18 @@ struct fx {
 /* extra: more kagi.conf text appended after the fixture's [broker] section
  * (may add sections; may be NULL). Starts kagid and waits for its socket. */
 int fx_setup(struct fx *f, const char *extra);
-void fx_teardown(struct fx *f);
+/* Stops kagid (SIGTERM) and removes the directory; -1 when kagid did not
+ * exit cleanly (a sanitizer report, a crash). */
+int fx_teardown(struct fx *f);
+/* fx_setup on a new fixture, then TOTP enrollment (with FX_SECRET_ALICE) of
+ * each account named in the NULL-terminated list; NULL on any failure. */
+struct fx *fx_new(const char *extra, const char *const enroll[]);
+int fx_free(struct fx *f);
 /* Start kagid (again); wait until it answers. */
 int fx_start(struct fx *f);
-/* Send sig to kagid and reap it. SIGKILL leaves the socket file behind. */
-void fx_stop(struct fx *f, int sig);
+/* Send sig to kagid and reap it (not for SIGSTOP). Returns kagid's exit
+ * status for a stop that should be clean. SIGKILL leaves the socket behind. */
+int fx_stop(struct fx *f, int sig);
 /* Run kagictl with the fixture's config. argv is NULL-terminated, without
  * the program name. Output (stdout then stderr) into out; returns exit code. */
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[]);

@@ -14,11 +14,11 @@
 
 static int setup(void **state)
 {
-        struct fx *f = calloc(1, sizeof(*f));
+        struct fx *f = fx_new(NULL, (const char *[]){ "alice", NULL });
         struct fx_conv c;
         char code[16];
 
-        if (!f || fx_setup(f, NULL) < 0 || fx_enroll(f, "alice", FX_SECRET_ALICE) < 0)
+        if (!f)
                 return -1;
         /* some history: a failure, a success with a session */
         fx_login(f, "alice", "pw-alice", "000000", &c);
@@ -27,17 +27,17 @@ static int setup(void **state)
         c.answers[0] = "pw-alice";
         c.answers[1] = code;
         if (fx_pam_items(f, "kagi-stack", "alice", "tty1", NULL, NULL, &c, FX_AUTH | FX_ACCOUNT | FX_SESSION) !=
-            PAM_SUCCESS)
+            PAM_SUCCESS) {
+                fx_free(f);
                 return -1;
+        }
         *state = f;
         return 0;
 }
 
 static int teardown(void **state)
 {
-        fx_teardown(*state);
-        free(*state);
-        return 0;
+        return fx_free(*state);
 }
 
 static void tamper(struct fx *f, const char *sql)

@@ -24,19 +24,13 @@
 
 static int setup(void **state)
 {
-        struct fx *f = calloc(1, sizeof(*f));
-
-        if (!f || fx_setup(f, NULL) < 0 || fx_enroll(f, "alice", FX_SECRET_ALICE) < 0)
-                return -1;
-        *state = f;
-        return 0;
+        *state = fx_new(NULL, (const char *[]){ "alice", NULL });
+        return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-        fx_teardown(*state);
-        free(*state);
-        return 0;
+        return fx_free(*state);
 }
 
 static int good_login(struct fx *f, struct fx_conv *c)

@@ -16,13 +16,8 @@
 
 static int setup_with(void **state, const char *extra)
 {
-        struct fx *f = calloc(1, sizeof(*f));
-
-        if (!f || fx_setup(f, extra) < 0 || fx_enroll(f, "alice", FX_SECRET_ALICE) < 0 ||
-            fx_enroll(f, "dave", FX_SECRET_ALICE) < 0)
-                return -1;
-        *state = f;
-        return 0;
+        *state = fx_new(extra, (const char *[]){ "alice", "dave", NULL });
+        return *state ? 0 : -1;
 }
 
 static int setup(void **state)
@@ -42,9 +37,7 @@ static int setup_privileged(void **state)
 
 static int teardown(void **state)
 {
-        fx_teardown(*state);
-        free(*state);
-        return 0;
+        return fx_free(*state);
 }
 
 static int wrong_code(struct fx *f, const char *user, struct fx_conv *c)

@@ -13,20 +13,14 @@
 
 static int setup(void **state)
 {
-        struct fx *f = calloc(1, sizeof(*f));
-
         /* window 2 keeps the replay checks exact across a time-step boundary */
-        if (!f || fx_setup(f, "[totp]\nwindow = 2\n") < 0 || fx_enroll(f, "alice", FX_SECRET_ALICE) < 0)
-                return -1;
-        *state = f;
-        return 0;
+        *state = fx_new("[totp]\nwindow = 2\n", (const char *[]){ "alice", NULL });
+        return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-        fx_teardown(*state);
-        free(*state);
-        return 0;
+        return fx_free(*state);
 }
 
 static void correct_password_and_code_log_in(void **state)
