@@ -40,10 +40,11 @@ struct kagi_keys {
         uint8_t audit[KAGI_KEY_LEN];          /* HMAC key of the audit chain */
         uint8_t seal[KAGI_KEY_LEN];           /* AES-256-GCM key for secrets at rest */
 };
-/* Loads key_dir/audit.key and key_dir/seal.key, creating them (0600, random)
- * when absent. A key file readable by group/others or owned by another user is
- * refused. */
-int keys_load(const char *dir, uid_t owner, struct kagi_keys *ret, char *err, size_t errsz);
+/* Loads key_dir/audit.key and key_dir/seal.key; with `create`, makes the
+ * directory (0700) and the keys (0600, random) when absent — without it, an
+ * absent key is left zero (for kagid -t, which must not change anything). A
+ * key file readable by group/others or owned by another user is refused. */
+int keys_load(const char *dir, uid_t owner, bool create, struct kagi_keys *ret, char *err, size_t errsz);
 void keys_wipe(struct kagi_keys *k);
 
 /* Sealed = 12-byte nonce | ciphertext | 16-byte tag; aad binds it to a row. */

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "kagid: %s\n", err);
                 return 1;
         }
-        r = keys_load(b.cfg->key_dir, b.uid, &b.keys, err, sizeof(err));
+        r = keys_load(b.cfg->key_dir, b.uid, !test_only, &b.keys, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr, "kagid: %s\n", err);
                 config_free(b.cfg);

@@ -31,14 +31,16 @@ static int read_exact(int fd, uint8_t *p, size_t n)
         return 0;
 }
 
-static int load_one(int dirfd, const char *dir, const char *name, uid_t owner, uint8_t key[KAGI_KEY_LEN],
-                    char *err, size_t errsz)
+static int load_one(int dirfd, const char *dir, const char *name, uid_t owner, bool create,
+                    uint8_t key[KAGI_KEY_LEN], char *err, size_t errsz)
 {
         _cleanup_(closep) int fd = -1;
         struct stat st;
         int r;
 
         fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 && errno == ENOENT && !create)
+                return 0;
         if (fd < 0 && errno == ENOENT) {
                 /* O_EXCL: two brokers starting at once cannot both create it */
                 fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -82,13 +84,15 @@ static int load_one(int dirfd, const char *dir, const char *name, uid_t owner, u
         return 0;
 }
 
-int keys_load(const char *dir, uid_t owner, struct kagi_keys *ret, char *err, size_t errsz)
+int keys_load(const char *dir, uid_t owner, bool create, struct kagi_keys *ret, char *err, size_t errsz)
 {
         _cleanup_(closep) int dirfd = -1;
         struct stat st;
         int r;
 
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        if (!create && access(dir, F_OK) < 0 && errno == ENOENT)
+                return 0;
+        if (create && mkdir(dir, 0700) < 0 && errno != EEXIST) {
                 r = -errno;
                 snprintf(err, errsz, "%s: cannot create: %s", dir, strerror(errno));
                 return r;
@@ -106,9 +110,9 @@ int keys_load(const char *dir, uid_t owner, struct kagi_keys *ret, char *err, si
                          "not writable by others (is %04o)", dir, (unsigned)(st.st_mode & 07777));
                 return -EPERM;
         }
-        r = load_one(dirfd, dir, "audit.key", owner, ret->audit, err, errsz);
+        r = load_one(dirfd, dir, "audit.key", owner, create, ret->audit, err, errsz);
         if (r >= 0)
-                r = load_one(dirfd, dir, "seal.key", owner, ret->seal, err, errsz);
+                r = load_one(dirfd, dir, "seal.key", owner, create, ret->seal, err, errsz);
         if (r < 0)
                 keys_wipe(ret);
         return r;
