@@ -139,11 +139,25 @@ int fx_setup(struct fx *f, const char *extra)
         /* ghost: known to the password module, unknown to kagi's directory */
         if (r >= 0)
                 r = write_file(f->matrix, 0600, "%sghost:pw-ghost:kagi-stack\n", matrix);
-        if (r >= 0)
-                r = write_file(f->conf, 0644,
-                               "[broker]\nsocket = %s\ndatabase = %s\nkey_dir = %s/keys\nworkers = 4\n"
-                               "[pam]\ntimeout = 3\n%s",
-                               f->sock, f->db, f->dir, extra ? extra : "");
+        /* extra text starting with [broker] adds keys to the fixture's own [broker] */
+        {
+                const char *broker_more = "", *rest = extra ? extra : "";
+                char more[1024] = "";
+
+                if (strncmp(rest, "[broker]\n", 9) == 0) {
+                        const char *end = strstr(rest + 9, "\n[");
+                        size_t n = end ? (size_t)(end + 1 - (rest + 9)) : strlen(rest + 9);
+
+                        snprintf(more, sizeof(more), "%.*s", (int)n, rest + 9);
+                        broker_more = more;
+                        rest = rest + 9 + n;
+                }
+                if (r >= 0)
+                        r = write_file(f->conf, 0644,
+                                       "[broker]\nsocket = %s\ndatabase = %s\nkey_dir = %s/keys\nworkers = 4\n%s"
+                                       "[pam]\ntimeout = 3\n%s",
+                                       f->sock, f->db, f->dir, broker_more, rest);
+        }
         if (r >= 0)
                 r = write_pam_services(f);
         if (r < 0) {
@@ -275,6 +289,10 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
 
                 dup2(pipefd[1], STDOUT_FILENO);
                 dup2(pipefd[1], STDERR_FILENO);
+                /* the tools need no PAM wrapper, whose start-up can print
+                 * its own complaints under parallel load */
+                unsetenv("LD_PRELOAD");
+                unsetenv("PAM_WRAPPER");
                 for (size_t i = 0; env && env[i]; i += 2)
                         setenv(env[i], env[i + 1], 1);
                 if (as_other && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
@@ -382,7 +400,7 @@ int fx_audit_count(struct fx *f, const char *const match[])
         }
         all = json_tokener_parse(out);
         if (!all || !json_object_is_type(all, json_type_array)) {
-                fprintf(stderr, "harness: audit show --json is not a JSON array: %.200s\n", out);
+                fprintf(stderr, "harness: audit show --json is not a JSON array (%zu bytes): %s\n", strlen(out), out);
                 json_object_put(all);
                 return -1;
         }

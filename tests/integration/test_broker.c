@@ -246,6 +246,47 @@ static void bad_configuration_is_refused_with_file_line_and_key(void **state)
         assert_non_null(strstr(out, "single-factor"));
 }
 
+static void world_writable_state_is_refused(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+
+        fx_stop(f, SIGTERM);
+        chmod(f->db, 0666);
+        assert_int_equal(fx_run_kagid(f->conf, false, out, sizeof(out)), 1);
+        assert_non_null(strstr(out, "kagi.db: writable by group or others"));
+        chmod(f->db, 0600);
+        chmod(f->dir, 0777);
+        assert_int_equal(fx_run_kagid(f->conf, false, out, sizeof(out)), 1);
+        assert_non_null(strstr(out, "writable by group or others"));
+        chmod(f->dir, 0755);
+}
+
+/* ACC-1: a zone admits only its users and groups, after the credentials. */
+static void zone_admits_only_its_groups(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char code[16];
+
+        fx_code(FX_SECRET_ALICE, 0, code);
+        assert_int_equal(fx_login(f, "alice", "pw-alice", code, &c), PAM_PERM_DENIED);
+        assert_true(fx_said(&c, "You are not permitted to log in here."));
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(fx_pam(f, "kagi-stack", "alice", &c, FX_ACCOUNT), PAM_PERM_DENIED);
+        /* dave is in wheel */
+        assert_int_equal(fx_login(f, "dave", "pw-dave", code, &c), PAM_SUCCESS);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "account=alice", "reason=not admitted to the zone", NULL }),
+                         2);
+}
+
+static int setup_zone(void **state)
+{
+        *state = fx_new("[broker]\ndefault_zone = ops\n[zone ops]\nfactors = password+totp\ngroups = wheel\n",
+                        (const char *[]){ "alice", "dave", NULL });
+        return *state ? 0 : -1;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -258,6 +299,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(kagictl_reports_an_unreachable_broker, setup, teardown),
                 cmocka_unit_test_setup_teardown(a_second_broker_on_the_same_socket_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(bad_configuration_is_refused_with_file_line_and_key, setup, teardown),
+                cmocka_unit_test_setup_teardown(world_writable_state_is_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(zone_admits_only_its_groups, setup_zone, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

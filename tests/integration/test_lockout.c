@@ -35,6 +35,12 @@ static int setup_privileged(void **state)
         return setup_with(state, "[lockout]\nthreshold = 3\nprivileged_threshold = 2\nprivileged_groups = wheel\n");
 }
 
+static int setup_message(void **state)
+{
+        return setup_with(state, "[broker]\ncontact = the help desk (ext. 1234)\nlanguage = ja\n"
+                                 "[lockout]\nmessage = Locked. Call {contact} with your staff number.\n");
+}
+
 static int teardown(void **state)
 {
         return fx_free(*state);
@@ -250,6 +256,18 @@ static void privileged_accounts_lock_sooner(void **state)
         assert_non_null(strstr(out, "\"locked\":false"));
 }
 
+static void lock_message_and_contact_are_configurable(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        for (int i = 0; i < 3; i++)
+                wrong_code(f, "alice", &c);
+        assert_true(fx_said(&c, "アカウントはロックされました。the help desk (ext. 1234)に連絡してください。"));
+        assert_int_equal(right_code(f, "alice", &c), PAM_MAXTRIES);
+        assert_true(fx_said(&c, "Locked. Call the help desk (ext. 1234) with your staff number."));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -263,6 +281,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(counted_failures_survive_kill_9, setup, teardown),
                 cmocka_unit_test_setup_teardown(unlock_after_elapses, setup_unlock_after, teardown),
                 cmocka_unit_test_setup_teardown(privileged_accounts_lock_sooner, setup_privileged, teardown),
+                cmocka_unit_test_setup_teardown(lock_message_and_contact_are_configurable, setup_message, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

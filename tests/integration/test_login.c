@@ -213,6 +213,49 @@ static void su_records_the_person_behind_the_account(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "person=carol", NULL }), 1);
 }
 
+static void enrollment_prints_uri_and_qr_and_the_new_secret_works(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char out[16384], secret[64] = "", code[16];
+        const char *argv[] = { "totp", "enroll", "frank", NULL };
+        const char *p;
+
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+        p = strstr(out, "otpauth://totp/kagi:frank?secret=");
+        assert_non_null(p);
+        assert_non_null(strstr(out, "&digits=6&period=30"));
+        assert_non_null(strstr(out, "\xe2\x96\x88"));      /* the QR code's blocks */
+        sscanf(p + strlen("otpauth://totp/kagi:frank?secret="), "%63[A-Z2-7]", secret);
+        assert_int_equal(strlen(secret), 32);           /* 160 bits */
+        fx_code(secret, 0, code);
+        assert_int_equal(fx_login(f, "frank", "pw-frank", code, &c), PAM_SUCCESS);
+        /* the secret is stored sealed, never in clear */
+        {
+                char cmd[FX_PATH + 128], hits[64] = "";
+                FILE *p2;
+                snprintf(cmd, sizeof(cmd), "grep -c '%s' %s* 2>/dev/null | grep -v ':0' | wc -l", secret, f->db);
+                p2 = popen(cmd, "r");
+                assert_non_null(p2);
+                assert_non_null(fgets(hits, sizeof(hits), p2));
+                pclose(p2);
+                assert_int_equal(atoi(hits), 0);
+        }
+}
+
+static void enrolling_an_unknown_account_is_refused(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+        const char *argv[] = { "totp", "enroll", "mallory", "--no-qr", NULL };
+        const char *bad_secret[] = { "totp", "enroll", "bob", "--secret", "not base32!", NULL };
+
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 1);
+        assert_non_null(strstr(out, "no account named mallory"));
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), bad_secret), 1);
+        assert_non_null(strstr(out, "--secret is not base32"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -229,6 +272,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(removed_totp_no_longer_logs_in, setup, teardown),
                 cmocka_unit_test_setup_teardown(unknown_module_argument_is_an_error, setup, teardown),
                 cmocka_unit_test_setup_teardown(su_records_the_person_behind_the_account, setup, teardown),
+                cmocka_unit_test_setup_teardown(enrollment_prints_uri_and_qr_and_the_new_secret_works, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(enrolling_an_unknown_account_is_refused, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
