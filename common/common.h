@@ -187,6 +187,7 @@ struct kagi_field {
 struct kagi_msg {
         uint8_t version;
         uint8_t type;
+        size_t used;                  /* bytes of data[] in use (wiped on free) */
         struct kagi_field f[KAGI_TAG_MAX_];
         uint8_t data[KAGI_FRAME_MAX + KAGI_TAG_MAX_];
 };

@@ -106,10 +106,12 @@ static uint32_t get_be32(const uint8_t *p)
 
 struct frame *frame_new(uint8_t type)
 {
-        struct frame *f = calloc(1, sizeof(*f));
+        /* only the used prefix of buf is ever read, so no need to zero it */
+        struct frame *f = malloc(sizeof(*f));
 
         if (!f)
                 return NULL;
+        f->error = 0;
         f->buf[4] = KAGI_PROTO_VERSION;
         f->buf[5] = type;
         f->len = KAGI_FRAME_HEADER;
@@ -119,8 +121,10 @@ struct frame *frame_new(uint8_t type)
 
 void frame_free(struct frame *f)
 {
-        if (f)
-                secret_free(f, sizeof(*f));
+        if (!f)
+                return;
+        secret_wipe(f->buf, f->len);
+        free(f);
 }
 
 void frame_put_blob(struct frame *f, enum kagi_tag tag, const void *p, size_t n)
@@ -214,6 +218,8 @@ int frame_decode(const uint8_t *buf, size_t len, struct kagi_msg *ret)
         if (buf[5] >= KAGI_MSG_TYPE_MAX_ || !schema[buf[5]].name)
                 return -EBADMSG;
 
+        secret_wipe(ret->data, ret->used);     /* a reused message holds the last one's secrets */
+        ret->used = 0;
         memset(ret->f, 0, sizeof(ret->f));
         ret->version = buf[4];
         ret->type = buf[5];
@@ -242,6 +248,7 @@ int frame_decode(const uint8_t *buf, size_t len, struct kagi_msg *ret)
                 ret->f[tag].p = ret->data + out;
                 ret->f[tag].len = n;
                 out += n + 1;
+                ret->used = out;
                 pos += n;
         }
         if ((seen & schema[ret->type].required) != schema[ret->type].required)
@@ -254,13 +261,22 @@ int frame_decode(const uint8_t *buf, size_t len, struct kagi_msg *ret)
 
 struct kagi_msg *msg_new(void)
 {
-        return calloc(1, sizeof(struct kagi_msg));
+        struct kagi_msg *m = malloc(sizeof(*m));
+
+        if (!m)
+                return NULL;
+        m->version = m->type = 0;
+        m->used = 0;
+        memset(m->f, 0, sizeof(m->f));
+        return m;
 }
 
 void msg_free(struct kagi_msg *m)
 {
-        if (m)
-                secret_free(m, sizeof(*m));
+        if (!m)
+                return;
+        secret_wipe(m->data, m->used);
+        free(m);
 }
 
 bool msg_has(const struct kagi_msg *m, enum kagi_tag tag)

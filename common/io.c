@@ -119,7 +119,7 @@ int frame_send(int fd, const struct frame *f, int64_t deadline)
 int frame_recv(int fd, struct kagi_msg *m, int64_t deadline)
 {
         uint8_t *buf = malloc(KAGI_FRAME_MAX);
-        size_t total;
+        size_t total = 4;
         int r;
 
         if (!buf)
@@ -131,6 +131,7 @@ int frame_recv(int fd, struct kagi_msg *m, int64_t deadline)
                 r = read_all(fd, buf + 4, total - 4, deadline);
         if (r >= 0)
                 r = frame_decode(buf, total, m);
-        secret_free(buf, KAGI_FRAME_MAX);
+        /* only what was received can hold a secret */
+        secret_free(buf, total);
         return r;
 }
