@@ -29,7 +29,7 @@ static void peer_name(const struct request *rq, char *buf, size_t size)
 }
 
 /* A login context for records written on an administrator's behalf. */
-static void admin_login(const struct request *rq, struct login *l, const char *account, char *who, size_t wsz)
+void admin_login(const struct request *rq, struct login *l, const char *account, char *who, size_t wsz)
 {
         *l = (struct login){ .user = account, .service = "kagictl" };
         peer_name(rq, who, wsz);
@@ -43,7 +43,7 @@ static void reply_json(struct request *rq, json_object *j)
         frame_put_str(rq->reply, KAGI_T_JSON, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 }
 
-static int send_record(struct request *rq, json_object *j)
+int send_record(struct request *rq, struct json_object *j)
 {
         _cleanup_(frame_freep) struct frame *f = frame_new(KAGI_REP_RECORD);
 

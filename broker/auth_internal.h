@@ -47,3 +47,11 @@ int attempt_release(struct request *rq, const struct login *l, const char *facto
 int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock_event *ret_event);
 enum kagi_decision admission(const struct request *rq, const struct login *l, enum msg_id *ret_msg,
                              const char **ret_reason);
+
+/* Administrative requests (admin.c, card.c). */
+struct json_object;
+/* A login context for records written on an administrator's behalf: the
+ * administrator (by name) is the person, kagictl the service. */
+void admin_login(const struct request *rq, struct login *l, const char *account, char *who, size_t wsz);
+/* One item of a listing as a RECORD frame. */
+int send_record(struct request *rq, struct json_object *j);

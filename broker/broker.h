@@ -121,6 +121,41 @@ struct user_state {
 };
 int store_user_state(struct store *s, const char *user, struct user_state *ret);
 
+/* The card registry and login challenges (card_store.c). */
+struct card_cert;
+struct card_row {
+        char fingerprint[65];
+        char serial[129];
+        char subject[512];
+        char issuer[512];
+        char account[257];
+        char state[16];                       /* active, retired, revoked */
+        int64_t registered;
+        int64_t not_after;
+        int64_t changed;                      /* when retired or revoked */
+        char reason[1024];
+};
+int store_card_get(struct store *s, const char *fingerprint, struct card_row *ret);  /* -ENOENT */
+int store_card_add(struct store *s, const struct card_cert *c, const char *account, int64_t now);
+/* Returns how many cards were retired. */
+int store_card_retire_others(struct store *s, const char *account, const char *keep, int64_t now);
+int store_card_revoke(struct store *s, const char *fingerprint, const char *reason, int64_t now); /* -EALREADY */
+int store_card_by_serial(struct store *s, const char *serial, char fingerprint[65], size_t *ret_matches);
+typedef int (*store_card_cb)(void *userdata, const struct card_row *c);
+int store_cards(struct store *s, const char *account, store_card_cb cb, void *userdata);
+
+struct challenge_row {
+        char account[257];
+        char terminal[600];
+        char fingerprint[65];
+        int64_t expires;
+};
+/* Also drops expired challenges. */
+int store_challenge_put(struct store *s, const uint8_t *nonce, size_t len, const char *account,
+                        const char *terminal, const char *fingerprint, int64_t expires, int64_t now);
+/* Single use: the row is gone once taken. -ENOENT if unknown or taken. */
+int store_challenge_take(struct store *s, const uint8_t *nonce, size_t len, struct challenge_row *ret);
+
 /* Raw access for audit.c and tests. */
 struct sqlite3 *store_db(struct store *s);
 
@@ -154,6 +189,42 @@ typedef int (*audit_cb)(void *userdata, const struct audit_record *r);
 int audit_each(struct store *s, int64_t since_us, audit_cb cb, void *userdata);
 /* ISO 8601 UTC with microseconds */
 void audit_format_time(int64_t time_us, char buf[40]);
+
+/* ---- card certificates (x509.c) ------------------------------------------------ */
+#define KAGI_CERT_MAX 16384
+struct x509_st;
+struct card_cert {
+        struct x509_st *x;                    /* OpenSSL's X509 */
+        uint8_t *der;
+        size_t der_len;
+        char fingerprint[65];                 /* SHA-256 of the DER, lower-case hex */
+        char serial[129];                     /* upper-case hex */
+        char subject[512];
+        char issuer[512];
+        int64_t not_after;
+};
+/* A certificate in DER or PEM; -EINVAL for anything else. */
+int card_cert_parse(const uint8_t *buf, size_t len, struct card_cert *ret);
+void card_cert_clear(struct card_cert *c);
+
+/* The trust anchors ([card] ca_file) and CRLs ([card] crl_file), shared by
+ * all workers and reloaded when the files change. */
+struct trust;
+int trust_open(const struct kagi_config *c, struct trust **ret);
+void trust_close(struct trust *t);
+enum cert_verdict {
+        CERT_OK,
+        CERT_UNTRUSTED,                       /* no chain to the anchors, bad signature … */
+        CERT_EXPIRED,                         /* or not yet valid */
+        CERT_REVOKED,                         /* by a CRL */
+        CERT_BAD_USAGE,                       /* key usage, EKU, key type or size */
+        CERT_NO_TRUST,                        /* the anchors cannot be loaded */
+};
+enum cert_verdict trust_check(struct trust *t, const struct card_cert *c, char *why, size_t whysz);
+/* 1: the signature over msg (SHA-256; RSA PKCS#1 v1.5 or ECDSA) is the
+ * certificate key's; 0: it is not; negative: error. */
+int card_signature_check(const struct card_cert *c, const uint8_t *msg, size_t len, const uint8_t *sig,
+                         size_t siglen);
 
 /* ---- directory ---------------------------------------------------------------- */
 struct dir_account {
@@ -203,6 +274,7 @@ extern const struct directory_ops directory_ldap_ops;
 struct broker {
         struct kagi_config *cfg;
         struct kagi_keys keys;
+        struct trust *trust;
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };
@@ -225,6 +297,8 @@ struct request {
 
 /* The one answer: decision, user message, and what else the handler adds. */
 void reply_decision(struct request *rq, enum kagi_decision d, enum msg_id msg);
+/* The same, with {n} in the message filled in (PIN tries left). */
+void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n);
 void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 

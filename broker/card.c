@@ -1,24 +1,510 @@
-/* IC card login and the card registry (issue: "IC card + PIN login").
- * Until the card flow lands, every card request is refused. */
+/* IC card + PIN login (MFA-1, CARD-1..3) and the card registry.
+ *
+ *   CARD_CHALLENGE  the module sends the card's certificate. The attempt is
+ *                   reserved (counted) first, then the certificate is checked:
+ *                   chain, validity, usage, CRL, kagi's registry, and that
+ *                   the card belongs to this account's person. A random
+ *                   challenge, bound to account, terminal and card and valid
+ *                   for 60 s, goes back.
+ *   (the module has the card check the PIN and sign SHA-256 of the challenge)
+ *   CARD_VERIFY     the signature, or the card's refusal of the PIN. The
+ *                   challenge is taken (single use), the certificate checked
+ *                   again (a revocation in between counts), the signature
+ *                   verified, the attempt settled.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
 #include "broker.h"
 #include "auth_internal.h"
 
-static int refuse(struct request *rq)
+#define CHALLENGE_LEN 32
+#define CHALLENGE_TTL 60
+#define FACTOR "card+pin"
+
+/* Why a card may not be used for this account, or MSG_ID_MAX_ when it may. */
+static enum msg_id card_refusal(struct request *rq, const struct login *l, const struct card_cert *c,
+                                bool *ret_shared, char *owner, size_t osz, char *why, size_t whysz)
 {
-        log_warn("card request refused: card login is not available in this build");
-        reply_decision(rq, KAGI_DENY_POLICY, MSG_CARD_REFUSED);
+        struct card_row row;
+        struct dir_certs certs;
+        bool in_directory = false;
+        int r;
+
+        *ret_shared = false;
+        owner[0] = '\0';
+        switch (trust_check(rq->b->trust, c, why, whysz)) {
+        case CERT_OK:
+                break;
+        case CERT_REVOKED:
+                return MSG_CARD_REVOKED;
+        case CERT_NO_TRUST:
+                return MSG_INTERNAL;
+        default:
+                return MSG_CARD_REFUSED;
+        }
+        r = store_card_get(rq->store, c->fingerprint, &row);
+        if (r < 0 && r != -ENOENT) {
+                snprintf(why, whysz, "card registry unreadable");
+                return MSG_INTERNAL;
+        }
+        if (r == 0) {
+                snprintf(owner, osz, "%s", row.account);
+                if (strcmp(row.state, "revoked") == 0) {
+                        snprintf(why, whysz, "card %s revoked: %.300s", c->serial, row.reason);
+                        return MSG_CARD_REVOKED;
+                }
+                if (strcmp(row.state, "retired") == 0) {
+                        snprintf(why, whysz, "card %s retired: %.300s", c->serial, row.reason);
+                        return MSG_CARD_REFUSED;
+                }
+                if (strcmp(row.account, l->user) != 0) {
+                        /* CARD-1: someone else's card, presented for this account */
+                        *ret_shared = true;
+                        snprintf(why, whysz, "card %s is registered to %s", c->serial, row.account);
+                        return MSG_CARD_SHARED;
+                }
+                return MSG_ID_MAX_;
+        }
+        /* not in kagi's registry: the directory may bind it to the person */
+        if (directory_certificates(rq->dir, l->user, &certs) == 0) {
+                for (size_t i = 0; i < certs.n && !in_directory; i++)
+                        in_directory = certs.len[i] == c->der_len && memcmp(certs.der[i], c->der, c->der_len) == 0;
+                dir_certs_clear(&certs);
+        }
+        if (in_directory)
+                return MSG_ID_MAX_;
+        snprintf(why, whysz, "card %s is not registered to %s", c->serial, l->user);
+        return MSG_CARD_REFUSED;
+}
+
+/* Settle a reserved attempt as failed, with the records that explain it. */
+static int refuse_counted(struct request *rq, const struct login *l, enum kagi_decision d, enum msg_id msg,
+                          unsigned n, const char *reason, const char *sharing_owner)
+{
+        enum lock_event ev;
+        struct txn t;
+        int r;
+
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = attempt_settle(&t, l, false, &ev);
+        if (r >= 0)
+                r = txn_audit(&t, l, "auth", FACTOR, "failure", reason, NULL);
+        if (r >= 0 && sharing_owner) {
+                /* the card-sharing record names the card's owner as the person */
+                struct login owner = *l;
+
+                owner.person = sharing_owner;
+                r = txn_audit(&t, &owner, "card-sharing", FACTOR, "denied", reason, NULL);
+        }
+        if (r >= 0)
+                r = txn_lock_event(&t, l, ev, login_rule(rq, l));
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0) {
+                txn_abort(&t);
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                return r;
+        }
+        reply_decision_n(rq, d, ev == LOCK_EV_LOCKED ? MSG_NOW_LOCKED : msg, n);
         return 0;
 }
 
-int card_challenge(struct request *rq) { return refuse(rq); }
-int card_verify(struct request *rq) { return refuse(rq); }
-
-static int admin_refuse(struct request *rq)
+static int start_card(struct request *rq, struct login *l, struct card_cert *c)
 {
-        reply_error(rq, KAGI_DENY_INVALID, "card registry is not available in this build");
+        int r = login_load(rq, l);
+
+        if (r < 0) {
+                reply_decision(rq, r == -ENOENT ? KAGI_DENY_POLICY : KAGI_DENY_INVALID, MSG_NO_METHOD);
+                return r;
+        }
+        r = card_cert_parse(rq->msg->f[KAGI_T_CERT].p, rq->msg->f[KAGI_T_CERT].len, c);
+        if (r < 0) {
+                log_warn("card login for %s: the card's certificate cannot be parsed", l->user);
+                reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_REFUSED);
+                return r;
+        }
+        r = login_lookup(rq, l);
+        if (r < 0) {
+                reply_decision(rq, KAGI_UNAVAILABLE, MSG_UNAVAILABLE);
+                return r;
+        }
         return 0;
 }
 
-int admin_card_register(struct request *rq) { return admin_refuse(rq); }
-int admin_card_revoke(struct request *rq) { return admin_refuse(rq); }
-int admin_card_list(struct request *rq) { return admin_refuse(rq); }
+int card_challenge(struct request *rq)
+{
+        _cleanup_(login_done) struct login l;
+        struct card_cert c = { 0 };
+        uint8_t nonce[CHALLENGE_LEN];
+        char why[512], owner[257];
+        enum msg_id refusal;
+        bool shared;
+        struct txn t;
+        int r;
+
+        if (start_card(rq, &l, &c) < 0)
+                goto out;
+        r = attempt_reserve(rq, &l, FACTOR);
+        if (r <= 0)
+                goto out;
+        refusal = card_refusal(rq, &l, &c, &shared, owner, sizeof(owner), why, sizeof(why));
+        if (refusal != MSG_ID_MAX_) {
+                log_warn("card login for %s refused: %s", l.user, why);
+                refuse_counted(rq, &l, refusal == MSG_INTERNAL ? KAGI_ERROR : KAGI_DENY_CARD, refusal, 0, why,
+                               shared ? owner : NULL);
+                goto out;
+        }
+        if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                goto out;
+        }
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = store_challenge_put(rq->store, nonce, sizeof(nonce), l.user, l.terminal, c.fingerprint,
+                                        wall_now() + CHALLENGE_TTL, wall_now());
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0) {
+                txn_abort(&t);
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                goto out;
+        }
+        reply_decision(rq, KAGI_CONTINUE, MSG_AUTH_FAILED);
+        frame_put_blob(rq->reply, KAGI_T_CHALLENGE, nonce, sizeof(nonce));
+out:
+        card_cert_clear(&c);
+        return 0;
+}
+
+/* The user pulled the card or the reader failed before the PIN was judged:
+ * nothing was verified, so the reserved attempt is taken back. */
+static int aborted(struct request *rq, const struct login *l)
+{
+        struct lock_state st;
+        struct txn t;
+        int r;
+
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = store_lock_get(rq->store, l->user, &st);
+        if (r >= 0 && st.failures > 0 && st.locked_at == 0) {
+                st.failures--;
+                r = store_lock_put(rq->store, l->user, &st);
+        }
+        if (r >= 0)
+                r = txn_audit(&t, l, "auth", FACTOR, "aborted", "card removed or unreadable during login", NULL);
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0)
+                txn_abort(&t);
+        reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_ABORTED);
+        return r;
+}
+
+int card_verify(struct request *rq)
+{
+        _cleanup_(login_done) struct login l;
+        const struct kagi_field *ch = &rq->msg->f[KAGI_T_CHALLENGE];
+        const struct kagi_field *sig = &rq->msg->f[KAGI_T_SIGNATURE];
+        uint32_t flags = msg_u32(rq->msg, KAGI_T_FLAGS, 0);
+        uint32_t retries = msg_u32(rq->msg, KAGI_T_RETRIES, UINT32_MAX);
+        struct card_cert c = { 0 };
+        struct challenge_row cr;
+        char why[512], owner[257];
+        enum kagi_decision d;
+        enum lock_event ev;
+        enum msg_id refusal, msg;
+        const char *reason;
+        bool shared;
+        struct txn t;
+        int r;
+
+        if (start_card(rq, &l, &c) < 0)
+                goto out;
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = store_challenge_take(rq->store, ch->p, ch->len, &cr);
+        if (r == -ENOENT) {
+                r = txn_audit(&t, &l, "auth", FACTOR, "denied", "challenge unknown, already used or expired", NULL);
+                if (r >= 0)
+                        r = txn_commit(&t);
+                if (r < 0)
+                        txn_abort(&t);
+                reply_decision(rq, KAGI_DENY_CARD, MSG_AUTH_FAILED);
+                goto out;
+        }
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0) {
+                txn_abort(&t);
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                goto out;
+        }
+        if (strcmp(cr.account, l.user) != 0 || strcmp(cr.fingerprint, c.fingerprint) != 0 ||
+            strcmp(cr.terminal, l.terminal) != 0 || cr.expires < wall_now()) {
+                refuse_counted(rq, &l, KAGI_DENY_CARD, MSG_AUTH_FAILED, 0,
+                               cr.expires < wall_now() ? "challenge expired"
+                                                       : "challenge issued for another account, card or terminal",
+                               NULL);
+                goto out;
+        }
+        if (flags & KAGI_FLAG_CARD_ABORTED) {
+                aborted(rq, &l);
+                goto out;
+        }
+        if (flags & (KAGI_FLAG_PIN_FAILED | KAGI_FLAG_PIN_BLOCKED)) {
+                bool blocked = (flags & KAGI_FLAG_PIN_BLOCKED) || retries == 0;
+
+                snprintf(why, sizeof(why), blocked ? "PIN blocked on the card" : "wrong PIN (%u tries left on the card)",
+                         retries);
+                refuse_counted(rq, &l, KAGI_DENY_CREDENTIAL, blocked ? MSG_PIN_BLOCKED : MSG_PIN_WRONG, retries, why,
+                               NULL);
+                goto out;
+        }
+        if (!sig->p) {
+                refuse_counted(rq, &l, KAGI_DENY_CREDENTIAL, MSG_AUTH_FAILED, 0, "no signature", NULL);
+                goto out;
+        }
+        /* CARD-2: a revocation since the challenge takes effect now */
+        refusal = card_refusal(rq, &l, &c, &shared, owner, sizeof(owner), why, sizeof(why));
+        if (refusal != MSG_ID_MAX_) {
+                refuse_counted(rq, &l, refusal == MSG_INTERNAL ? KAGI_ERROR : KAGI_DENY_CARD, refusal, 0, why,
+                               shared ? owner : NULL);
+                goto out;
+        }
+        r = card_signature_check(&c, ch->p, ch->len, sig->p, sig->len);
+        if (r != 1) {
+                refuse_counted(rq, &l, KAGI_DENY_CREDENTIAL, MSG_AUTH_FAILED, 0,
+                               r < 0 ? "signature could not be checked" : "signature does not match the certificate",
+                               NULL);
+                goto out;
+        }
+
+        d = admission(rq, &l, &msg, &reason);
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = attempt_settle(&t, &l, true, &ev);
+        if (r >= 0) {
+                snprintf(why, sizeof(why), "card %s%s%s", c.serial, *reason ? "; " : "", reason);
+                r = txn_audit(&t, &l, "auth", FACTOR, d == KAGI_ALLOW ? "success" : "denied", why, NULL);
+        }
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0) {
+                txn_abort(&t);
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                goto out;
+        }
+        reply_decision(rq, d, msg);
+out:
+        card_cert_clear(&c);
+        return 0;
+}
+
+/* ---- the registry (kagictl card …) ---------------------------------------------------- */
+
+/* "AB:CD:…" as openssl x509 -fingerprint prints it, or plain hex: lower-case hex. */
+static int normalize_fingerprint(const char *in, char out[65])
+{
+        size_t n = 0;
+
+        for (; *in; in++) {
+                char ch = *in >= 'A' && *in <= 'F' ? (char)(*in - 'A' + 'a') : *in;
+
+                if (ch == ':')
+                        continue;
+                if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) || n >= 64)
+                        return -EINVAL;
+                out[n++] = ch;
+        }
+        out[n] = '\0';
+        return n == 64 ? 0 : -EINVAL;
+}
+
+int admin_card_register(struct request *rq)
+{
+        const char *user = msg_str(rq->msg, KAGI_T_USER);
+        uint32_t flags = msg_u32(rq->msg, KAGI_T_FLAGS, 0);
+        _cleanup_(login_done) struct login l;
+        struct card_cert c = { 0 };
+        struct card_row existing;
+        char who[256], why[512];
+        struct txn t;
+        int r, retired = 0;
+
+        admin_login(rq, &l, user, who, sizeof(who));
+        if (card_cert_parse(rq->msg->f[KAGI_T_CERT].p, rq->msg->f[KAGI_T_CERT].len, &c) < 0) {
+                reply_error(rq, KAGI_DENY_INVALID, "--cert is not an X.509 certificate (PEM or DER)");
+                return 0;
+        }
+        r = directory_lookup(rq->dir, user, &l.acct);
+        l.looked_up = true;
+        if (r < 0 || !l.acct.exists) {
+                reply_error(rq, r < 0 ? KAGI_UNAVAILABLE : KAGI_DENY_INVALID,
+                            r < 0 ? "the directory is unavailable" : "no account named %s in the directory", user);
+                goto out;
+        }
+        /* only a card kagi would accept at login may be registered */
+        if (trust_check(rq->b->trust, &c, why, sizeof(why)) != CERT_OK) {
+                reply_error(rq, KAGI_DENY_INVALID, "not registered: %s", why);
+                goto out;
+        }
+        r = txn_begin(&t, rq);
+        if (r >= 0) {
+                r = store_card_get(rq->store, c.fingerprint, &existing);
+                if (r == 0) {
+                        txn_abort(&t);
+                        reply_error(rq, KAGI_DENY_INVALID, "card %s is already registered to %s (%s)", c.serial,
+                                    existing.account, existing.state);
+                        goto out;
+                }
+                r = r == -ENOENT ? 0 : r;
+        }
+        if (r >= 0)
+                r = store_card_add(rq->store, &c, user, wall_now());
+        if (r >= 0 && (flags & KAGI_FLAG_RETIRE_OLD)) {
+                retired = store_card_retire_others(rq->store, user, c.fingerprint, wall_now());
+                r = retired < 0 ? retired : 0;
+        }
+        snprintf(why, sizeof(why), "card %s (%s)%s", c.serial, c.fingerprint,
+                 retired > 0 ? "; earlier cards retired" : "");
+        if (r >= 0)
+                r = txn_audit(&t, &l, "card-register", "card", "success", why, NULL);
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0) {
+                txn_abort(&t);
+                reply_error(rq, KAGI_ERROR, "cannot register the card");
+                goto out;
+        }
+        {
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "account", json_object_new_string(user));
+                json_object_object_add(j, "serial", json_object_new_string(c.serial));
+                json_object_object_add(j, "fingerprint", json_object_new_string(c.fingerprint));
+                json_object_object_add(j, "subject", json_object_new_string(c.subject));
+                json_object_object_add(j, "retired", json_object_new_int(retired));
+                reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
+                frame_put_str(rq->reply, KAGI_T_JSON, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+                json_object_put(j);
+        }
+out:
+        card_cert_clear(&c);
+        return 0;
+}
+
+int admin_card_revoke(struct request *rq)
+{
+        const char *serial = msg_str(rq->msg, KAGI_T_SERIAL);
+        const char *given = msg_str(rq->msg, KAGI_T_FINGERPRINT);
+        const char *reason = msg_str(rq->msg, KAGI_T_REASON);
+        struct card_row row;
+        struct login l;
+        char fpr[65] = "", who[256], why[1200];
+        size_t matches = 0;
+        struct txn t;
+        int r;
+
+        if (!!serial == !!given || !*reason) {
+                reply_error(rq, KAGI_DENY_INVALID, "give a serial or --fingerprint, and a reason");
+                return 0;
+        }
+        r = txn_begin(&t, rq);
+        if (r >= 0 && serial) {
+                r = store_card_by_serial(rq->store, serial, fpr, &matches);
+                if (r >= 0 && matches != 1) {
+                        txn_abort(&t);
+                        reply_error(rq, KAGI_DENY_INVALID,
+                                    matches ? "serial %s matches %zu cards; use --fingerprint"
+                                            : "no card with serial %s", serial, matches);
+                        return 0;
+                }
+        } else if (r >= 0 && normalize_fingerprint(given, fpr) < 0) {
+                txn_abort(&t);
+                reply_error(rq, KAGI_DENY_INVALID, "--fingerprint: give the SHA-256 fingerprint, 64 hex digits");
+                return 0;
+        }
+        if (r >= 0) {
+                r = store_card_get(rq->store, fpr, &row);
+                if (r == -ENOENT) {
+                        txn_abort(&t);
+                        reply_error(rq, KAGI_DENY_INVALID, "no card with fingerprint %s", fpr);
+                        return 0;
+                }
+        }
+        if (r >= 0) {
+                r = store_card_revoke(rq->store, fpr, reason, wall_now());
+                if (r == -EALREADY) {
+                        txn_abort(&t);
+                        reply_error(rq, KAGI_DENY_INVALID, "card %s is already revoked", row.serial);
+                        return 0;
+                }
+        }
+        admin_login(rq, &l, row.account, who, sizeof(who));
+        snprintf(why, sizeof(why), "card %s: %s", row.serial, reason);
+        if (r >= 0)
+                r = txn_audit(&t, &l, "card-revoke", "card", "revoked", why, NULL);
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0) {
+                txn_abort(&t);
+                reply_error(rq, KAGI_ERROR, "cannot revoke the card");
+                return r;
+        }
+        {
+                json_object *j = json_object_new_object();
+                json_object_object_add(j, "account", json_object_new_string(row.account));
+                json_object_object_add(j, "serial", json_object_new_string(row.serial));
+                json_object_object_add(j, "fingerprint", json_object_new_string(row.fingerprint));
+                json_object_object_add(j, "state", json_object_new_string("revoked"));
+                reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
+                frame_put_str(rq->reply, KAGI_T_JSON, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+                json_object_put(j);
+        }
+        return 0;
+}
+
+static int list_card(void *userdata, const struct card_row *c)
+{
+        struct request *rq = userdata;
+        json_object *j = json_object_new_object();
+        char t[40];
+        int r;
+
+        json_object_object_add(j, "account", json_object_new_string(c->account));
+        json_object_object_add(j, "state", json_object_new_string(c->state));
+        json_object_object_add(j, "serial", json_object_new_string(c->serial));
+        json_object_object_add(j, "fingerprint", json_object_new_string(c->fingerprint));
+        json_object_object_add(j, "subject", json_object_new_string(c->subject));
+        json_object_object_add(j, "issuer", json_object_new_string(c->issuer));
+        audit_format_time(c->registered * 1000000, t);
+        t[19] = 'Z';
+        t[20] = '\0';
+        json_object_object_add(j, "registered", json_object_new_string(t));
+        audit_format_time(c->not_after * 1000000, t);
+        t[19] = 'Z';
+        t[20] = '\0';
+        json_object_object_add(j, "not_after", json_object_new_string(t));
+        json_object_object_add(j, "reason", json_object_new_string(c->reason));
+        r = send_record(rq, j);
+        json_object_put(j);
+        return r;
+}
+
+int admin_card_list(struct request *rq)
+{
+        int r = store_cards(rq->store, msg_str(rq->msg, KAGI_T_USER), list_card, rq);
+
+        if (r < 0) {
+                reply_error(rq, KAGI_ERROR, "cannot list cards");
+                return r;
+        }
+        reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
+        return 0;
+}

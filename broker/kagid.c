@@ -77,6 +77,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "kagid: liboath failed to initialise\n");
                 return 1;
         }
+        if (trust_open(b.cfg, &b.trust) < 0) {
+                fprintf(stderr, "kagid: out of memory\n");
+                return 1;
+        }
         if (gethostname(b.host, sizeof(b.host) - 1) < 0)
                 snprintf(b.host, sizeof(b.host), "localhost");
 
@@ -91,6 +95,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         r = server_run(&b, &stop_requested);
+        trust_close(b.trust);
         keys_wipe(&b.keys);
         config_free(b.cfg);
         oath_done();

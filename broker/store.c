@@ -43,6 +43,18 @@ static const char *const schema_sql =
         "  id INTEGER PRIMARY KEY CHECK (id = 1),"
         "  seq INTEGER NOT NULL, mac BLOB NOT NULL);"
         "CREATE INDEX IF NOT EXISTS audit_time ON audit(time_us);"
+        "CREATE TABLE IF NOT EXISTS cards("
+        "  fingerprint TEXT PRIMARY KEY,"          /* SHA-256 of the certificate, hex */
+        "  serial TEXT NOT NULL, subject TEXT NOT NULL, issuer TEXT NOT NULL,"
+        "  account TEXT NOT NULL,"
+        "  state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'revoked')),"
+        "  registered INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+        "  changed INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX IF NOT EXISTS cards_account ON cards(account);"
+        "CREATE INDEX IF NOT EXISTS cards_serial ON cards(serial);"
+        "CREATE TABLE IF NOT EXISTS challenges("
+        "  nonce BLOB PRIMARY KEY, account TEXT NOT NULL, terminal TEXT NOT NULL,"
+        "  fingerprint TEXT NOT NULL, expires INTEGER NOT NULL);"
         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');";
 
 static const char *const sql[STMT_MAX_] = {
@@ -63,7 +75,8 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_SESSION_OPEN] = "INSERT INTO sessions(id, account, person, service, terminal, pid, started) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         [STMT_SESSION_CLOSE] = "UPDATE sessions SET ended = ?2 WHERE id = ?1 AND ended = 0 RETURNING account",
-        [STMT_USERS] = "SELECT name FROM accounts UNION SELECT name FROM totp ORDER BY 1",
+        [STMT_USERS] = "SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards "
+                       "ORDER BY 1",
         [STMT_USER_STATE] = "SELECT a.failures, a.locked_at, a.last_success, a.last_failure, "
                             "t.enrolled_at, t.last_skew FROM (SELECT ?1 AS name) n "
                             "LEFT JOIN accounts a ON a.name = n.name LEFT JOIN totp t ON t.name = n.name",
@@ -75,6 +88,22 @@ static const char *const sql[STMT_MAX_] = {
                                 "ON CONFLICT(id) DO UPDATE SET seq = ?1, mac = ?2",
         [STMT_AUDIT_ALL] = "SELECT seq, time_us, event, account, person, terminal, service, factor, "
                            "result, reason, session, mac FROM audit ORDER BY seq",
+        [STMT_CARD_GET] = "SELECT fingerprint, serial, subject, issuer, account, state, registered, not_after, "
+                          "changed, reason FROM cards WHERE fingerprint = ?1",
+        [STMT_CARD_ADD] = "INSERT INTO cards(fingerprint, serial, subject, issuer, account, state, registered, not_after) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7)",
+        [STMT_CARD_RETIRE_OTHERS] = "UPDATE cards SET state = 'retired', changed = ?3, reason = 'replaced by ' || ?2 "
+                                    "WHERE account = ?1 AND fingerprint != ?2 AND state = 'active'",
+        [STMT_CARD_REVOKE] = "UPDATE cards SET state = 'revoked', changed = ?2, reason = ?3 "
+                             "WHERE fingerprint = ?1 AND state != 'revoked'",
+        [STMT_CARD_BY_SERIAL] = "SELECT fingerprint FROM cards WHERE serial = ?1 COLLATE NOCASE",
+        [STMT_CARD_LIST] = "SELECT fingerprint, serial, subject, issuer, account, state, registered, not_after, "
+                           "changed, reason FROM cards WHERE ?1 IS NULL OR account = ?1 ORDER BY account, registered",
+        [STMT_CHALLENGE_PUT] = "INSERT INTO challenges(nonce, account, terminal, fingerprint, expires) "
+                               "VALUES(?1, ?2, ?3, ?4, ?5)",
+        [STMT_CHALLENGE_PURGE] = "DELETE FROM challenges WHERE expires < ?1",
+        [STMT_CHALLENGE_TAKE] = "DELETE FROM challenges WHERE nonce = ?1 "
+                                "RETURNING account, terminal, fingerprint, expires",
         [STMT_AUDIT_SINCE] = "SELECT seq, time_us, event, account, person, terminal, service, factor, "
                              "result, reason, session, mac FROM audit WHERE time_us >= ?1 ORDER BY seq",
 };

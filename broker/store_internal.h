@@ -27,6 +27,15 @@ enum stmt_id {
         STMT_AUDIT_HEAD_PUT,
         STMT_AUDIT_ALL,
         STMT_AUDIT_SINCE,
+        STMT_CARD_GET,
+        STMT_CARD_ADD,
+        STMT_CARD_RETIRE_OTHERS,
+        STMT_CARD_REVOKE,
+        STMT_CARD_BY_SERIAL,
+        STMT_CARD_LIST,
+        STMT_CHALLENGE_PUT,
+        STMT_CHALLENGE_PURGE,
+        STMT_CHALLENGE_TAKE,
         STMT_MAX_
 };
 
