@@ -86,22 +86,21 @@ static enum msg_id card_refusal(struct request *rq, const struct login *l, const
 static int refuse_counted(struct request *rq, const struct login *l, enum kagi_decision d, enum msg_id msg,
                           unsigned n, const char *reason, const char *sharing_owner)
 {
+        /* the card-sharing record names the card's owner as the person; it
+         * must live until the commit, which sends the records to syslog */
+        struct login owner = *l;
         enum lock_event ev;
         struct txn t;
         int r;
 
+        owner.person = sharing_owner;
         r = txn_begin(&t, rq);
         if (r >= 0)
                 r = attempt_settle(&t, l, false, &ev);
         if (r >= 0)
                 r = txn_audit(&t, l, "auth", FACTOR, "failure", reason, NULL);
-        if (r >= 0 && sharing_owner) {
-                /* the card-sharing record names the card's owner as the person */
-                struct login owner = *l;
-
-                owner.person = sharing_owner;
+        if (r >= 0 && sharing_owner)
                 r = txn_audit(&t, &owner, "card-sharing", FACTOR, "denied", reason, NULL);
-        }
         if (r >= 0)
                 r = txn_lock_event(&t, l, ev, login_rule(rq, l));
         if (r >= 0)
