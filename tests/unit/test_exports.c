@@ -65,7 +65,8 @@ static void module_exports_only_pam_entry_points(void **state)
 
         read_exports(e);
         for (size_t i = 0; i < e->n; i++)
-                if (!is_entry_point(e->names[i]))
+                /* 'A': a version node of the map file, which is no symbol one can bind to */
+                if (!is_entry_point(e->names[i]) && e->types[i] != 'A')
                         fail_msg("%s exports %s (nm type %c)", e->module, e->names[i], e->types[i]);
 }
 
