@@ -42,6 +42,7 @@ static void read_exports(struct exports *e)
                 if (sscanf(line, "%*s %c %127s", &type, name) != 2)
                         fail_msg("nm printed an unexpected line: %s", line);
                 assert_true(e->n < ARRAY_SIZE(e->names));
+                name[strcspn(name, "@")] = '\0';       /* pam_sm_setcred@@VERSION */
                 e->types[e->n] = type;
                 snprintf(e->names[e->n], sizeof(e->names[0]), "%s", name);
                 e->n++;
