@@ -483,7 +483,7 @@ static void frame_rejects_nul_in_a_string(void **state)
         /* secrets are strings too */
         raw_preauth(&r);
         r.b[5] = KAGI_REQ_VERIFY;
-        raw_field(&r, KAGI_T_CODE, "123\0456", 7);
+        raw_field(&r, KAGI_T_CODE, "123\0" "456", 7);
         raw_seal(&r);
         assert_int_equal(decode_raw(&r, m), -EINVAL);
 }
