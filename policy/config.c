@@ -218,7 +218,7 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                         fail(st, "%s: must be an absolute path, not '%s'", k->name, value);
                         return;
                 }
-                /* fall through */
+                __attribute__((fallthrough));   /* clang ignores the comment form */
         case K_STR: {
                 char **s = field;
 
