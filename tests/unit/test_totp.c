@@ -94,18 +94,25 @@ static void wrong_code_is_refused(void **state)
         assert_int_equal(skew, 42);
 }
 
+/* The code generated `steps` steps away from NOW, checked at NOW. */
+static enum totp_result check_steps_away(int steps, uint64_t *ret_counter, int *ret_skew)
+{
+        char code[16];
+
+        code_at(&six, NOW + steps * 30, code);
+        return totp_check(&six, rfc_seed, RFC_SEED_LEN, code, NOW, 0, ret_counter, ret_skew);
+}
+
 static void one_step_either_side_is_accepted_and_its_skew_reported(void **state)
 {
         const int steps[] = { -1, 1 };
 
         (void)state;
         for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-                char code[16];
                 uint64_t counter = 0;
                 int skew = 0;
 
-                code_at(&six, NOW + steps[i] * 30, code);
-                assert_int_equal(totp_check(&six, rfc_seed, RFC_SEED_LEN, code, NOW, 0, &counter, &skew), TOTP_OK);
+                assert_int_equal(check_steps_away(steps[i], &counter, &skew), TOTP_OK);
                 assert_int_equal(counter, (uint64_t)(NOW / 30 + steps[i]));
                 assert_int_equal(skew, steps[i]);
         }
@@ -114,17 +121,12 @@ static void one_step_either_side_is_accepted_and_its_skew_reported(void **state)
 static void two_steps_away_is_refused_with_window_one(void **state)
 {
         const int steps[] = { -2, 2, -3, 3 };
+        uint64_t counter = 0;
+        int skew = 0;
 
         (void)state;
-        for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-                char code[16];
-                uint64_t counter = 0;
-                int skew = 0;
-
-                code_at(&six, NOW + steps[i] * 30, code);
-                assert_int_equal(totp_check(&six, rfc_seed, RFC_SEED_LEN, code, NOW, 0, &counter, &skew),
-                                 TOTP_WRONG);
-        }
+        for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
+                assert_int_equal(check_steps_away(steps[i], &counter, &skew), TOTP_WRONG);
 }
 
 static void window_zero_accepts_only_the_current_step(void **state)
