@@ -127,11 +127,15 @@ void frame_free(struct frame *f)
         free(f);
 }
 
+static bool field_valid(enum field_type type, const uint8_t *p, size_t n);
+
 void frame_put_blob(struct frame *f, enum kagi_tag tag, const void *p, size_t n)
 {
         if (f->error)
                 return;
-        if ((unsigned)tag >= KAGI_TAG_MAX_ || tags[tag].type == FT_NONE || n > tags[tag].max) {
+        /* never build what frame_decode() would refuse */
+        if ((unsigned)tag >= KAGI_TAG_MAX_ || tags[tag].type == FT_NONE || n > tags[tag].max ||
+            !field_valid(tags[tag].type, p, n)) {
                 f->error = -EINVAL;
                 return;
         }

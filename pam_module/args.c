@@ -54,6 +54,10 @@ int pk_args_parse(int argc, const char **argv, struct pk_args *ret, char *err, s
                         a.mode = strcmp(arg, "preauth") == 0 ? PK_MODE_PREAUTH : PK_MODE_AUTHFAIL;
                         seen_mode = true;
                 } else if (strcmp(arg, "debug") == 0) {
+                        if (a.debug) {
+                                snprintf(err, errsz, "debug may be given only once");
+                                return -EINVAL;
+                        }
                         a.debug = true;
                 } else {
                         snprintf(err, errsz, "unknown module argument '%s'", arg);

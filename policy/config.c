@@ -218,7 +218,7 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                         fail(st, "%s: must be an absolute path, not '%s'", k->name, value);
                         return;
                 }
-                /* fall through */
+                __attribute__((fallthrough));   /* clang ignores the comment form */
         case K_STR: {
                 char **s = field;
 
@@ -498,6 +498,39 @@ static void validate(struct parse_state *st)
         }
 }
 
+/* inih calls on_entry() for keys only, never for a section header, so a
+ * header repeated right after itself (or one without keys) would slip
+ * through there: look at the headers themselves first. */
+static int check_repeated_sections(const char *text, const char *name, char *err, size_t errsz)
+{
+        char seen[KAGI_ZONES_MAX + 8][72];
+        size_t n_seen = 0, line = 1;
+
+        for (const char *p = text; *p; line++) {
+                size_t len = strcspn(p, "\n");
+                const char *s = p + strspn(p, " \t"), *close;
+
+                if (*s == '[' && (close = memchr(s, ']', len - (size_t)(s - p)))) {
+                        size_t n = (size_t)(close - s - 1);
+
+                        for (size_t i = 0; i < n_seen; i++)
+                                if (strlen(seen[i]) == n && memcmp(seen[i], s + 1, n) == 0) {
+                                        snprintf(err, errsz, "%s:%zu: [%.*s]: section appears twice", name,
+                                                 line, (int)n, s + 1);
+                                        return -EINVAL;
+                                }
+                        if (n_seen < ARRAY_SIZE(seen) && n < sizeof(seen[0])) {
+                                memcpy(seen[n_seen], s + 1, n);
+                                seen[n_seen++][n] = '\0';
+                        }
+                }
+                p += len;
+                if (*p)
+                        p++;
+        }
+        return 0;
+}
+
 int config_parse(const uint8_t *buf, size_t len, const char *name,
                  struct kagi_config **ret, char *err, size_t errsz)
 {
@@ -531,6 +564,10 @@ int config_parse(const uint8_t *buf, size_t len, const char *name,
                 goto out_nomem;
         memcpy(text, buf, len);
         text[len] = '\0';
+        r = check_repeated_sections(text, name, err, errsz);
+        if (r < 0)
+                goto out;
+        r = -EINVAL;
         st->c = calloc(1, sizeof(*st->c));
         if (!st->c || set_defaults(st->c) < 0)
                 goto out_nomem;

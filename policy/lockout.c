@@ -53,10 +53,13 @@ void lockout_settle(const struct lockout_rule *r, struct lock_state *st, bool su
 void lockout_count(const struct lockout_rule *r, struct lock_state *st, int64_t now,
                    enum lock_event *ret_event)
 {
-        *ret_event = LOCK_EV_NONE;
-        if (unlock_due(r, st, now))
+        bool unlocked = unlock_due(r, st, now);
+
+        if (unlocked)
                 *st = (struct lock_state){ 0 };
         if (st->failures < UINT32_MAX)
                 st->failures++;
         lockout_settle(r, st, false, now, ret_event);
+        if (unlocked && *ret_event == LOCK_EV_NONE)
+                *ret_event = LOCK_EV_AUTO_UNLOCKED;
 }

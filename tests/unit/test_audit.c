@@ -1,0 +1,378 @@
+/* The hash-chained audit log (broker/audit.c, LOG-3) on a real SQLite store
+ * in a temporary directory: a clean log verifies, and every change made
+ * behind kagid's back with plain SQL is found and named by its record. */
+#include "unit.h"
+
+#include <sqlite3.h>
+
+#include "broker.h"
+
+#define N_RECORDS 5
+
+static const uint8_t key[KAGI_KEY_LEN] = "audit-key-for-the-unit-tests-01";
+
+struct fixture {
+        char *dir;
+        struct store *s;
+};
+
+static void append(struct store *s, int64_t time_us, const char *account, const char *result)
+{
+        struct audit_record r = {
+                .time_us = time_us,
+                .event = "auth",
+                .account = account,
+                .person = account,
+                .terminal = "tty1",
+                .service = "login",
+                .factor = "totp",
+                .result = result,
+                .reason = "",
+                .session = NULL,
+        };
+
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(audit_append(s, key, &r), 0);
+        assert_int_equal(store_commit(s), 0);
+        assert_true(r.seq > 0);
+}
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        char path[PATH_MAX], err[256];
+
+        if (!f)
+                return -1;
+        f->dir = unit_tmpdir();
+        unit_path(path, sizeof(path), f->dir, "kagi.db");
+        if (store_open(path, geteuid(), &f->s, err, sizeof(err)) < 0) {
+                print_error("store_open: %s\n", err);
+                return -1;
+        }
+        for (int i = 1; i <= N_RECORDS; i++)
+                append(f->s, INT64_C(1700000000000000) + i * 1000000, i % 2 ? "alice" : "bob",
+                       i == N_RECORDS ? "success" : "failure");
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+
+        store_close(f->s);
+        unit_rmtree(f->dir);
+        free(f);
+        return 0;
+}
+
+/* Plain SQL, as someone with write access to the file would do it. */
+static void sql(struct fixture *f, const char *stmt)
+{
+        char *msg = NULL;
+
+        if (sqlite3_exec(store_db(f->s), stmt, NULL, NULL, &msg) != SQLITE_OK)
+                fail_msg("%s: %s", stmt, msg);
+}
+
+static struct audit_verdict verify(struct fixture *f, const uint8_t *k)
+{
+        struct audit_verdict v;
+
+        assert_int_equal(audit_verify(f->s, k, &v), 0);
+        return v;
+}
+
+static void untouched_log_verifies(void **state)
+{
+        struct audit_verdict v = verify(*state, key);
+
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS);
+        assert_int_equal(v.first_bad, 0);
+}
+
+static void empty_log_verifies(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        sql(f, "DELETE FROM audit; DELETE FROM audit_head;");
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, 0);
+}
+
+static void changed_field_is_named_by_its_record(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        sql(f, "UPDATE audit SET result = 'success' WHERE seq = 3");
+        v = verify(f, key);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad, 3);
+        assert_contains(v.why, "record 3 was changed");
+}
+
+static void every_field_is_covered(void **state)
+{
+        struct fixture *f = *state;
+        const char *columns[] = { "event", "account", "person", "terminal", "service",
+                                  "factor", "result", "reason", "session" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(columns); i++) {
+                char stmt[128];
+                struct audit_verdict v;
+
+                snprintf(stmt, sizeof(stmt), "UPDATE audit SET %s = %s || 'x' WHERE seq = 2", columns[i], columns[i]);
+                sql(f, stmt);
+                v = verify(f, key);
+                if (v.ok || v.first_bad != 2)
+                        fail_msg("a change of %s went unnoticed", columns[i]);
+                snprintf(stmt, sizeof(stmt), "UPDATE audit SET %s = substr(%s, 1, length(%s) - 1) WHERE seq = 2",
+                         columns[i], columns[i], columns[i]);
+                sql(f, stmt);
+                assert_true(verify(f, key).ok);
+        }
+        sql(f, "UPDATE audit SET time_us = time_us + 1 WHERE seq = 4");
+        assert_int_equal(verify(f, key).first_bad, 4);
+}
+
+static void removed_record_is_named(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        sql(f, "DELETE FROM audit WHERE seq = 3");
+        v = verify(f, key);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad, 3);
+        assert_contains(v.why, "record 3 is missing");
+}
+
+/* Renumbering the rest after a removal does not help: the chain breaks. */
+static void removed_and_renumbered_record_is_named(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        sql(f, "DELETE FROM audit WHERE seq = 3;"
+               "UPDATE audit SET seq = seq - 1 WHERE seq > 3;"
+               "UPDATE audit_head SET seq = seq - 1;");
+        v = verify(f, key);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad, 3);
+}
+
+static void swapped_records_are_found(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        /* every column but seq changes places between records 2 and 4 */
+        sql(f, "CREATE TEMP TABLE two AS SELECT * FROM audit WHERE seq = 2;"
+               "CREATE TEMP TABLE four AS SELECT * FROM audit WHERE seq = 4;"
+               "DELETE FROM audit WHERE seq IN (2, 4);"
+               "INSERT INTO audit SELECT 2, time_us, event, account, person, terminal, service, factor,"
+               "  result, reason, session, mac FROM four;"
+               "INSERT INTO audit SELECT 4, time_us, event, account, person, terminal, service, factor,"
+               "  result, reason, session, mac FROM two;");
+        v = verify(f, key);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad, 2);
+}
+
+static void removed_newest_record_is_found(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        sql(f, "DELETE FROM audit WHERE seq = 5");
+        v = verify(f, key);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad, 5);
+        assert_contains(v.why, "records after 4 were removed");
+}
+
+static void replaced_head_is_found(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        /* the head claims a MAC no record has */
+        sql(f, "UPDATE audit_head SET mac = zeroblob(32)");
+        v = verify(f, key);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad, 5);
+}
+
+/* The limit of a chain kept in the database alone. The head row holds the
+ * newest record's own MAC, which the records table holds too; so whoever can
+ * write the file can cut the newest records and copy the MAC of the new last
+ * one into the head, without the key. What is left is exactly the log as it
+ * stood after record 4 was written: no check of this file can tell the two
+ * apart. Only something outside it can (the syslog copy of record 5, or a
+ * head tag computed with the key that no row holds). This test pins the
+ * limit; if it starts failing, the log has gained such an anchor. */
+static void removed_newest_record_with_forged_head_cannot_be_found(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        sql(f, "DELETE FROM audit WHERE seq = 5;"
+               "UPDATE audit_head SET seq = 4, mac = (SELECT mac FROM audit WHERE seq = 4);");
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS - 1);
+}
+
+static void wrong_key_fails_at_the_first_record(void **state)
+{
+        const uint8_t other[KAGI_KEY_LEN] = "another-key-entirely-different!";
+        struct audit_verdict v = verify(*state, other);
+
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad, 1);
+}
+
+static void appending_continues_the_chain(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        append(f->s, 0, "carol", "failure");          /* time 0: now */
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS + 1);
+}
+
+static void appending_to_a_damaged_head_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_record r = { .event = "auth", .account = "alice" };
+
+        sql(f, "UPDATE audit_head SET mac = x'00'");
+        assert_int_equal(store_begin(f->s), 0);
+        assert_int_equal(audit_append(f->s, key, &r), -EBADMSG);
+        store_rollback(f->s);
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+struct collected {
+        int n;
+        int64_t seq[16];
+        char account[16][32];
+};
+
+static int collect(void *userdata, const struct audit_record *r)
+{
+        struct collected *c = userdata;
+
+        if (c->n >= 16)
+                return -E2BIG;
+        c->seq[c->n] = r->seq;
+        snprintf(c->account[c->n], sizeof(c->account[0]), "%s", r->account);
+        c->n++;
+        return 0;
+}
+
+static int stop_at_two(void *userdata, const struct audit_record *r)
+{
+        int *n = userdata;
+
+        (void)r;
+        return ++*n == 2 ? -ECANCELED : 0;
+}
+
+static void audit_each_gives_every_record_in_order(void **state)
+{
+        struct fixture *f = *state;
+        struct collected c = { 0 };
+
+        assert_int_equal(audit_each(f->s, 0, collect, &c), 0);
+        assert_int_equal(c.n, N_RECORDS);
+        for (int i = 0; i < N_RECORDS; i++)
+                assert_int_equal(c.seq[i], i + 1);
+        assert_string_equal(c.account[0], "alice");
+        assert_string_equal(c.account[1], "bob");
+}
+
+static void audit_each_since_starts_at_that_time(void **state)
+{
+        struct fixture *f = *state;
+        struct collected c = { 0 };
+
+        /* record i was written at 1700000000 + i seconds */
+        assert_int_equal(audit_each(f->s, INT64_C(1700000003000000), collect, &c), 0);
+        assert_int_equal(c.n, 3);
+        assert_int_equal(c.seq[0], 3);
+        assert_int_equal(c.seq[2], 5);
+
+        c.n = 0;
+        assert_int_equal(audit_each(f->s, INT64_C(1700000003000001), collect, &c), 0);
+        assert_int_equal(c.n, 2);
+        c.n = 0;
+        assert_int_equal(audit_each(f->s, INT64_C(1800000000000000), collect, &c), 0);
+        assert_int_equal(c.n, 0);
+}
+
+static void audit_each_stops_when_the_callback_fails(void **state)
+{
+        int n = 0;
+
+        assert_int_equal(audit_each(((struct fixture *)*state)->s, 0, stop_at_two, &n), -ECANCELED);
+        assert_int_equal(n, 2);
+}
+
+static void times_are_iso8601_utc_with_microseconds(void **state)
+{
+        char buf[40];
+
+        (void)state;
+        audit_format_time(0, buf);
+        assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
+        audit_format_time(INT64_C(1111111111123456), buf);
+        assert_string_equal(buf, "2005-03-18T01:58:31.123456Z");
+        audit_format_time(INT64_C(1700000000000001), buf);
+        assert_string_equal(buf, "2023-11-14T22:13:20.000001Z");
+        /* before 1970 (only a damaged record can say so) */
+        audit_format_time(-1, buf);
+        assert_string_equal(buf, "1969-12-31T23:59:59.999999Z");
+        audit_format_time(INT64_C(-1500000), buf);
+        assert_string_equal(buf, "1969-12-31T23:59:58.500000Z");
+        /* whatever a damaged record holds stays inside the buffer */
+        audit_format_time(INT64_MIN, buf);
+        assert_true(strlen(buf) < sizeof(buf));
+        audit_format_time(INT64_MAX, buf);
+        assert_true(strlen(buf) < sizeof(buf));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(untouched_log_verifies),
+                T(empty_log_verifies),
+                T(changed_field_is_named_by_its_record),
+                T(every_field_is_covered),
+                T(removed_record_is_named),
+                T(removed_and_renumbered_record_is_named),
+                T(swapped_records_are_found),
+                T(removed_newest_record_is_found),
+                T(replaced_head_is_found),
+                T(removed_newest_record_with_forged_head_cannot_be_found),
+                T(wrong_key_fails_at_the_first_record),
+                T(appending_continues_the_chain),
+                T(appending_to_a_damaged_head_is_refused),
+                T(audit_each_gives_every_record_in_order),
+                T(audit_each_since_starts_at_that_time),
+                T(audit_each_stops_when_the_callback_fails),
+                T(times_are_iso8601_utc_with_microseconds),
+#undef T
+        };
+
+        return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
+}
