@@ -2,7 +2,7 @@
  * before by HMAC-SHA256 over (previous MAC, sequence number, time, fields).
  * A changed field breaks its own MAC; a removed or reordered record breaks
  * the sequence or the chain; removing the newest records disagrees with the
- * head row. A copy of every record goes to syslog, which is the anchor an
+ * head row, whose own MAC (over sequence and last MAC) no record row holds. A copy of every record goes to syslog, which is the anchor an
  * attacker with write access to the database cannot rewrite. */
 #include <errno.h>
 #include <stdio.h>
@@ -44,33 +44,102 @@ static void put_u64(uint8_t b[8], uint64_t v)
                 b[i] = (uint8_t)v;
 }
 
-static int record_mac(const uint8_t key[KAGI_KEY_LEN], const uint8_t prev[MAC_LEN],
-                      const struct audit_record *r, uint8_t out[MAC_LEN])
+static EVP_MAC_CTX *hmac_new(const uint8_t key[KAGI_KEY_LEN])
 {
         EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
         EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
         OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
                                 OSSL_PARAM_construct_end() };
-        const char *f[N_FIELDS];
-        uint8_t num[8];
-        size_t outlen = 0;
-        int ok;
 
-        fields_of(r, f);
-        ok = ctx && EVP_MAC_init(ctx, key, KAGI_KEY_LEN, params) && EVP_MAC_update(ctx, prev, MAC_LEN);
-        put_u64(num, (uint64_t)r->seq);
-        ok = ok && EVP_MAC_update(ctx, num, 8);
-        put_u64(num, (uint64_t)r->time_us);
-        ok = ok && EVP_MAC_update(ctx, num, 8);
-        for (int i = 0; ok && i < N_FIELDS; i++) {
-                /* length-prefixed, so ("ab","c") and ("a","bc") differ */
-                put_u64(num, strlen(f[i]));
-                ok = EVP_MAC_update(ctx, num, 8) && EVP_MAC_update(ctx, (const uint8_t *)f[i], strlen(f[i]));
+        EVP_MAC_free(mac);      /* the context keeps its own reference */
+        if (ctx && !EVP_MAC_init(ctx, key, KAGI_KEY_LEN, params)) {
+                EVP_MAC_CTX_free(ctx);
+                ctx = NULL;
         }
+        return ctx;
+}
+
+static bool hmac_u64(EVP_MAC_CTX *ctx, uint64_t v)
+{
+        uint8_t num[8];
+
+        put_u64(num, v);
+        return EVP_MAC_update(ctx, num, 8);
+}
+
+static int hmac_final(EVP_MAC_CTX *ctx, bool ok, uint8_t out[MAC_LEN])
+{
+        size_t outlen = 0;
+
         ok = ok && EVP_MAC_final(ctx, out, &outlen, MAC_LEN) && outlen == MAC_LEN;
         EVP_MAC_CTX_free(ctx);
-        EVP_MAC_free(mac);
         return ok ? 0 : -EIO;
+}
+
+static int record_mac(const uint8_t key[KAGI_KEY_LEN], const uint8_t prev[MAC_LEN],
+                      const struct audit_record *r, uint8_t out[MAC_LEN])
+{
+        EVP_MAC_CTX *ctx = hmac_new(key);
+        const char *f[N_FIELDS];
+        bool ok;
+
+        if (!ctx)
+                return -EIO;
+        fields_of(r, f);
+        ok = EVP_MAC_update(ctx, prev, MAC_LEN) && hmac_u64(ctx, (uint64_t)r->seq) &&
+             hmac_u64(ctx, (uint64_t)r->time_us);
+        for (int i = 0; ok && i < N_FIELDS; i++)
+                /* length-prefixed, so ("ab","c") and ("a","bc") differ */
+                ok = hmac_u64(ctx, strlen(f[i])) && EVP_MAC_update(ctx, (const uint8_t *)f[i], strlen(f[i]));
+        return hmac_final(ctx, ok, out);
+}
+
+/* The head names the newest record. Its own MAC, which no record row holds,
+ * is what stops someone with write access to the database from removing the
+ * newest records and pointing the head at the last one left. */
+static int head_mac(const uint8_t key[KAGI_KEY_LEN], int64_t seq, const uint8_t last[MAC_LEN], uint8_t out[MAC_LEN])
+{
+        static const char label[] = "kagi-audit-head-v1";
+        EVP_MAC_CTX *ctx = hmac_new(key);
+
+        if (!ctx)
+                return -EIO;
+        return hmac_final(ctx,
+                          EVP_MAC_update(ctx, (const uint8_t *)label, sizeof(label)) && hmac_u64(ctx, (uint64_t)seq) &&
+                                  EVP_MAC_update(ctx, last, MAC_LEN),
+                          out);
+}
+
+struct head {
+        bool present;
+        int64_t seq;
+        uint8_t mac[MAC_LEN];
+        bool intact;             /* lengths right and head_mac verifies */
+};
+
+static int read_head(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct head *h)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_AUDIT_HEAD);
+        uint8_t expect[MAC_LEN];
+        int rc;
+
+        *h = (struct head){ 0 };
+        if (!st)
+                return -EIO;
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                h->present = true;
+                h->seq = sqlite3_column_int64(st, 0);
+                if (sqlite3_column_bytes(st, 1) == MAC_LEN && sqlite3_column_bytes(st, 2) == MAC_LEN) {
+                        memcpy(h->mac, sqlite3_column_blob(st, 1), MAC_LEN);
+                        h->intact = head_mac(key, h->seq, h->mac, expect) == 0 &&
+                                    CRYPTO_memcmp(expect, sqlite3_column_blob(st, 2), MAC_LEN) == 0;
+                }
+        } else if (rc != SQLITE_DONE) {
+                return store_errno(s, "read audit head");
+        }
+        sqlite3_reset(st);
+        return 0;
 }
 
 static int64_t now_us(void)
@@ -99,32 +168,27 @@ void audit_format_time(int64_t time_us, char buf[40])
 
 int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_record *r)
 {
-        sqlite3_stmt *st = store_stmt(s, STMT_AUDIT_HEAD);
-        uint8_t prev[MAC_LEN] = { 0 }, mac[MAC_LEN];
+        uint8_t mac[MAC_LEN], hmac[MAC_LEN];
         const char *f[N_FIELDS];
-        int64_t seq = 0;
+        struct head h;
+        sqlite3_stmt *st;
         int rc;
 
-        if (!st)
-                return -EIO;
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                seq = sqlite3_column_int64(st, 0);
-                if (sqlite3_column_bytes(st, 1) != MAC_LEN) {
-                        sqlite3_reset(st);
-                        log_err("audit: head record is damaged; refusing to append");
-                        return -EBADMSG;
-                }
-                memcpy(prev, sqlite3_column_blob(st, 1), MAC_LEN);
-        } else if (rc != SQLITE_DONE) {
-                return store_errno(s, "read audit head");
+        rc = read_head(s, key, &h);
+        if (rc < 0)
+                return rc;
+        if (h.present && !h.intact) {
+                /* Appending would bless whatever was done to the log: refuse,
+                 * which refuses the decision this record belongs to. */
+                log_err("audit: the head of the audit log does not verify (altered, or a different audit.key); "
+                        "refusing to append — run kagictl audit verify");
+                return -EBADMSG;
         }
-        sqlite3_reset(st);
 
-        r->seq = seq + 1;
+        r->seq = h.seq + 1;
         if (r->time_us == 0)
                 r->time_us = now_us();
-        if (record_mac(key, prev, r, mac) < 0)
+        if (record_mac(key, h.mac, r, mac) < 0 || head_mac(key, r->seq, mac, hmac) < 0)
                 return -EIO;
 
         st = store_stmt(s, STMT_AUDIT_INSERT);
@@ -145,6 +209,7 @@ int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
                 return -EIO;
         sqlite3_bind_int64(st, 1, r->seq);
         sqlite3_bind_blob(st, 2, mac, MAC_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, hmac, MAC_LEN, SQLITE_STATIC);
         return store_exec(s, st, "advance audit head");
 }
 
@@ -203,9 +268,9 @@ int audit_each(struct store *s, int64_t since_us, audit_cb cb, void *userdata)
 
 int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_verdict *ret)
 {
-        uint8_t prev[MAC_LEN] = { 0 }, mac[MAC_LEN], head_mac[MAC_LEN] = { 0 };
-        int64_t expect = 1, head_seq = 0;
-        bool have_head = false;
+        uint8_t prev[MAC_LEN] = { 0 }, mac[MAC_LEN];
+        int64_t expect = 1;
+        struct head h;
         sqlite3_stmt *st;
         int rc;
 
@@ -214,18 +279,9 @@ int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
         /* one read transaction: the chain and its head from the same moment */
         if (sqlite3_exec(store_db(s), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
                 return store_errno(s, "begin read");
-        st = store_stmt(s, STMT_AUDIT_HEAD);
-        if (!st) {
-                rc = -EIO;
+        rc = read_head(s, key, &h);
+        if (rc < 0)
                 goto out;
-        }
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                have_head = true;
-                head_seq = sqlite3_column_int64(st, 0);
-                if (sqlite3_column_bytes(st, 1) == MAC_LEN)
-                        memcpy(head_mac, sqlite3_column_blob(st, 1), MAC_LEN);
-        }
-        sqlite3_reset(st);
 
         st = store_stmt(s, STMT_AUDIT_ALL);
         if (!st) {
@@ -267,20 +323,28 @@ int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
                 rc = store_errno(s, "read audit log");
                 goto out;
         }
-        if (ret->ok && (have_head ? head_seq != expect - 1 : expect != 1)) {
+        rc = 0;
+        if (!ret->ok)
+                goto out;
+        if (h.present && !h.intact) {
+                ret->ok = false;
+                ret->first_bad = expect;
+                snprintf(ret->why, sizeof(ret->why),
+                         "the head of the log was altered: records after %lld may have been removed",
+                         (long long)(expect - 1));
+        } else if (h.present ? h.seq != expect - 1 : expect != 1) {
                 ret->ok = false;
                 ret->first_bad = expect;
                 snprintf(ret->why, sizeof(ret->why),
                          "the log ends at record %lld but %lld were written: records after %lld were removed",
-                         (long long)(expect - 1), (long long)head_seq, (long long)(expect - 1));
-        } else if (ret->ok && have_head && CRYPTO_memcmp(head_mac, prev, MAC_LEN) != 0) {
+                         (long long)(expect - 1), (long long)h.seq, (long long)(expect - 1));
+        } else if (h.present && CRYPTO_memcmp(h.mac, prev, MAC_LEN) != 0) {
                 ret->ok = false;
                 ret->first_bad = expect - 1;
                 snprintf(ret->why, sizeof(ret->why),
-                         "record %lld is not the record that was last written: the newest records were "
-                         "replaced", (long long)(expect - 1));
+                         "record %lld is not the record that was last written: the newest records were replaced",
+                         (long long)(expect - 1));
         }
-        rc = 0;
 out:
         sqlite3_exec(store_db(s), "COMMIT", NULL, NULL, NULL);
         return rc;

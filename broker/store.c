@@ -41,7 +41,7 @@ static const char *const schema_sql =
         "  mac BLOB NOT NULL);"
         "CREATE TABLE IF NOT EXISTS audit_head("
         "  id INTEGER PRIMARY KEY CHECK (id = 1),"
-        "  seq INTEGER NOT NULL, mac BLOB NOT NULL);"
+        "  seq INTEGER NOT NULL, mac BLOB NOT NULL, head_mac BLOB NOT NULL);"
         "CREATE INDEX IF NOT EXISTS audit_time ON audit(time_us);"
         "CREATE TABLE IF NOT EXISTS cards("
         "  fingerprint TEXT PRIMARY KEY,"          /* SHA-256 of the certificate, hex */
@@ -80,12 +80,12 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_USER_STATE] = "SELECT a.failures, a.locked_at, a.last_success, a.last_failure, "
                             "t.enrolled_at, t.last_skew FROM (SELECT ?1 AS name) n "
                             "LEFT JOIN accounts a ON a.name = n.name LEFT JOIN totp t ON t.name = n.name",
-        [STMT_AUDIT_HEAD] = "SELECT seq, mac FROM audit_head WHERE id = 1",
+        [STMT_AUDIT_HEAD] = "SELECT seq, mac, head_mac FROM audit_head WHERE id = 1",
         [STMT_AUDIT_INSERT] = "INSERT INTO audit(seq, time_us, event, account, person, terminal, service, "
                               "factor, result, reason, session, mac) "
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        [STMT_AUDIT_HEAD_PUT] = "INSERT INTO audit_head(id, seq, mac) VALUES(1, ?1, ?2) "
-                                "ON CONFLICT(id) DO UPDATE SET seq = ?1, mac = ?2",
+        [STMT_AUDIT_HEAD_PUT] = "INSERT INTO audit_head(id, seq, mac, head_mac) VALUES(1, ?1, ?2, ?3) "
+                                "ON CONFLICT(id) DO UPDATE SET seq = ?1, mac = ?2, head_mac = ?3",
         [STMT_AUDIT_ALL] = "SELECT seq, time_us, event, account, person, terminal, service, factor, "
                            "result, reason, session, mac FROM audit ORDER BY seq",
         [STMT_CARD_GET] = "SELECT fingerprint, serial, subject, issuer, account, state, registered, not_after, "

@@ -166,6 +166,7 @@ enum kagi_flag {
  * because requests carry secrets. */
 struct frame {
         int error;
+        uint64_t seen;                /* tags already put: each at most once */
         size_t len;
         uint8_t buf[KAGI_FRAME_MAX];
 };

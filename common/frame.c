@@ -112,6 +112,7 @@ struct frame *frame_new(uint8_t type)
         if (!f)
                 return NULL;
         f->error = 0;
+        f->seen = 0;
         f->buf[4] = KAGI_PROTO_VERSION;
         f->buf[5] = type;
         f->len = KAGI_FRAME_HEADER;
@@ -135,7 +136,7 @@ void frame_put_blob(struct frame *f, enum kagi_tag tag, const void *p, size_t n)
                 return;
         /* never build what frame_decode() would refuse */
         if ((unsigned)tag >= KAGI_TAG_MAX_ || tags[tag].type == FT_NONE || n > tags[tag].max ||
-            !field_valid(tags[tag].type, p, n)) {
+            !field_valid(tags[tag].type, p, n) || (f->seen & B(tag))) {
                 f->error = -EINVAL;
                 return;
         }
@@ -148,6 +149,7 @@ void frame_put_blob(struct frame *f, enum kagi_tag tag, const void *p, size_t n)
         if (n)
                 memcpy(f->buf + f->len + 3, p, n);
         f->len += 3 + n;
+        f->seen |= B(tag);
         put_be32(f->buf, (uint32_t)(f->len - 4));
 }
 

@@ -131,10 +131,9 @@ struct parse_state {
         size_t errsz;
         bool failed;
         char section[64];
-        /* keys seen in the current section; a section seen before is an error */
+        /* keys seen in the current section (headers were checked beforehand:
+         * each is known and appears once) */
         uint32_t seen;
-        char done_sections[KAGI_ZONES_MAX + 8][72];
-        size_t n_done;
 };
 
 static void fail(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -359,16 +358,6 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         if (st->failed)
                 return 0;
         if (strcmp(section, st->section) != 0) {
-                for (i = 0; i < st->n_done; i++)
-                        if (strcmp(st->done_sections[i], section) == 0) {
-                                fail(st, "[%s]: section appears twice", section);
-                                return 0;
-                        }
-                if (st->n_done >= ARRAY_SIZE(st->done_sections)) {
-                        fail(st, "[%s]: too many sections", section);
-                        return 0;
-                }
-                snprintf(st->done_sections[st->n_done++], sizeof(st->done_sections[0]), "%s", section);
                 snprintf(st->section, sizeof(st->section), "%s", section);
                 st->seen = 0;
         }
@@ -498,10 +487,28 @@ static void validate(struct parse_state *st)
         }
 }
 
-/* inih calls on_entry() for keys only, never for a section header, so a
- * header repeated right after itself (or one without keys) would slip
- * through there: look at the headers themselves first. */
-static int check_repeated_sections(const char *text, const char *name, char *err, size_t errsz)
+static bool valid_zone_name(const char *s);
+
+static bool known_section(const char *name, size_t n)
+{
+        char buf[72];
+
+        if (n >= sizeof(buf))
+                return false;
+        memcpy(buf, name, n);
+        buf[n] = '\0';
+        if (strncmp(buf, "zone ", 5) == 0)
+                return valid_zone_name(buf + 5);
+        for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+                if (strcmp(buf, sections[i].name) == 0)
+                        return true;
+        return false;
+}
+
+/* inih calls on_entry() for keys only, never for a section header, so an
+ * unknown or repeated header without keys under it would slip through
+ * there: look at the headers themselves first. */
+static int check_section_headers(const char *text, const char *name, char *err, size_t errsz)
 {
         char seen[KAGI_ZONES_MAX + 8][72];
         size_t n_seen = 0, line = 1;
@@ -513,16 +520,25 @@ static int check_repeated_sections(const char *text, const char *name, char *err
                 if (*s == '[' && (close = memchr(s, ']', len - (size_t)(s - p)))) {
                         size_t n = (size_t)(close - s - 1);
 
+                        if (!known_section(s + 1, n)) {
+                                snprintf(err, errsz, "%s:%zu: [%.*s]: %s", name, line, (int)(n > 64 ? 64 : n), s + 1,
+                                         n > 5 && strncmp(s + 1, "zone ", 5) == 0
+                                                 ? "zone names are 1-32 of a-z 0-9 - _"
+                                                 : "unknown section");
+                                return -EINVAL;
+                        }
                         for (size_t i = 0; i < n_seen; i++)
                                 if (strlen(seen[i]) == n && memcmp(seen[i], s + 1, n) == 0) {
                                         snprintf(err, errsz, "%s:%zu: [%.*s]: section appears twice", name,
                                                  line, (int)n, s + 1);
                                         return -EINVAL;
                                 }
-                        if (n_seen < ARRAY_SIZE(seen) && n < sizeof(seen[0])) {
-                                memcpy(seen[n_seen], s + 1, n);
-                                seen[n_seen++][n] = '\0';
+                        if (n_seen >= ARRAY_SIZE(seen)) {
+                                snprintf(err, errsz, "%s:%zu: too many sections", name, line);
+                                return -EINVAL;
                         }
+                        memcpy(seen[n_seen], s + 1, n);
+                        seen[n_seen++][n] = '\0';
                 }
                 p += len;
                 if (*p)
@@ -564,7 +580,7 @@ int config_parse(const uint8_t *buf, size_t len, const char *name,
                 goto out_nomem;
         memcpy(text, buf, len);
         text[len] = '\0';
-        r = check_repeated_sections(text, name, err, errsz);
+        r = check_section_headers(text, name, err, errsz);
         if (r < 0)
                 goto out;
         r = -EINVAL;

@@ -79,5 +79,18 @@ void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, cha
                         buf[o++] = *t++;
                 }
         }
+        /* never end inside a multi-byte character (Japanese text, a long contact) */
+        if (o > 0) {
+                size_t start = o - 1, need;
+
+                while (start > 0 && ((unsigned char)buf[start] & 0xC0) == 0x80)
+                        start--;
+                need = ((unsigned char)buf[start] & 0x80) == 0x00   ? 1
+                       : ((unsigned char)buf[start] & 0xE0) == 0xC0 ? 2
+                       : ((unsigned char)buf[start] & 0xF0) == 0xE0 ? 3
+                                                                     : 4;
+                if (start + need > o)
+                        o = start;
+        }
         buf[o] = '\0';
 }

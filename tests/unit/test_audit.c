@@ -205,18 +205,19 @@ static void replaced_head_is_found(void **state)
         sql(f, "UPDATE audit_head SET mac = zeroblob(32)");
         v = verify(f, key);
         assert_false(v.ok);
-        assert_int_equal(v.first_bad, 5);
+        assert_int_equal(v.first_bad, 6);
+        assert_contains(v.why, "head of the log was altered");
 }
 
-/* The limit of a chain kept in the database alone. The head row holds the
- * newest record's own MAC, which the records table holds too; so whoever can
- * write the file can cut the newest records and copy the MAC of the new last
- * one into the head, without the key. What is left is exactly the log as it
- * stood after record 4 was written: no check of this file can tell the two
- * apart. Only something outside it can (the syslog copy of record 5, or a
- * head tag computed with the key that no row holds). This test pins the
- * limit; if it starts failing, the log has gained such an anchor. */
-static void removed_newest_record_with_forged_head_cannot_be_found(void **state)
+/* The head row holds the newest record's MAC, which the records table holds
+ * too; its own MAC (keyed, over sequence number and that MAC) is what no row
+ * holds. Without it, whoever can write the file could cut the newest records
+ * and copy the new last one's MAC into the head. (Restoring a whole older
+ * copy of the file stays undetectable from the file alone: the syslog copy
+ * of each record is the anchor for that.) */
+/* The head's own MAC covers its sequence number: pointing it at the last
+ * record left after a deletion needs the key. */
+static void removed_newest_record_with_forged_head_is_found(void **state)
 {
         struct fixture *f = *state;
         struct audit_verdict v;
@@ -224,8 +225,21 @@ static void removed_newest_record_with_forged_head_cannot_be_found(void **state)
         sql(f, "DELETE FROM audit WHERE seq = 5;"
                "UPDATE audit_head SET seq = 4, mac = (SELECT mac FROM audit WHERE seq = 4);");
         v = verify(f, key);
-        assert_true(v.ok);
-        assert_int_equal(v.records, N_RECORDS - 1);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad, 5);
+        assert_contains(v.why, "head of the log was altered");
+}
+
+static void appending_after_a_forged_head_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_record r = { .event = "auth", .account = "alice" };
+
+        sql(f, "DELETE FROM audit WHERE seq = 5;"
+               "UPDATE audit_head SET seq = 4, mac = (SELECT mac FROM audit WHERE seq = 4);");
+        assert_int_equal(store_begin(f->s), 0);
+        assert_int_equal(audit_append(f->s, key, &r), -EBADMSG);
+        store_rollback(f->s);
 }
 
 static void wrong_key_fails_at_the_first_record(void **state)
@@ -363,7 +377,8 @@ int main(void)
                 T(swapped_records_are_found),
                 T(removed_newest_record_is_found),
                 T(replaced_head_is_found),
-                T(removed_newest_record_with_forged_head_cannot_be_found),
+                T(removed_newest_record_with_forged_head_is_found),
+                T(appending_after_a_forged_head_is_refused),
                 T(wrong_key_fails_at_the_first_record),
                 T(appending_continues_the_chain),
                 T(appending_to_a_damaged_head_is_refused),

@@ -578,6 +578,16 @@ static void frame_put_refuses_unknown_tag(void **state)
         assert_int_equal(g->len, KAGI_FRAME_HEADER);
 }
 
+static void frame_put_refuses_a_repeated_tag(void **state)
+{
+        _cleanup_(frame_freep) struct frame *f = frame_new(KAGI_REQ_PREAUTH);
+
+        (void)state;
+        frame_put_str(f, KAGI_T_USER, "alice");
+        frame_put_str(f, KAGI_T_USER, "bob");
+        assert_int_equal(f->error, -EINVAL);
+}
+
 /* What frame_put_* builds, frame_decode accepts: a value of the wrong kind
  * for its tag is refused when it is put, not by the peer. */
 static void frame_put_refuses_value_of_the_wrong_kind(void **state)
@@ -597,19 +607,22 @@ static void frame_put_refuses_value_of_the_wrong_kind(void **state)
 
 static void frame_put_refuses_what_does_not_fit(void **state)
 {
-        _cleanup_(frame_freep) struct frame *f = frame_new(KAGI_REP_RECORD);
+        _cleanup_(frame_freep) struct frame *f = frame_new(KAGI_REP_RESULT);
         _cleanup_(freep) char *json = malloc(KAGI_FRAME_MAX);
+        char message[201];
         size_t len;
 
         (void)state;
         assert_non_null(json);
         memset(json, '1', KAGI_FRAME_MAX - 64);
         json[KAGI_FRAME_MAX - 64] = '\0';
+        memset(message, 'm', 200);
+        message[200] = '\0';
         frame_put_str(f, KAGI_T_JSON, json);
         assert_int_equal(f->error, 0);
         len = f->len;
-        /* a second one cannot fit (and is a repeat, which decoding would refuse) */
-        frame_put_str(f, KAGI_T_JSON, json);
+        /* 200 bytes more cannot fit in what is left */
+        frame_put_str(f, KAGI_T_MESSAGE, message);
         assert_int_equal(f->error, -E2BIG);
         assert_int_equal(f->len, len);
         frame_put_str(f, KAGI_T_USER, "x");
@@ -660,6 +673,7 @@ int main(void)
                 T(frame_rejects_result_with_invalid_decision),
                 T(frame_put_refuses_field_longer_than_its_tag_allows),
                 T(frame_put_refuses_unknown_tag),
+                T(frame_put_refuses_a_repeated_tag),
                 T(frame_put_refuses_value_of_the_wrong_kind),
                 T(frame_put_refuses_what_does_not_fit),
                 T(frame_new_writes_header),

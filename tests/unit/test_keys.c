@@ -44,7 +44,20 @@ static int load(struct fixture *f)
 {
         memset(&f->k, UNTOUCHED, sizeof(f->k));
         f->err[0] = '\0';
-        return keys_load(f->keys, geteuid(), &f->k, f->err, sizeof(f->err));
+        return keys_load(f->keys, geteuid(), true, &f->k, f->err, sizeof(f->err));
+}
+
+/* kagid -t: look, change nothing */
+static void checking_only_creates_nothing(void **state)
+{
+        struct fixture *f = *state;
+
+        assert_int_equal(keys_load(f->keys, geteuid(), false, &f->k, f->err, sizeof(f->err)), 0);
+        assert_int_equal(access(f->keys, F_OK), -1);
+        assert_int_equal(mkdir(f->keys, 0700), 0);
+        assert_int_equal(keys_load(f->keys, geteuid(), false, &f->k, f->err, sizeof(f->err)), 0);
+        assert_int_equal(access(f->audit, F_OK), -1);
+        assert_int_equal(access(f->seal, F_OK), -1);
 }
 
 static void assert_file(const char *path, mode_t mode, const uint8_t *content)
@@ -204,6 +217,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
                 T(missing_keys_are_created_0600),
+                T(checking_only_creates_nothing),
                 T(existing_keys_are_read_back),
                 T(key_readable_by_others_is_refused),
                 T(key_of_the_wrong_size_is_refused),
