@@ -139,9 +139,13 @@ static size_t put_sw(uint8_t *out, size_t at, uint16_t sw)
         return at + 2;
 }
 
-static uint16_t sw_more(size_t left)
+/* T=0-like cards here only say "more" (61 00) and leave the host to learn
+ * the exact rest from the 6Cxx that follows. */
+static uint16_t sw_more(const struct vcard *vc, size_t left)
 {
-        return (uint16_t)(0x6100 | (left >= 256 ? 0 : left));
+        if (vc->t0_style || left >= 256)
+                return 0x6100;
+        return (uint16_t)(0x6100 | left);
 }
 
 /* Hands out the next piece of a long answer. */
@@ -161,7 +165,7 @@ static size_t get_response(struct vcard *vc, const struct vc_cmd *c, uint8_t *ou
         left -= n;
         if (left == 0)
                 vc->pending_len = vc->pending_off = 0;
-        return put_sw(out, n, left ? sw_more(left) : SW_OK);
+        return put_sw(out, n, left ? sw_more(vc, left) : SW_OK);
 }
 
 /* Keeps the whole answer and tells the host how much is waiting. */
@@ -171,7 +175,7 @@ static size_t defer(struct vcard *vc, const struct vc_resp *r, size_t sent, uint
         vc->pending_len = r->len - sent;
         vc->pending_off = 0;
         memcpy(out, r->data, sent);
-        return put_sw(out, sent, sw_more(vc->pending_len));
+        return put_sw(out, sent, sw_more(vc, vc->pending_len));
 }
 
 /* Turns a handler's answer into what goes on the wire. */
@@ -260,7 +264,7 @@ size_t vc_process(struct vcard *vc, const uint8_t *apdu, size_t len, uint8_t *ou
         memset(&r, 0, sizeof(r));
         r.sw = SW_OK;
         dispatch(vc, &c, &r);
-        vc_log(vc, "-> %zu bytes SW %04X", r.len, r.sw);
+        vc_log(vc, "-> answer of %zu bytes, SW %04X", r.len, r.sw);
         return shape(vc, &c, &r, out);
 }
 

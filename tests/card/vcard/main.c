@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -189,6 +190,7 @@ static int vpcd_connect(const struct options *o)
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
         if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 int e = errno;
 
@@ -203,7 +205,13 @@ static int io_full(int fd, void *buf, size_t n, bool writing)
         uint8_t *p = buf;
 
         while (n) {
-                ssize_t k = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+                ssize_t k;
+
+                /* vpcd writes the length and the payload apart: ACK at
+                 * once, or its Nagle waits for our delayed ACK (40 ms) */
+                if (!writing)
+                        setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 1 }, sizeof(int));
+                k = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
 
                 if (k < 0 && errno == EINTR)
                         continue;
@@ -215,11 +223,18 @@ static int io_full(int fd, void *buf, size_t n, bool writing)
         return 0;
 }
 
+/* Length and payload in one write: split, Nagle and delayed ACKs would
+ * cost 40 ms per message. */
 static int send_msg(int fd, const uint8_t *p, size_t n)
 {
-        uint8_t hdr[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+        static uint8_t buf[2 + VC_RESP_MAX + 2];
 
-        return io_full(fd, hdr, 2, true) < 0 || io_full(fd, (void *)p, n, true) < 0 ? -1 : 0;
+        if (n > sizeof(buf) - 2)
+                return -1;
+        buf[0] = (uint8_t)(n >> 8);
+        buf[1] = (uint8_t)n;
+        memcpy(buf + 2, p, n);
+        return io_full(fd, buf, n + 2, true);
 }
 
 /* One message from vpcd. Returns 0, -EPIPE when the connection is lost,
@@ -254,6 +269,8 @@ static int serve_one(struct vcard *vc, const struct options *o, int fd)
                 return -ENODEV;
         }
         m = vc_process(vc, in, n, out, sizeof(out));
+        if (m >= 2)
+                vc_log(vc, "=> %zu bytes SW %02X%02X", m - 2, out[m - 2], out[m - 1]);
         return send_msg(fd, out, m) < 0 ? -EPIPE : 0;
 }
 

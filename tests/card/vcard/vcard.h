@@ -75,7 +75,7 @@ struct vcard {
         struct vc_pin jpki_pin;
         struct vc_pin jpki_sign_pin; /* the signature side's PIN: only so hosts can query it */
         const char *state_file;   /* NULL: PIN counters live in memory only */
-        bool t0_style;            /* answer like a T=0 card: 61xx always, 6Cxx for a wrong Le */
+        bool t0_style;            /* answer like a T=0 card: 6100 always, 6Cxx for a wrong Le */
         int vanish_ins;           /* -1, or the INS that makes the card vanish */
         bool verbose;
 
