@@ -311,7 +311,7 @@ static int pcscd_wait_ready(struct card_fixture *f)
                 if (r < 0)
                         return r;
                 if (access(f->socket, F_OK) == 0 && reader_listed(f, &listed) == 0) {
-                        if (listed)
+                        if (listed || f->no_reader)
                                 return 0;
                         /* readers from reader.conf come up before the socket;
                          * a little grace only saves a restart */
@@ -336,12 +336,13 @@ static int pcscd_spawn(struct card_fixture *f)
         snprintf(driver, sizeof(driver), "%s/libifdvpcd.so", f->dir);
         snprintf(log, sizeof(log), "%s/pcscd.log", f->dir);
         mkdir(conf_dir, 0755);
+        unlink(conf);
         if ((r = write_file(driver, "")) < 0)
                 return r;
         snprintf(text, sizeof(text),
                  "FRIENDLYNAME \"Kagi Test PCD\"\nDEVICENAME /dev/null:%u\nLIBPATH %s\nCHANNELID %u\n",
                  f->port, driver, f->port);
-        if ((r = write_file(conf, text)) < 0)
+        if (!f->no_reader && (r = write_file(conf, text)) < 0)
                 return r;
 
         f->pcscd = fork();

@@ -38,6 +38,7 @@ struct card_fixture {
         char reader[128];            /* the vpcd reader the virtual card sits in */
         char vcard_state[96];        /* the card's PIN counters (kagi-vcard --state) */
         unsigned port;               /* vpcd's TCP port for this fixture */
+        bool no_reader;              /* set before fixture_pcscd_start: a pcscd without readers */
         pid_t pcscd;
         pid_t vcard;
 };
