@@ -220,6 +220,24 @@ int card_pin_result(uint16_t sw, int *tries_left)
         return apdu_sw_errno(sw) == -EACCES ? -EACCES : -EIO;
 }
 
+int card_pin_status(uint16_t sw, struct card_pin_info *info)
+{
+        unsigned tries;
+
+        if (sw == SW_OK) {
+                info->verified = true;
+        } else if (apdu_sw_tries(sw, &tries)) {
+                info->tries_left = (int)tries;
+                info->blocked = tries == 0;
+        } else if (sw == SW_PIN_BLOCKED) {
+                info->tries_left = 0;
+                info->blocked = true;
+        } else {
+                return apdu_sw_errno(sw);
+        }
+        return 0;
+}
+
 int card_verify_pin(struct kagi_card *card, const char *pin, int *tries_left)
 {
         int r;
@@ -245,7 +263,9 @@ static int digest_msg(const void *msg, size_t len, uint8_t digest[32])
         return 0;
 }
 
-int card_sign(struct kagi_card *card, const void *msg, size_t len, struct card_signature *ret)
+/* Signs, after verifying pin unless it is NULL, in one transaction. */
+static int sign(struct kagi_card *card, const char *pin, const void *msg, size_t len,
+                struct card_signature *ret, int *tries_left)
 {
         uint8_t digest[32];
         int r;
@@ -258,35 +278,27 @@ int card_sign(struct kagi_card *card, const void *msg, size_t len, struct card_s
         r = begin(card);
         if (r < 0)
                 return r;
+        /* the key type comes from the certificate: know it before the PIN */
         r = load_cert(card);
+        if (r == 0 && pin)
+                r = card->drv->verify_pin(card, pin, tries_left);
         if (r == 0)
                 r = card->drv->sign(card, digest, ret);
         pcsc_end(card->link);
         return r;
 }
 
+int card_sign(struct kagi_card *card, const void *msg, size_t len, struct card_signature *ret)
+{
+        return sign(card, NULL, msg, len, ret, NULL);
+}
+
 int card_verify_and_sign(struct kagi_card *card, const char *pin, const void *msg, size_t len,
                          struct card_signature *ret, int *tries_left)
 {
-        uint8_t digest[32];
-        int r;
-
-        if (!card || !pin || !ret)
+        if (!pin)
                 return -EINVAL;
-        r = digest_msg(msg, len, digest);
-        if (r < 0)
-                return r;
-        r = begin(card);
-        if (r < 0)
-                return r;
-        /* the key type comes from the certificate: know it before the PIN */
-        r = load_cert(card);
-        if (r == 0)
-                r = card->drv->verify_pin(card, pin, tries_left);
-        if (r == 0)
-                r = card->drv->sign(card, digest, ret);
-        pcsc_end(card->link);
-        return r;
+        return sign(card, pin, msg, len, ret, tries_left);
 }
 
 static void x509_freep(X509 **x)

@@ -59,5 +59,8 @@ int card_apdu(struct kagi_card *card, const struct apdu *cmd);
  * a signature (RSA: modulus bytes; EC: field bytes). -EOPNOTSUPP for keys
  * other than RSA-2048 and P-256. */
 int card_cert_key(const uint8_t *der, size_t len, enum card_sig_alg *ret_alg, size_t *ret_size);
+/* What a VERIFY without data answered, into info; an error for answers
+ * that say nothing about the PIN. */
+int card_pin_status(uint16_t sw, struct card_pin_info *info);
 /* Maps a VERIFY status word to the card_verify_pin contract. */
 int card_pin_result(uint16_t sw, int *tries_left);

@@ -113,7 +113,6 @@ static int jpki_pin_info(struct kagi_card *card, struct card_pin_info *ret)
 {
         struct apdu cmd = { .cla = 0x00, .ins = INS_VERIFY, .p1 = 0x00, .p2 = 0x80 };
         struct card_pin_info info = { .tries_left = -1, .min_len = JPKI_PIN_LEN, .max_len = JPKI_PIN_LEN };
-        unsigned tries;
         int r;
 
         r = select_ef(card, EF_AUTH_PIN);
@@ -123,17 +122,9 @@ static int jpki_pin_info(struct kagi_card *card, struct card_pin_info *ret)
         r = card_apdu(card, &cmd);
         if (r < 0)
                 return r;
-        if (card->rsp->sw == SW_OK) {
-                info.verified = true;
-        } else if (apdu_sw_tries(card->rsp->sw, &tries)) {
-                info.tries_left = (int)tries;
-                info.blocked = tries == 0;
-        } else if (card->rsp->sw == SW_PIN_BLOCKED) {
-                info.tries_left = 0;
-                info.blocked = true;
-        } else {
-                return apdu_sw_errno(card->rsp->sw);
-        }
+        r = card_pin_status(card->rsp->sw, &info);
+        if (r < 0)
+                return r;
         *ret = info;
         return 0;
 }

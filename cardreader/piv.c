@@ -68,23 +68,14 @@ static int piv_pin_info(struct kagi_card *card, struct card_pin_info *ret)
 {
         struct apdu cmd = { .cla = 0x00, .ins = INS_VERIFY, .p1 = 0x00, .p2 = PIV_PIN };
         struct card_pin_info info = { .tries_left = -1, .min_len = 6, .max_len = 8 };
-        unsigned tries;
         int r;
 
         /* VERIFY without data: 9000 verified, 63Cx tries left, 6983 blocked */
         r = card_apdu(card, &cmd);
         if (r < 0)
                 return r;
-        if (card->rsp->sw == SW_OK) {
-                info.verified = true;
-        } else if (apdu_sw_tries(card->rsp->sw, &tries)) {
-                info.tries_left = (int)tries;
-                info.blocked = tries == 0;
-        } else if (card->rsp->sw == SW_PIN_BLOCKED) {
-                info.tries_left = 0;
-                info.blocked = true;
-        }
         /* other answers: an older card that cannot tell without a try */
+        (void)card_pin_status(card->rsp->sw, &info);
         *ret = info;
         return 0;
 }
