@@ -22,7 +22,8 @@ static struct kagi_card *connect_card(struct card_ctx **ctx, unsigned apps)
         char reader[CARD_READER_MAX];
         struct kagi_card *card = NULL;
 
-        assert_int_equal(card_ctx_open(ctx), 0);
+        if (!*ctx)
+                assert_int_equal(card_ctx_open(ctx), 0);
         assert_int_equal(card_wait(*ctx, NULL, 0, reader), 0);
         assert_int_equal(card_connect(*ctx, reader, apps, &card), 0);
         return card;
@@ -30,7 +31,7 @@ static struct kagi_card *connect_card(struct card_ctx **ctx, unsigned apps)
 
 static void my_number_card_login(const char *const *extra)
 {
-        struct card_ctx *ctx;
+        struct card_ctx *ctx = NULL;
         struct kagi_card *card;
         struct card_signature sig;
         const uint8_t *der;
@@ -74,7 +75,7 @@ static void my_number_card_t0_style(void **state)
 
 static void tries_are_reported_before_the_last_one(void **state)
 {
-        struct card_ctx *ctx;
+        struct card_ctx *ctx = NULL;
         struct kagi_card *card;
         struct card_pin_info info;
         struct card_signature sig;
@@ -114,7 +115,7 @@ static void tries_are_reported_before_the_last_one(void **state)
 
 static void right_pin_restores_the_counter(void **state)
 {
-        struct card_ctx *ctx;
+        struct card_ctx *ctx = NULL;
         struct kagi_card *card;
         int tries;
 
@@ -133,7 +134,7 @@ static void right_pin_restores_the_counter(void **state)
 static void only_four_digits_are_sent(void **state)
 {
         static const char *const bad[] = { "123", "12345", "123456", "12a4", "" };
-        struct card_ctx *ctx;
+        struct card_ctx *ctx = NULL;
         struct kagi_card *card;
         struct card_signature sig;
         int tries = 99;
@@ -154,7 +155,7 @@ static void only_four_digits_are_sent(void **state)
 
 static void sign_without_pin_is_refused(void **state)
 {
-        struct card_ctx *ctx;
+        struct card_ctx *ctx = NULL;
         struct kagi_card *card;
         struct card_signature sig;
 
@@ -169,7 +170,7 @@ static void sign_without_pin_is_refused(void **state)
 
 static void card_vanishing_at_verify_is_removal(void **state)
 {
-        struct card_ctx *ctx;
+        struct card_ctx *ctx = NULL;
         struct kagi_card *card;
         struct card_signature sig;
         int tries = 99;
@@ -190,7 +191,7 @@ static void card_vanishing_at_verify_is_removal(void **state)
  * first, JPKI when only JPKI is asked for. */
 static void application_is_chosen_by_select(void **state)
 {
-        struct card_ctx *ctx;
+        struct card_ctx *ctx = NULL;
         struct kagi_card *card;
         char reader[CARD_READER_MAX];
 
