@@ -91,7 +91,7 @@ const char *fixture_file(struct card_fixture *f, const char *name)
 }
 
 /* In a child: output to a log in the fixture directory, die with the
- * parent. Returns only if the parent is still there. */
+ * parent, no preloads. Returns only if the parent is still there. */
 static void child_setup(const char *log, pid_t parent)
 {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -106,6 +106,9 @@ static void child_setup(const char *log, pid_t parent)
         }
         if (null >= 0)
                 dup2(null, STDIN_FILENO);
+        /* pcscd, the card and the tools must not run under a test's
+         * pam_wrapper / nss_wrapper preloads */
+        unsetenv("LD_PRELOAD");
 }
 
 int fixture_run(struct card_fixture *f, const char *const *argv)
