@@ -88,26 +88,26 @@ void pcsc_close(struct pcsc_ctx *c)
         free(c);
 }
 
-/* The reader names (a multi-string) matching filter. */
-static int list_readers(struct pcsc_ctx *c, const char *filter, char **ret_names,
+/* pcscd has at most 16 readers of at most MAX_READERNAME bytes each */
+#define READER_NAMES_MAX (WAIT_READERS_MAX * MAX_READERNAME + 1)
+
+/* The readers whose names contain filter (NULL: all). */
+static int list_readers(struct pcsc_ctx *c, const char *filter, char names[READER_NAMES_MAX],
                         const char *ret_match[WAIT_READERS_MAX], size_t *ret_n)
 {
-        char *names = NULL;
-        DWORD len = SCARD_AUTOALLOCATE;
+        DWORD len = READER_NAMES_MAX;
         size_t n = 0;
         LONG rv;
 
-        rv = SCardListReaders(c->sc, NULL, (LPSTR)&names, &len);
+        rv = SCardListReaders(c->sc, NULL, names, &len);
         if (rv != SCARD_S_SUCCESS)
                 return pcsc_errno(rv);
+        names[READER_NAMES_MAX - 1] = '\0';
         for (const char *p = names; p < names + len && *p; p += strlen(p) + 1)
                 if ((!filter || strstr(p, filter)) && n < WAIT_READERS_MAX)
                         ret_match[n++] = p;
-        if (n == 0) {
-                SCardFreeMemory(c->sc, names);
+        if (n == 0)
                 return -ENXIO;
-        }
-        *ret_names = names;
         *ret_n = n;
         return 0;
 }
@@ -132,54 +132,59 @@ static int remaining_ms(int64_t deadline, DWORD *ret)
         return 0;
 }
 
+/* One look at the matching readers: 0 and the reader when one holds a
+ * card; else waits until something changes (a card, a reader coming or
+ * going) and returns -EAGAIN to look again, or -ETIMEDOUT. */
+static int look_for_card(struct pcsc_ctx *c, const char *filter, int64_t deadline, char ret_reader[CARD_READER_MAX])
+{
+        SCARD_READERSTATE st[WAIT_READERS_MAX + 1] = { 0 };
+        const char *match[WAIT_READERS_MAX];
+        char names[READER_NAMES_MAX];
+        size_t n = 0;
+        DWORD wait;
+        LONG rv;
+        int r;
+
+        r = list_readers(c, filter, names, match, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                st[i] = (SCARD_READERSTATE) { .szReader = match[i], .dwCurrentState = SCARD_STATE_UNAWARE };
+        st[n] = (SCARD_READERSTATE) { .szReader = PNP_READER, .dwCurrentState = SCARD_STATE_UNAWARE };
+        /* where things stand, without waiting */
+        rv = SCardGetStatusChange(c->sc, 0, st, (DWORD)n + 1);
+        if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
+                return pcsc_errno(rv);
+        for (size_t i = 0; i < n; i++) {
+                if (card_in(st[i].dwEventState)) {
+                        strncpy(ret_reader, match[i], CARD_READER_MAX - 1);
+                        ret_reader[CARD_READER_MAX - 1] = '\0';
+                        return 0;
+                }
+        }
+        for (size_t i = 0; i <= n; i++)
+                st[i].dwCurrentState = st[i].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+        /* a pcscd without reader notifications would wake us at once */
+        if (!(st[n].dwEventState & SCARD_STATE_UNKNOWN))
+                n++;
+        r = remaining_ms(deadline, &wait);
+        if (r < 0)
+                return r;
+        rv = SCardGetStatusChange(c->sc, wait, st, (DWORD)n);
+        return rv == SCARD_S_SUCCESS ? -EAGAIN : pcsc_errno(rv);
+}
+
 int pcsc_wait_card(struct pcsc_ctx *c, const char *filter, int timeout_ms, char ret_reader[CARD_READER_MAX])
 {
         int64_t deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+        int r;
 
         if (filter && !*filter)
                 filter = NULL;
-        for (;;) {
-                SCARD_READERSTATE st[WAIT_READERS_MAX + 1] = { 0 };
-                const char *match[WAIT_READERS_MAX];
-                char *names = NULL;
-                size_t n = 0;
-                DWORD wait = 0;
-                LONG rv;
-                int r;
-
-                r = list_readers(c, filter, &names, match, &n);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < n; i++)
-                        st[i] = (SCARD_READERSTATE) { .szReader = match[i], .dwCurrentState = SCARD_STATE_UNAWARE };
-                /* the current state of each reader, without waiting */
-                rv = SCardGetStatusChange(c->sc, 0, st, (DWORD)n);
-                r = rv == SCARD_S_SUCCESS || rv == SCARD_E_TIMEOUT ? 0 : pcsc_errno(rv);
-                for (size_t i = 0; r == 0 && i < n; i++) {
-                        if (card_in(st[i].dwEventState)) {
-                                strncpy(ret_reader, match[i], CARD_READER_MAX - 1);
-                                ret_reader[CARD_READER_MAX - 1] = '\0';
-                                SCardFreeMemory(c->sc, names);
-                                return 0;
-                        }
-                        st[i].dwCurrentState = st[i].dwEventState;
-                }
-                if (r == 0)
-                        r = remaining_ms(deadline, &wait);
-                if (r < 0) {
-                        SCardFreeMemory(c->sc, names);
-                        return r;
-                }
-                /* readers coming and going are changes too */
-                st[n] = (SCARD_READERSTATE) { .szReader = PNP_READER, .dwCurrentState = SCARD_STATE_UNAWARE };
-                rv = SCardGetStatusChange(c->sc, 0, st + n, 1);
-                if (rv == SCARD_S_SUCCESS)
-                        st[n].dwCurrentState = st[n].dwEventState;
-                rv = SCardGetStatusChange(c->sc, wait, st, (DWORD)n + 1);
-                SCardFreeMemory(c->sc, names);
-                if (rv != SCARD_S_SUCCESS)
-                        return pcsc_errno(rv);
-        }
+        do
+                r = look_for_card(c, filter, deadline, ret_reader);
+        while (r == -EAGAIN);
+        return r;
 }
 
 int pcsc_wait_event(struct pcsc_ctx *c, const char *reader, int timeout_ms, enum card_event *ret)
