@@ -404,6 +404,10 @@ int auth_begin(struct request *rq)
         proved = (l.flags & KAGI_FLAG_STACKED_PASSWORD) ? KAGI_F_PASSWORD : 0;
         r = zone_factors_to_collect(l.zone, proved, l.flags & KAGI_FLAG_CARD_PRESENT,
                                     directory_checks_passwords(rq->dir), &collect);
+        /* only a card would do, and none is in the reader: the module asks
+         * the user to insert one */
+        if (r < 0 && !(l.flags & KAGI_FLAG_CARD_PRESENT))
+                r = zone_factors_to_collect(l.zone, proved, true, directory_checks_passwords(rq->dir), &collect);
         if (r < 0) {
                 log_warn("no way for %s to log in to zone %s: %s%s", l.user, l.zone->name,
                          proved ? "password checked by the stack, " : "no password module before kagi (preauth), ",

@@ -70,6 +70,11 @@ static bool stacked_password(struct pk *pk)
                pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok;
 }
 
+static void card_donep(struct pk_card *c)
+{
+        pk_card_done(c);
+}
+
 int pk_authenticate(struct pk *pk)
 {
         _cleanup_(frame_freep) struct frame *begin = NULL;
@@ -77,23 +82,23 @@ int pk_authenticate(struct pk *pk)
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
         _cleanup_(secret_strfreep) char *password = NULL;
         _cleanup_(secret_strfreep) char *code = NULL;
+        _cleanup_(card_donep) struct pk_card card = { 0 };
         uint32_t flags = 0, factors;
         enum kagi_decision d;
 
         if (stacked_password(pk))
                 flags |= KAGI_FLAG_STACKED_PASSWORD;
+        pk_card_probe(pk, &card);
+        if (card.state == PK_CARD_PRESENT)
+                flags |= KAGI_FLAG_CARD_PRESENT;
         begin = pk_request(pk, KAGI_REQ_BEGIN, flags);
         d = ask(pk, begin, m);
         if (d != KAGI_CONTINUE)
                 return finish(pk, PK_PHASE_AUTH, d == KAGI_ALLOW ? KAGI_ERROR : d, m);
         factors = msg_u32(m, KAGI_T_FACTORS, 0);
 
-        if (factors & (KAGI_F_CARD | KAGI_F_PIN)) {
-                pam_syslog(pk->pamh, LOG_ERR, "card login for %s requested but not available in this build",
-                           pk->user);
-                pk_tell_msg(pk, true, MSG_CARD_REFUSED, 0);
-                return PAM_AUTH_ERR;
-        }
+        if (factors & (KAGI_F_CARD | KAGI_F_PIN))
+                return finish(pk, PK_PHASE_AUTH, pk_card_login(pk, &card, m), m);
         if (factors & KAGI_F_PASSWORD) {
                 password = pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
                 if (!password)

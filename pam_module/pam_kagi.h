@@ -61,6 +61,21 @@ char *pk_ask_secret(struct pk *pk, enum msg_id prompt);
 /* Shows the broker's message for a refusal, if it sent one. */
 void pk_tell_result(struct pk *pk, const struct kagi_msg *m);
 
+/* The IC card (card.c). */
+enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT };
+struct pk_card {
+        struct card_ctx *ctx;
+        enum pk_card_state state;
+        int err;                   /* why there is no reader (card_strerror) */
+        char reader[128];
+};
+/* A quick look, without waiting: is a card in a reader? */
+int pk_card_probe(struct pk *pk, struct pk_card *c);
+void pk_card_done(struct pk_card *c);
+/* The whole card login; the broker's answer is left in m. Local failures
+ * (no reader, card unreadable) are told to the user here. */
+enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
+
 /* The phases (flow.c). Each returns a PAM code. */
 int pk_authenticate(struct pk *pk);
 int pk_preauth(struct pk *pk);

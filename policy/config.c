@@ -358,7 +358,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         if (st->failed)
                 return 0;
         if (strcmp(section, st->section) != 0) {
-                snprintf(st->section, sizeof(st->section), "%s", section);
+                snprintf(st->section, sizeof(st->section), "%s", section ? section : "");
                 st->seen = 0;
         }
 
@@ -421,7 +421,7 @@ static int set_defaults(struct kagi_config *c)
         c->totp_issuer = strdup("kagi");
         c->card_ca_file = strdup("/etc/kagi/card-ca.pem");
         c->card_pin_timeout = 30;
-        c->card_wait = 0;
+        c->card_wait = 30;
         if (!c->socket || !c->database || !c->key_dir || !c->admin_group || !c->default_zone ||
             !c->totp_issuer || !c->card_ca_file)
                 return -ENOMEM;

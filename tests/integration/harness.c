@@ -261,8 +261,16 @@ int fx_teardown(struct fx *f)
                         fprintf(stderr, "harness: kagid exited with %d on SIGTERM; its log:\n%s\n", r, log);
                 }
         }
-        /* KAGI_TEST_KEEP=1 keeps the directory (kagid.log, kagi.db) for a look */
-        if (f->dir[0] && strncmp(f->dir, "/tmp/kagi-it-", 13) == 0 && !getenv("KAGI_TEST_KEEP")) {
+        /* KAGI_TEST_KEEP=1 keeps each fixture's directory (kagid.log, kagi.db)
+         * for a look, moved aside since the next fixture needs the path */
+        if (f->dir[0] && strncmp(f->dir, "/tmp/kagi-it-", 13) == 0 && getenv("KAGI_TEST_KEEP")) {
+                static int kept;
+                char to[FX_PATH];
+
+                snprintf(to, sizeof(to), "%s.%d", f->dir, ++kept);
+                if (rename(f->dir, to) == 0)
+                        fprintf(stderr, "harness: kept %s\n", to);
+        } else if (f->dir[0] && strncmp(f->dir, "/tmp/kagi-it-", 13) == 0) {
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
                 if (system(cmd) != 0)
                         fprintf(stderr, "harness: could not remove %s\n", f->dir);

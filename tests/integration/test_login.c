@@ -162,6 +162,12 @@ static void user_without_totp_is_refused_like_a_wrong_code(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "account=bob", "reason=no TOTP enrolled", NULL }), 1);
 }
 
+static int setup_totp_zone(void **state)
+{
+        *state = fx_new("[zone default]\nfactors = password+totp\nusers = *\n", (const char *[]){ "alice", NULL });
+        return *state ? 0 : -1;
+}
+
 static void kagi_alone_refuses_when_nothing_checks_the_password(void **state)
 {
         struct fx *f = *state;
@@ -268,7 +274,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(unknown_user_gets_the_same_prompts_and_a_plain_refusal, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(user_without_totp_is_refused_like_a_wrong_code, setup, teardown),
-                cmocka_unit_test_setup_teardown(kagi_alone_refuses_when_nothing_checks_the_password, setup, teardown),
+                cmocka_unit_test_setup_teardown(kagi_alone_refuses_when_nothing_checks_the_password, setup_totp_zone,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(removed_totp_no_longer_logs_in, setup, teardown),
                 cmocka_unit_test_setup_teardown(unknown_module_argument_is_an_error, setup, teardown),
                 cmocka_unit_test_setup_teardown(su_records_the_person_behind_the_account, setup, teardown),
