@@ -373,8 +373,11 @@ static int service_bind(struct ldap_link *l, struct ldap_conn *c, bool *fired)
         const struct kagi_config *cfg = l->cfg;
         struct berval cred;
 
-        if (cfg->ldap_sasl_external)
-                return GUARDED(l, c, fired, ldap_sasl_bind_s(c->ld, NULL, "EXTERNAL", NULL, NULL, NULL, NULL));
+        if (cfg->ldap_sasl_external) {
+                /* an empty initial response: "the identity of my certificate" */
+                cred = (struct berval){ .bv_val = (char *)"", .bv_len = 0 };
+                return GUARDED(l, c, fired, ldap_sasl_bind_s(c->ld, NULL, "EXTERNAL", &cred, NULL, NULL, NULL));
+        }
         if (!cfg->ldap_bind_dn)
                 return LDAP_SUCCESS;          /* anonymous: whatever the directory allows */
         cred.bv_val = l->bind_password;
@@ -407,6 +410,11 @@ static int conn_open_uri(struct ldap_link *l, struct ldap_conn *c, const char *u
                 rc = service_bind(l, c, &fired);
         if (rc != LDAP_SUCCESS) {
                 describe(c->ld, rc, fired, why, sizeof(why));
+                /* TCP got through (the socket callback ran): TLS is what failed,
+                 * and GnuTLS's own words for it are "(unknown error code)" */
+                if (!fired && c->sock >= 0 && (rc == LDAP_CONNECT_ERROR || rc == LDAP_SERVER_DOWN))
+                        snprintf(why, sizeof(why), "TLS failed: is ca_file the CA of the server's "
+                                                   "certificate, and is the URI's host name in it?");
                 log_warn("directory: %s: %s", uri, why);
                 ldap_conn_drop(l, c);
                 return ldap_errno(rc, fired);
@@ -430,7 +438,7 @@ int ldap_conn_ready(struct ldap_link *l, struct ldap_conn *c)
                         return 0;
                 }
         }
-        log_err("directory: no configured server answered (%s)", strerror(-r));
+        log_err("directory: no configured server answered; refusing until one does");
         return r;
 }
 

@@ -261,7 +261,7 @@ signal_slapd() {
 
 cmd_modify() {
     local d=$1
-    ldapmodify -Q -H "$(ldapi_uri "$d/ldapi")" -x -D "$admin_dn" -w "$admin_pw" >/dev/null
+    ldapmodify -H "$(ldapi_uri "$d/ldapi")" -x -D "$admin_dn" -w "$admin_pw" >/dev/null
 }
 
 [ $# -ge 2 ] || usage
