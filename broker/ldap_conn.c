@@ -457,69 +457,116 @@ void ldap_conn_drop(struct ldap_link *l, struct ldap_conn *c)
 
 /* ---- operations -------------------------------------------------------------------- */
 
-int ldap_link_search(struct ldap_link *l, const char *base, const char *filter, const char **attrs,
-                     int sizelimit, LDAPMessage **ret)
+typedef int (*conn_op)(LDAP *ld, void *arg);
+
+/* Runs op on c, connecting first if need be, bounded by the guard. Returns 0
+ * with the server's result code in *ret_rc for the caller to judge, or a
+ * negative errno when there was no connection or it failed under op (then it
+ * is dropped and the failure logged). A kept connection the server closed
+ * meanwhile is replaced and op run once more. */
+static int conn_run(struct ldap_link *l, struct ldap_conn *c, conn_op op, void *arg, const char *what,
+                    int *ret_rc)
 {
         for (int attempt = 0;; attempt++) {
-                struct timeval tv = { .tv_sec = l->cfg->ldap_timeout };
-                LDAPMessage *res = NULL;
-                bool kept = l->svc.ld != NULL, fired = false;
+                bool kept = c->ld != NULL, fired = false;
                 char why[512];
                 int rc, r;
 
-                r = ldap_conn_ready(l, &l->svc);
+                r = ldap_conn_ready(l, c);
                 if (r < 0)
                         return r;
-                rc = GUARDED(l, &l->svc, &fired,
-                             ldap_search_ext_s(l->svc.ld, base, LDAP_SCOPE_SUBTREE, filter, (char **)attrs, 0,
-                                               NULL, NULL, &tv, sizelimit, &res));
-                if (!fired && (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)) {
-                        *ret = res;
-                        return rc == LDAP_SUCCESS ? 0 : 1;
+                rc = GUARDED(l, c, &fired, op(c->ld, arg));
+                if (!fired && !ends_connection(rc)) {
+                        *ret_rc = rc;
+                        return 0;
                 }
-                ldap_msgfree(res);
-                describe(l->svc.ld, rc, fired, why, sizeof(why));
-                if (fired || ends_connection(rc))
-                        ldap_conn_drop(l, &l->svc);
-                /* a kept connection the server closed meanwhile: once more */
+                describe(c->ld, rc, fired, why, sizeof(why));
+                ldap_conn_drop(l, c);
                 if (kept && attempt == 0 && !fired && rc == LDAP_SERVER_DOWN)
                         continue;
-                log_err("directory: search under %s failed: %s", base, why);
+                log_err("directory: %s: %s", what, why);
                 return ldap_errno(rc, fired);
         }
 }
 
+struct search {
+        const char *base;
+        const char *filter;
+        const char **attrs;
+        int sizelimit;
+        uint32_t timeout;
+        LDAPMessage *res;
+};
+
+static int op_search(LDAP *ld, void *arg)
+{
+        struct search *s = arg;
+        struct timeval tv = { .tv_sec = s->timeout };
+
+        ldap_msgfree(s->res);                 /* from a try on a dead connection */
+        s->res = NULL;
+        return ldap_search_ext_s(ld, s->base, LDAP_SCOPE_SUBTREE, s->filter, (char **)s->attrs, 0, NULL,
+                                 NULL, &tv, s->sizelimit, &s->res);
+}
+
+int ldap_link_search(struct ldap_link *l, const char *base, const char *filter, const char **attrs,
+                     int sizelimit, LDAPMessage **ret)
+{
+        struct search s = { .base = base, .filter = filter, .attrs = attrs, .sizelimit = sizelimit,
+                            .timeout = l->cfg->ldap_timeout };
+        char why[512];
+        int rc = LDAP_OTHER, r;
+
+        r = conn_run(l, &l->svc, op_search, &s, "search", &rc);
+        if (r == 0 && (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)) {
+                *ret = s.res;
+                return rc == LDAP_SUCCESS ? 0 : 1;
+        }
+        ldap_msgfree(s.res);
+        if (r < 0)
+                return r;
+        describe(l->svc.ld, rc, false, why, sizeof(why));
+        log_err("directory: search under %s failed: %s", base, why);
+        return ldap_errno(rc, false);
+}
+
+struct bind {
+        const char *dn;
+        struct berval cred;
+        bool cleartext;
+};
+
+static int op_bind(LDAP *ld, void *arg)
+{
+        struct bind *b = arg;
+
+        if (!ldap_tls_inplace(ld)) {
+                b->cleartext = true;
+                return LDAP_LOCAL_ERROR;      /* ends the connection, sends nothing */
+        }
+        return ldap_sasl_bind_s(ld, b->dn, LDAP_SASL_SIMPLE, &b->cred, NULL, NULL, NULL);
+}
+
 int ldap_link_check_password(struct ldap_link *l, const char *dn, const char *password)
 {
-        struct berval cred = { .bv_val = (char *)password, .bv_len = strlen(password) };
+        struct bind b = { .dn = dn, .cred = { .bv_val = (char *)password, .bv_len = strlen(password) } };
+        char why[512];
+        int rc = LDAP_OTHER, r;
 
-        for (int attempt = 0;; attempt++) {
-                bool kept = l->usr.ld != NULL, fired = false;
-                char why[512];
-                int rc, r;
-
-                r = ldap_conn_ready(l, &l->usr);
-                if (r < 0)
-                        return r;
-                if (!ldap_tls_inplace(l->usr.ld)) {
-                        log_err("directory: refusing to send a password without TLS");
-                        ldap_conn_drop(l, &l->usr);
-                        return -EPROTO;
-                }
-                rc = GUARDED(l, &l->usr, &fired,
-                             ldap_sasl_bind_s(l->usr.ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL));
-                if (!fired && rc == LDAP_SUCCESS)
-                        return 0;
-                if (!fired && rc == LDAP_INVALID_CREDENTIALS)
-                        return -EACCES;
-                describe(l->usr.ld, rc, fired, why, sizeof(why));
-                if (fired || ends_connection(rc))
-                        ldap_conn_drop(l, &l->usr);
-                if (kept && attempt == 0 && !fired && rc == LDAP_SERVER_DOWN)
-                        continue;
-                log_err("directory: password check for %s could not be done: %s", dn, why);
-                return ldap_errno(rc, fired);
+        r = conn_run(l, &l->usr, op_bind, &b, "password check", &rc);
+        if (b.cleartext) {
+                log_err("directory: refusing to send a password without TLS");
+                return -EPROTO;
         }
+        if (r < 0)
+                return r;
+        if (rc == LDAP_SUCCESS)
+                return 0;
+        if (rc == LDAP_INVALID_CREDENTIALS)
+                return -EACCES;
+        describe(l->usr.ld, rc, false, why, sizeof(why));
+        log_err("directory: password check for %s could not be done: %s", dn, why);
+        return ldap_errno(rc, false);
 }
 
 /* ---- the link ------------------------------------------------------------------------ */

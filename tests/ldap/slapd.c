@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "policy.h"
+#include "broker.h"
 #include "slapd.h"
 
 static const char *fixture(void)
@@ -231,6 +231,25 @@ struct kagi_config *slapd_config(const struct slapd *s, const char *extra)
         if (!c)
                 fprintf(stderr, "slapd_config: %s\n--- config ---\n%s\n", err, text);
         return c;
+}
+
+int slapd_directory(const struct slapd *s, const char *extra, struct kagi_config **ret_cfg,
+                    struct directory **ret_dir)
+{
+        struct kagi_config *c = slapd_config(s, extra);
+        char err[1024] = "";
+        int r;
+
+        if (!c)
+                return -EINVAL;
+        r = directory_open(c, ret_dir, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "directory_open: %s\n", err);
+                config_free(c);
+                return r;
+        }
+        *ret_cfg = c;
+        return 0;
 }
 
 int slapd_dead_port(void)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 struct kagi_config;
+struct directory;
 
 struct slapd {
         char dir[256];               /* ca.pem, client.pem, service.pw, certs/ … */
@@ -35,6 +36,10 @@ void slapd_path(const struct slapd *s, const char *name, char *buf, size_t size)
  * the test CA, timeout 2, cache_ttl 0; `extra` lines (may be NULL) are added
  * to [directory] and may override those. Fails the test on a parse error. */
 struct kagi_config *slapd_config(const struct slapd *s, const char *extra);
+/* slapd_config(s, extra) and directory_open on it, saying why on stderr
+ * when either fails. 0, or negative. */
+int slapd_directory(const struct slapd *s, const char *extra, struct kagi_config **ret_cfg,
+                    struct directory **ret_dir);
 /* config_parse on text; NULL with the message in err. */
 struct kagi_config *slapd_config_text(const char *text, char *err, size_t errsz);
 /* A TCP port on 127.0.0.1 that nothing listens on. */

@@ -29,15 +29,7 @@ struct dir {
 
 static void dir_open(struct dir *t, const char *extra)
 {
-        char err[1024] = "";
-        int r;
-
-        t->c = slapd_config(&sd, extra);
-        assert_non_null(t->c);
-        r = directory_open(t->c, &t->d, err, sizeof(err));
-        if (r < 0)
-                fprintf(stderr, "directory_open: %s\n", err);
-        assert_int_equal(r, 0);
+        assert_int_equal(slapd_directory(&sd, extra, &t->c, &t->d), 0);
 }
 
 static void dir_close(struct dir *t)
