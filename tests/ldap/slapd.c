@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,13 @@ int slapd_start(struct slapd *s)
         }
         s->running = true;
         return 0;
+}
+
+int slapd_test_start(struct slapd *s)
+{
+        signal(SIGPIPE, SIG_IGN);
+        log_setup(true, false);
+        return slapd_start(s);
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

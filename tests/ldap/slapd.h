@@ -24,6 +24,9 @@ struct slapd {
 };
 
 int slapd_start(struct slapd *s);
+/* For a test program: SIGPIPE ignored (as kagid does), the broker's log on
+ * stderr, then slapd_start. */
+int slapd_test_start(struct slapd *s);
 void slapd_stop(struct slapd *s);    /* also removes the directory */
 /* "stop", "restart", "pause" (SIGSTOP), "resume" */
 int slapd_ctl(struct slapd *s, const char *cmd);

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -234,9 +233,7 @@ static int server_running(void **state)
 static int group_setup(void **state)
 {
         (void)state;
-        signal(SIGPIPE, SIG_IGN);
-        log_setup(true, false);
-        return slapd_start(&sd) < 0 ? -1 : 0;
+        return slapd_test_start(&sd) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state)

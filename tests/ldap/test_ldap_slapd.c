@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -672,9 +671,7 @@ static void worker_threads_share_one_cache_safely(void **state)
 static int group_setup(void **state)
 {
         (void)state;
-        signal(SIGPIPE, SIG_IGN);
-        log_setup(true, false);
-        return slapd_start(&sd) < 0 ? -1 : 0;
+        return slapd_test_start(&sd) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state)
