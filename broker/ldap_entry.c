@@ -92,13 +92,19 @@ bool ldap_entry_disabled(uint32_t rules, const struct ldap_state_values *v, int6
 
 int ldap_entry_dn_name(const uint8_t *p, size_t len, char *out, size_t outsz)
 {
-        struct berval bv = { .bv_len = len, .bv_val = (char *)p };
+        _cleanup_(freep) char *copy = NULL;
+        struct berval bv = { .bv_len = len };
         LDAPDN dn = NULL;
         const LDAPAVA *ava;
         int r = -EINVAL;
 
         if (len == 0 || len > LDAP_VALUE_MAX || memchr(p, '\0', len))
                 return -EINVAL;
+        /* ldap_bv2dn reads past bv_len to a NUL (found by fuzzing): give it one */
+        copy = strndup((const char *)p, len);
+        if (!copy)
+                return -ENOMEM;
+        bv.bv_val = copy;
         if (ldap_bv2dn(&bv, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
                 return -EINVAL;
         if (dn && dn[0] && dn[0][0]) {

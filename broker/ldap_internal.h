@@ -110,7 +110,8 @@ struct ldap_state_values {
  * cannot be read counts as disabled: fail closed. */
 bool ldap_entry_disabled(uint32_t rules, const struct ldap_state_values *v, int64_t now);
 /* The value of a DN's first RDN, e.g. "Kagi Admins, Tokyo" from
- * "CN=Kagi Admins\2C Tokyo,OU=…", for memberOf-style group lists. */
+ * "CN=Kagi Admins\2C Tokyo,OU=…", for memberOf-style group lists.
+ * -EINVAL for what is not a DN of a name, -ENOMEM. */
 int ldap_entry_dn_name(const uint8_t *p, size_t len, char *out, size_t outsz);
 /* Does one of the user attribute's values name this user? Exactly, or after
  * ASCII lower-casing the directory's value when names are lower case. */

@@ -332,7 +332,7 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                         fail(st, "%s: must be an absolute path, not '%s'", k->name, value);
                         return;
                 }
-                /* fall through */
+                __attribute__((fallthrough));   /* clang does not read comments */
         case K_STR:
         string: {
                 char **s = field;
