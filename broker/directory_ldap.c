@@ -245,7 +245,7 @@ static int find_user(struct ldap_dir *d, const char *user, const char **attrs, e
         r = ldap_filter_build(m->user_filter, m->user_attr, (const uint8_t *)user, len, &filter);
         if (r < 0)
                 return r;
-        r = ldap_link_search(&d->link, d->cfg->ldap_base, filter, attrs, 2, &res);
+        r = ldap_link_search(&d->link, d->cfg->ldap_base, LDAP_SCOPE_SUBTREE, filter, attrs, 2, &res);
         if (r < 0)
                 return r;
         ld = d->link.svc.ld;
@@ -304,7 +304,7 @@ static int check_disabled_filter(struct ldap_dir *d, const char *dn, struct dir_
 
         if (!d->map.disabled_filter || !a->enabled)
                 return 0;
-        r = ldap_link_search(&d->link, dn, d->map.disabled_filter, attrs, 1, &res);
+        r = ldap_link_search(&d->link, dn, LDAP_SCOPE_BASE, d->map.disabled_filter, attrs, 1, &res);
         if (r < 0)
                 return r;
         n = ldap_count_entries(d->link.svc.ld, res);
@@ -328,7 +328,7 @@ static int search_groups(struct ldap_dir *d, const char *dn, struct strv *groups
         r = ldap_filter_build(m->group_filter, m->member_attr, (const uint8_t *)dn, strlen(dn), &filter);
         if (r < 0)
                 return r;
-        r = ldap_link_search(&d->link, m->group_base, filter, attrs, LDAP_GROUPS_MAX, &res);
+        r = ldap_link_search(&d->link, m->group_base, LDAP_SCOPE_SUBTREE, filter, attrs, LDAP_GROUPS_MAX, &res);
         if (r < 0)
                 return r;
         if (r == 1)

@@ -491,6 +491,7 @@ static int conn_run(struct ldap_link *l, struct ldap_conn *c, conn_op op, void *
 
 struct search {
         const char *base;
+        int scope;
         const char *filter;
         const char **attrs;
         int sizelimit;
@@ -505,14 +506,14 @@ static int op_search(LDAP *ld, void *arg)
 
         ldap_msgfree(s->res);                 /* from a try on a dead connection */
         s->res = NULL;
-        return ldap_search_ext_s(ld, s->base, LDAP_SCOPE_SUBTREE, s->filter, (char **)s->attrs, 0, NULL,
+        return ldap_search_ext_s(ld, s->base, s->scope, s->filter, (char **)s->attrs, 0, NULL,
                                  NULL, &tv, s->sizelimit, &s->res);
 }
 
-int ldap_link_search(struct ldap_link *l, const char *base, const char *filter, const char **attrs,
-                     int sizelimit, LDAPMessage **ret)
+int ldap_link_search(struct ldap_link *l, const char *base, int scope, const char *filter,
+                     const char **attrs, int sizelimit, LDAPMessage **ret)
 {
-        struct search s = { .base = base, .filter = filter, .attrs = attrs, .sizelimit = sizelimit,
+        struct search s = { .base = base, .scope = scope, .filter = filter, .attrs = attrs, .sizelimit = sizelimit,
                             .timeout = l->cfg->ldap_timeout };
         char why[512];
         int rc = LDAP_OTHER, r;

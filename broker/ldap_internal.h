@@ -163,10 +163,11 @@ int ldap_conn_ready(struct ldap_link *l, struct ldap_conn *c);
 void ldap_conn_drop(struct ldap_link *l, struct ldap_conn *c);
 
 /* One search on the service connection, bounded by the timeout and the
- * watchdog; reconnects once when a kept connection turns out dead. The
+ * watchdog; reconnects once when a kept connection turns out dead. Returns
+ * 0, 1 when the size limit cut the answer short, or a negative errno; the
  * result is freed with ldap_msgfree. */
-int ldap_link_search(struct ldap_link *l, const char *base, const char *filter, const char **attrs,
-                     int sizelimit, LDAPMessage **ret);
+int ldap_link_search(struct ldap_link *l, const char *base, int scope, const char *filter,
+                     const char **attrs, int sizelimit, LDAPMessage **ret);
 /* Simple bind as dn on the password connection, TLS only.
  * 0: right; -EACCES: invalid credentials; other negative: unavailable. */
 int ldap_link_check_password(struct ldap_link *l, const char *dn, const char *password);

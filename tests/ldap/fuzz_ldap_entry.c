@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                     LDAP_RULE_PPOLICY_LOCK, &sv, 1700000000);
         ldap_entry_names_user(vals, "alice", true);
         ldap_entry_names_user(vals, "alice", false);
-        if (ldap_entry_dn_name(data, size, out, sizeof(out)) == 0 && ldap_text_exact((const uint8_t *)out, strlen(out), check, sizeof(check)) < 0)
+        if (ldap_entry_dn_name(data, size, out, sizeof(out)) == 0 &&
+            ldap_text_exact((const uint8_t *)out, strlen(out), check, sizeof(check)) < 0)
                 abort();
         n = ldap_text_copy(data, size, out, sizeof(out));
         if (n != strlen(out) || (n > 0 && ldap_text_exact((const uint8_t *)out, n, check, sizeof(check)) < 0))
