@@ -237,7 +237,10 @@ cmd_start() {
         [ $tries -lt 20 ] || { cat "$d/slapd.log" >&2; die "slapd would not start"; }
     done
     write_env "$d"
-    [ -n "$owner" ] && watch_owner "$d" "$owner"
+    if [ -n "$owner" ]; then
+        echo "$owner" > "$d/owner"
+        watch_owner "$d" "$owner"
+    fi
     cat "$d/env"
 }
 
@@ -246,7 +249,13 @@ cmd_restart() {
     stop_slapd "$d"
     # the old ports are ours: retry a little while the kernel lets them go
     for _ in $(seq 50); do
-        run_slapd "$d" && { write_env "$d"; cat "$d/env"; return 0; }
+        if run_slapd "$d"; then
+            write_env "$d"
+            # the old watcher left when slapd stopped
+            [ -f "$d/owner" ] && watch_owner "$d" "$(cat "$d/owner")"
+            cat "$d/env"
+            return 0
+        fi
         sleep 0.2
     done
     cat "$d/slapd.log" >&2
