@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,8 @@
  * longer one; we refuse such lines before inih sees them. */
 #define LINE_MAX_BYTES 199
 
-enum key_type { K_STR, K_PATH, K_UINT, K_DURATION, K_BOOL, K_STRV, K_LANG, K_BACKEND,
-                K_SCHEMA, K_SETS };
+enum key_type { K_STR, K_PATH, K_UINT, K_DURATION, K_BOOL, K_TRIBOOL, K_STRV, K_LANG, K_BACKEND,
+                K_SCHEMA, K_SETS, K_ATTR, K_ATTRS, K_FILTER };
 
 struct key {
         const char *name;
@@ -50,6 +51,7 @@ static const struct key pam_keys[] = {
         { NULL, 0, 0, 0, 0, false },
 };
 
+/* [directory]: the LDAP keys are described in broker/directory_ldap.c. */
 static const struct key directory_keys[] = {
         { "backend", K_BACKEND, C(backend), 0, 0, false },
         { "uri", K_STRV, C(ldap_uri), 0, 0, true },
@@ -64,14 +66,19 @@ static const struct key directory_keys[] = {
         { "timeout", K_UINT, C(ldap_timeout), 1, 120, false },
         { "cache_ttl", K_UINT, C(ldap_cache_ttl), 0, 3600, false },
         { "schema", K_SCHEMA, C(ldap_schema), 0, 0, false },
-        { "user_attr", K_STR, C(ldap_user_attr), 0, 0, false },
-        { "user_filter", K_STR, C(ldap_user_filter), 0, 0, false },
+        { "user_attr", K_ATTR, C(ldap_user_attr), 0, 0, false },
+        { "user_filter", K_FILTER, C(ldap_user_filter), 0, 0, false },
+        { "lowercase_names", K_TRIBOOL, C(ldap_lowercase_names), 0, 0, false },
         { "group_base", K_STR, C(ldap_group_base), 0, 0, false },
-        { "group_filter", K_STR, C(ldap_group_filter), 0, 0, false },
-        { "member_attr", K_STR, C(ldap_member_attr), 0, 0, false },
-        { "name_attr", K_STR, C(ldap_name_attr), 0, 0, false },
-        { "department_attr", K_STR, C(ldap_department_attr), 0, 0, false },
-        { "cert_attr", K_STR, C(ldap_cert_attr), 0, 0, false },
+        { "group_filter", K_FILTER, C(ldap_group_filter), 0, 0, false },
+        { "member_attr", K_ATTR, C(ldap_member_attr), 0, 0, false },
+        { "memberof_attr", K_ATTR, C(ldap_memberof_attr), 0, 0, false },
+        { "group_name_attr", K_ATTR, C(ldap_group_name_attr), 0, 0, false },
+        { "name_attr", K_ATTRS, C(ldap_name_attr), 0, 0, false },
+        { "department_attr", K_ATTRS, C(ldap_department_attr), 0, 0, false },
+        { "uid_attr", K_ATTR, C(ldap_uid_attr), 0, 0, false },
+        { "cert_attr", K_ATTR, C(ldap_cert_attr), 0, 0, false },
+        { "disabled_filter", K_FILTER, C(ldap_disabled_filter), 0, 0, false },
         { NULL, 0, 0, 0, 0, false },
 };
 
@@ -123,6 +130,7 @@ static const struct {
 };
 
 #define MAX_KEYS 32          /* per section, for repeated-key detection */
+_Static_assert(ARRAY_SIZE(directory_keys) - 1 <= MAX_KEYS, "seen is a 32-bit mask");
 
 struct parse_state {
         struct kagi_config *c;
@@ -201,6 +209,96 @@ static bool printable(const char *v)
         return true;
 }
 
+static bool ascii_alnum(char ch)
+{
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+/* An attribute description (RFC 4512): a name or a numeric OID, then options
+ * like ";binary". Checked here so a typo stops kagid at start, not at login. */
+static bool ldap_attr_valid(const char *s, size_t n)
+{
+        size_t i = 0;
+
+        if (n == 0 || n > 64)
+                return false;
+        if ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) {
+                while (i < n && (ascii_alnum(s[i]) || s[i] == '-'))
+                        i++;
+        } else {
+                for (;;) {                   /* number ( "." number )* */
+                        size_t start = i;
+
+                        while (i < n && s[i] >= '0' && s[i] <= '9')
+                                i++;
+                        if (i == start)
+                                return false;
+                        if (i < n && s[i] == '.')
+                                i++;
+                        else
+                                break;
+                }
+        }
+        while (i < n && s[i] == ';') {
+                size_t start = ++i;
+
+                while (i < n && (ascii_alnum(s[i]) || s[i] == '-'))
+                        i++;
+                if (i == start)
+                        return false;
+        }
+        return i == n;
+}
+
+static bool hex_digit(char ch)
+{
+        return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+/* The shape of an RFC 4515 filter: one parenthesised item, balanced, escapes
+ * being \XX. The server parses it for real; this catches typos at start-up. */
+static bool ldap_filter_valid(const char *s)
+{
+        size_t n = strlen(s);
+        int depth = 0;
+
+        if (n < 3 || s[0] != '(' || s[n - 1] != ')')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '\\') {
+                        if (i + 2 >= n || !hex_digit(s[i + 1]) || !hex_digit(s[i + 2]))
+                                return false;
+                        i += 2;
+                } else if (s[i] == '(') {
+                        if (i + 1 < n && s[i + 1] == ')')
+                                return false;
+                        depth++;
+                } else if (s[i] == ')') {
+                        if (--depth < 0 || (depth == 0 && i != n - 1))
+                                return false;
+                }
+        }
+        return depth == 0;
+}
+
+/* K_ATTR: one attribute, K_ATTRS: up to four in order of preference; either
+ * may be "none". */
+static bool ldap_attrs_valid(const char *v, bool list)
+{
+        size_t words = 0;
+
+        if (strcmp(v, "none") == 0)
+                return true;
+        for (const char *p = v + strspn(v, " "); *p; p += strspn(p, " ")) {
+                size_t n = strcspn(p, " ");
+
+                if (!ldap_attr_valid(p, n) || ++words > (list ? 4 : 1))
+                        return false;
+                p += n;
+        }
+        return words > 0;
+}
+
 static void set_value(struct parse_state *st, void *base, const struct key *k, const char *value)
 {
         void *field = (char *)base + k->offset;
@@ -212,13 +310,30 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                 return;
         }
         switch (k->type) {
+        case K_ATTR:
+        case K_ATTRS:
+                if (!ldap_attrs_valid(value, k->type == K_ATTRS)) {
+                        fail(st, "%s: '%s' is not %s", k->name, value,
+                             k->type == K_ATTRS ? "'none' or up to four LDAP attribute names"
+                                                : "'none' or an LDAP attribute name");
+                        return;
+                }
+                goto string;
+        case K_FILTER:
+                if (strcmp(value, "none") != 0 && !ldap_filter_valid(value)) {
+                        fail(st, "%s: '%s' is not 'none' or an LDAP filter like (objectClass=person)",
+                             k->name, value);
+                        return;
+                }
+                goto string;
         case K_PATH:
                 if (value[0] != '/') {
                         fail(st, "%s: must be an absolute path, not '%s'", k->name, value);
                         return;
                 }
-                __attribute__((fallthrough));   /* clang ignores the comment form */
-        case K_STR: {
+                __attribute__((fallthrough));   /* clang does not read comments */
+        case K_STR:
+        string: {
                 char **s = field;
 
                 if (!*value) {
@@ -254,6 +369,13 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                         return;
                 }
                 *(bool *)field = b;
+                return;
+        case K_TRIBOOL:
+                if (parse_bool(value, &b) < 0) {
+                        fail(st, "%s: '%s' is not yes or no", k->name, value);
+                        return;
+                }
+                *(int8_t *)field = b ? 1 : 0;
                 return;
         case K_STRV:
                 if (strv_add_words(field, value) < 0)
@@ -413,6 +535,7 @@ static int set_defaults(struct kagi_config *c)
         c->ldap_timeout = 5;
         c->ldap_cache_ttl = 60;
         c->ldap_schema = KAGI_LDAP_OPENLDAP;
+        c->ldap_lowercase_names = -1;
         c->lockout = (struct lockout_rule){ .threshold = 3, .unlock_after = 0 };
         c->privileged = (struct lockout_rule){ .threshold = 3, .unlock_after = 0 };
         c->totp_digits = 6;
@@ -426,6 +549,56 @@ static int set_defaults(struct kagi_config *c)
             !c->totp_issuer || !c->card_ca_file)
                 return -ENOMEM;
         return strv_add_words(&c->privileged_groups, "root sudo wheel");
+}
+
+static bool is_none(const char *v)
+{
+        return v && strcmp(v, "none") == 0;
+}
+
+/* [directory] backend = ldap: what must go together. TLS is not optional:
+ * ldaps://, or ldap:// with StartTLS. */
+static void validate_ldap(struct parse_state *st)
+{
+        const struct kagi_config *c = st->c;
+
+        if (c->ldap_uri.n == 0) {
+                fail(st, "uri: [directory] backend = ldap needs uri (ldaps://HOST, or ldap://HOST with starttls = yes)");
+                return;
+        }
+        for (size_t i = 0; i < c->ldap_uri.n; i++) {
+                const char *u = c->ldap_uri.v[i];
+
+                if (strncasecmp(u, "ldaps://", 8) == 0)
+                        continue;
+                if (strncasecmp(u, "ldap://", 7) != 0) {
+                        fail(st, "uri: '%s' is not an ldaps:// or ldap:// URI", u);
+                        return;
+                }
+                if (!c->ldap_starttls) {
+                        fail(st, "uri: '%s': kagi never talks to the directory in clear text; "
+                             "use ldaps:// or set starttls = yes", u);
+                        return;
+                }
+        }
+        if (!c->ldap_base)
+                fail(st, "base: [directory] backend = ldap needs base");
+        else if (c->ldap_bind_dn && !c->ldap_bind_password_file)
+                fail(st, "bind_password_file: bind_dn needs a bind_password_file");
+        else if (!c->ldap_bind_dn && c->ldap_bind_password_file)
+                fail(st, "bind_password_file: given without bind_dn");
+        else if (c->ldap_sasl_external && c->ldap_bind_dn)
+                fail(st, "sasl_external: bind either with bind_dn or with sasl_external, not both");
+        else if (c->ldap_sasl_external && (!c->ldap_cert_file || !c->ldap_key_file))
+                fail(st, "sasl_external: needs cert_file and key_file (the broker's client certificate)");
+        else if (!c->ldap_cert_file != !c->ldap_key_file)
+                fail(st, "%s: cert_file and key_file go together", c->ldap_cert_file ? "key_file" : "cert_file");
+        else if (is_none(c->ldap_user_attr))
+                fail(st, "user_attr: cannot be none");
+        else if (is_none(c->ldap_user_filter))
+                fail(st, "user_filter: cannot be none; (objectClass=*) matches every entry");
+        else if (is_none(c->ldap_group_name_attr))
+                fail(st, "group_name_attr: cannot be none");
 }
 
 /* Checks that need the whole file. */
@@ -477,14 +650,8 @@ static void validate(struct parse_state *st)
                 fail(st, "default_zone: no [zone %s] section", c->default_zone);
                 return;
         }
-        if (c->backend == KAGI_DIR_LDAP) {
-                if (c->ldap_uri.n == 0)
-                        fail(st, "uri: [directory] backend = ldap needs uri");
-                else if (!c->ldap_base)
-                        fail(st, "base: [directory] backend = ldap needs base");
-                else if (c->ldap_bind_dn && !c->ldap_bind_password_file)
-                        fail(st, "bind_password_file: bind_dn needs a bind_password_file");
-        }
+        if (c->backend == KAGI_DIR_LDAP)
+                validate_ldap(st);
 }
 
 static bool valid_zone_name(const char *s);
@@ -640,8 +807,9 @@ void config_free(struct kagi_config *c)
                 &c->contact, &c->ldap_base, &c->ldap_bind_dn, &c->ldap_bind_password_file,
                 &c->ldap_ca_file, &c->ldap_cert_file, &c->ldap_key_file, &c->ldap_user_attr,
                 &c->ldap_user_filter, &c->ldap_group_base, &c->ldap_group_filter,
-                &c->ldap_member_attr, &c->ldap_name_attr, &c->ldap_department_attr,
-                &c->ldap_cert_attr, &c->lock_message, &c->totp_issuer, &c->card_ca_file,
+                &c->ldap_member_attr, &c->ldap_memberof_attr, &c->ldap_group_name_attr,
+                &c->ldap_name_attr, &c->ldap_department_attr, &c->ldap_uid_attr,
+                &c->ldap_cert_attr, &c->ldap_disabled_filter, &c->lock_message, &c->totp_issuer, &c->card_ca_file,
                 &c->card_reader,
         };
         for (size_t i = 0; i < ARRAY_SIZE(strs); i++)

@@ -69,14 +69,21 @@ struct kagi_config {
         uint32_t ldap_timeout;
         uint32_t ldap_cache_ttl;
         enum kagi_ldap_schema ldap_schema;
-        char *ldap_user_attr;                 /* NULLs mean: the schema's default */
+        /* Mapping: NULL means the schema's default (broker/ldap_map.c); the
+         * value "none" turns a lookup off where that makes sense. */
+        char *ldap_user_attr;
         char *ldap_user_filter;
         char *ldap_group_base;
         char *ldap_group_filter;
-        char *ldap_member_attr;
-        char *ldap_name_attr;
-        char *ldap_department_attr;
+        char *ldap_member_attr;               /* group attribute listing member DNs */
+        char *ldap_memberof_attr;             /* user attribute listing group DNs */
+        char *ldap_group_name_attr;
+        char *ldap_name_attr;                 /* space separated: first present wins */
+        char *ldap_department_attr;           /* likewise */
+        char *ldap_uid_attr;
         char *ldap_cert_attr;
+        char *ldap_disabled_filter;           /* an entry matching it is disabled */
+        int8_t ldap_lowercase_names;          /* -1: schema default, 0 no, 1 yes */
 
         /* [lockout] */
         struct lockout_rule lockout;
