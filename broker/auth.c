@@ -495,7 +495,9 @@ int auth_verify(struct request *rq)
                 r = directory_check_password(rq->dir, l.user, password);
                 if (r == -EACCES) {
                         ok = false;
-                        reason = "wrong password";
+                        /* a directory refuses binds of accounts it has locked itself */
+                        reason = l.acct.exists && !l.acct.enabled ? "password refused; account disabled in the directory"
+                                                                  : "wrong password";
                 } else if (r < 0) {
                         log_err("password check for %s failed: %s", l.user, strerror(-r));
                         return attempt_release(rq, &l, factor, "directory unavailable");
@@ -515,7 +517,8 @@ int auth_verify(struct request *rq)
                         reason = code_reason;
                 }
         }
-        if (!l.acct.exists && ok) {
+        if (!l.acct.exists) {
+                /* whatever else failed, this is what the auditor needs to read */
                 ok = false;
                 reason = "unknown account";
         }

@@ -1,0 +1,265 @@
+/* Password + TOTP login with the directory in a real slapd: pam_kagi.so alone
+ * collects both, kagid checks the password by an LDAP bind as the user and
+ * counts every failure. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <security/pam_appl.h>
+
+#include "harness.h"
+#include "slapd.h"
+
+static struct slapd slapd;
+
+static int group_setup(void **state)
+{
+        (void)state;
+        return slapd_test_start(&slapd);
+}
+
+static int group_teardown(void **state)
+{
+        (void)state;
+        slapd_stop(&slapd);
+        return 0;
+}
+
+/* A broker on the test directory; zone "default" admits the group staff
+ * (alice, tanaka, suzuki). Everyone named here has FX_SECRET_ALICE. */
+static int setup(void **state)
+{
+        char extra[2048], ca[300], pw[300];
+
+        slapd_path(&slapd, "ca.pem", ca, sizeof(ca));
+        slapd_path(&slapd, "service.pw", pw, sizeof(pw));
+        snprintf(extra, sizeof(extra),
+                 "[directory]\nbackend = ldap\nuri = %s\nbase = %s\nbind_dn = %s\nbind_password_file = %s\n"
+                 "ca_file = %s\ntimeout = 2\ncache_ttl = 1\n"
+                 "[zone default]\nfactors = password+totp card+pin\ngroups = staff\n",
+                 slapd.ldaps_uri, slapd.base, slapd.service_dn, pw, ca);
+        *state = fx_new(extra, (const char *[]){ "alice", "suzuki", "retired", "locked", "contractor", NULL });
+        return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        return fx_free(*state);
+}
+
+/* kagi alone asks for the password itself, then the code. */
+static int login(struct fx *f, const char *user, const char *password, const char *code, struct fx_conv *c)
+{
+        memset(c, 0, sizeof(*c));
+        c->answers[0] = password;
+        c->answers[1] = code;
+        return fx_pam(f, "kagi-only", user, c, FX_AUTH | FX_ACCOUNT);
+}
+
+static int login_now(struct fx *f, const char *user, const char *password, struct fx_conv *c)
+{
+        char code[16];
+
+        fx_code(FX_SECRET_ALICE, 0, code);
+        return login(f, user, password, code, c);
+}
+
+static void status_json(struct fx *f, const char *user, char *out, size_t size)
+{
+        const char *argv[] = { "status", user, "--json", NULL };
+
+        assert_int_equal(fx_kagictl(f, out, size, argv), 0);
+}
+
+static void directory_password_and_code_log_in(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        assert_int_equal(login_now(f, "alice", "alice-pw", &c), PAM_SUCCESS);
+        assert_int_equal(c.n_prompts, 2);
+        assert_string_equal(c.prompts[0], "Password: ");
+        assert_string_equal(c.prompts[1], "Verification code: ");
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "factor=password+totp",
+                                                             "result=success", NULL }),
+                         1);
+}
+
+static void directory_details_reach_kagictl(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+        const char *argv[] = { "user", "show", "suzuki", NULL };
+
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+        assert_non_null(strstr(out, "in directory:  yes, enabled"));
+        assert_non_null(strstr(out, "staff"));
+}
+
+static void third_wrong_password_locks(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char out[4096];
+
+        assert_int_equal(login_now(f, "alice", "wrong-1", &c), PAM_AUTH_ERR);
+        assert_int_equal(login_now(f, "alice", "wrong-2", &c), PAM_AUTH_ERR);
+        assert_int_equal(login_now(f, "alice", "wrong-3", &c), PAM_AUTH_ERR);
+        assert_true(fx_said(&c, "now locked"));
+        status_json(f, "alice", out, sizeof(out));
+        assert_non_null(strstr(out, "\"locked\":true"));
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "reason=wrong password", NULL }), 3);
+        /* locked: the right password is not even tried against the directory */
+        assert_int_equal(login_now(f, "alice", "alice-pw", &c), PAM_MAXTRIES);
+        assert_int_equal(c.n_prompts, 0);
+}
+
+/* Binds are slow enough to overlap: the reservation alone must hold the line. */
+static void parallel_wrong_passwords_get_only_threshold_binds(void **state)
+{
+        struct fx *f = *state;
+        pid_t kids[20];
+        char out[4096];
+
+        for (int i = 0; i < 20; i++) {
+                kids[i] = fork();
+                assert_true(kids[i] >= 0);
+                if (kids[i] == 0) {
+                        struct fx_conv c;
+                        _exit(login_now(f, "suzuki", "guess", &c) == PAM_SUCCESS ? 1 : 0);
+                }
+        }
+        for (int i = 0; i < 20; i++) {
+                int status;
+                assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "account=suzuki", "reason=wrong password", NULL }), 3);
+        status_json(f, "suzuki", out, sizeof(out));
+        assert_non_null(strstr(out, "\"locked\":true"));
+}
+
+static void disabled_accounts_are_refused(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        /* shadowExpire in the past: the password is right, the account is not */
+        assert_int_equal(login_now(f, "retired", "retired-pw", &c), PAM_PERM_DENIED);
+        assert_true(fx_said(&c, "This account is disabled."));
+        /* an administrative ppolicy lock: slapd itself refuses the bind, so the
+         * user learns nothing, and the record says why */
+        assert_int_equal(login_now(f, "locked", "locked-pw", &c), PAM_AUTH_ERR);
+        assert_true(fx_said(&c, "Authentication failed."));
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "account=locked",
+                                                             "reason=password refused; account disabled in the directory",
+                                                             NULL }),
+                         1);
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(fx_pam(f, "kagi-only", "retired", &c, FX_ACCOUNT), PAM_ACCT_EXPIRED);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "account=retired", "reason=account disabled in the directory",
+                                                             NULL }),
+                         2);
+}
+
+static void group_membership_changes_take_effect(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        /* contractor is not in staff */
+        assert_int_equal(login_now(f, "contractor", "contractor-pw", &c), PAM_PERM_DENIED);
+        assert_true(fx_said(&c, "You are not permitted to log in here."));
+        assert_int_equal(slapd_modify(&slapd, "dn: cn=staff,ou=groups,dc=kagi,dc=test\nchangetype: modify\n"
+                                              "add: member\nmember: uid=contractor,ou=people,dc=kagi,dc=test\n"),
+                         0);
+        sleep(2);       /* cache_ttl = 1 */
+        {
+                char code[16];
+                fx_code(FX_SECRET_ALICE, 1, code);
+                assert_int_equal(login(f, "contractor", "contractor-pw", code, &c), PAM_SUCCESS);
+        }
+        assert_int_equal(slapd_modify(&slapd, "dn: cn=staff,ou=groups,dc=kagi,dc=test\nchangetype: modify\n"
+                                              "delete: member\nmember: uid=contractor,ou=people,dc=kagi,dc=test\n"),
+                         0);
+        sleep(2);
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(fx_pam(f, "kagi-only", "contractor", &c, FX_ACCOUNT), PAM_PERM_DENIED);
+}
+
+static void injection_attempts_match_nobody(void **state)
+{
+        struct fx *f = *state;
+        static const char *const names[] = { "*)(uid=*", "*", "alice)(|(uid=*", "al*", "\\2a" };
+        struct fx_conv c;
+
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                assert_int_equal(login_now(f, names[i], "alice-pw", &c), PAM_AUTH_ERR);
+                /* the same questions as anybody */
+                assert_int_equal(c.n_prompts, 2);
+        }
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=success", NULL }), 0);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "account=*)(uid=*", "reason=unknown account", NULL }), 1);
+}
+
+static void directory_down_refuses_without_counting(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char out[4096];
+
+        assert_int_equal(slapd_ctl(&slapd, "stop"), 0);
+        assert_int_equal(login_now(f, "alice", "alice-pw", &c), PAM_AUTH_ERR);
+        assert_true(fx_said(&c, "The authentication service is unavailable."));
+        assert_int_equal(slapd_ctl(&slapd, "restart"), 0);
+        status_json(f, "alice", out, sizeof(out));
+        assert_non_null(strstr(out, "\"failures\":0"));
+        assert_int_equal(login_now(f, "alice", "alice-pw", &c), PAM_SUCCESS);
+}
+
+static void directory_stopped_right_after_a_login_counts_nothing(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char out[4096];
+
+        /* the lookup may still be cached (cache_ttl 1 s) and the bind find no
+         * server, or the lookup itself fail: either way nothing is counted */
+        assert_int_equal(login_now(f, "alice", "alice-pw", &c), PAM_SUCCESS);
+        assert_int_equal(slapd_ctl(&slapd, "stop"), 0);
+        {
+                char code[16];
+                fx_code(FX_SECRET_ALICE, 1, code);
+                assert_int_equal(login(f, "alice", "alice-pw", code, &c), PAM_AUTH_ERR);
+        }
+        assert_true(fx_said(&c, "The authentication service is unavailable."));
+        assert_int_equal(slapd_ctl(&slapd, "restart"), 0);
+        status_json(f, "alice", out, sizeof(out));
+        assert_non_null(strstr(out, "\"failures\":0"));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(directory_password_and_code_log_in, setup, teardown),
+                cmocka_unit_test_setup_teardown(directory_details_reach_kagictl, setup, teardown),
+                cmocka_unit_test_setup_teardown(third_wrong_password_locks, setup, teardown),
+                cmocka_unit_test_setup_teardown(parallel_wrong_passwords_get_only_threshold_binds, setup, teardown),
+                cmocka_unit_test_setup_teardown(disabled_accounts_are_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(group_membership_changes_take_effect, setup, teardown),
+                cmocka_unit_test_setup_teardown(injection_attempts_match_nobody, setup, teardown),
+                cmocka_unit_test_setup_teardown(directory_down_refuses_without_counting, setup, teardown),
+                cmocka_unit_test_setup_teardown(directory_stopped_right_after_a_login_counts_nothing, setup,
+                                                teardown),
+        };
+
+        return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
