@@ -221,6 +221,8 @@ enum cert_verdict {
         CERT_NO_TRUST,                        /* the anchors cannot be loaded */
 };
 enum cert_verdict trust_check(struct trust *t, const struct card_cert *c, char *why, size_t whysz);
+/* Load the anchors and CRLs now (kagid at start); -ENOENT with why. */
+int trust_load(struct trust *t, char *why, size_t whysz);
 /* 1: the signature over msg (SHA-256; RSA PKCS#1 v1.5 or ECDSA) is the
  * certificate key's; 0: it is not; negative: error. */
 int card_signature_check(const struct card_cert *c, const uint8_t *msg, size_t len, const uint8_t *sig,

@@ -63,9 +63,7 @@ int directory_certificates(struct directory *d, const char *user, struct dir_cer
 
 void dir_account_clear(struct dir_account *a)
 {
-        for (size_t i = 0; i < a->groups.n; i++)
-                free(a->groups.v[i]);
-        free(a->groups.v);
+        strv_clear(&a->groups);
         *a = (struct dir_account){ .uid = (uid_t)-1 };
 }
 

@@ -25,23 +25,6 @@ static void nss_close(void *h)
         (void)h;
 }
 
-static int add_group(struct strv *s, const char *name)
-{
-        char **nv;
-
-        if (strv_contains(s, name))
-                return 0;
-        nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
-        if (!nv)
-                return -ENOMEM;
-        s->v = nv;
-        s->v[s->n] = strdup(name);
-        if (!s->v[s->n])
-                return -ENOMEM;
-        s->n++;
-        return 0;
-}
-
 /* An account is disabled when its shadow entry has expired. Without a shadow
  * entry (NSS modules that have none) there is nothing to say it is. */
 static bool shadow_enabled(const char *user)
@@ -88,7 +71,7 @@ static int nss_lookup(void *h, const char *user, struct dir_account *ret)
                 char gbuf[16384];
 
                 if (getgrgid_r(groups[i], &gr, gbuf, sizeof(gbuf), &gres) == 0 && gres &&
-                    add_group(&ret->groups, gr.gr_name) < 0)
+                    strv_add(&ret->groups, gr.gr_name) < 0)
                         return -ENOMEM;
         }
         return 0;

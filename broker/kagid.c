@@ -19,6 +19,30 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
+/* What can be checked before serving: the directory's own files (LDAP bind
+ * password, CA, client key), and the card trust anchors when a zone takes
+ * cards — without those every card login would be refused, which is worth
+ * saying now rather than at the first one. */
+static int check_setup(struct broker *b, char *err, size_t errsz)
+{
+        struct directory *d = NULL;
+        char why[512];
+        int r;
+
+        r = directory_open(b->cfg, &d, err, errsz);
+        if (r < 0)
+                return r;
+        directory_close(d);
+        r = trust_open(b->cfg, &b->trust);
+        if (r < 0) {
+                snprintf(err, errsz, "out of memory");
+                return r;
+        }
+        if (config_uses_cards(b->cfg))
+                trust_load(b->trust, why, sizeof(why));         /* logs what is wrong */
+        return 0;
+}
+
 static void usage(FILE *f)
 {
         fprintf(f, "usage: kagid [-c CONFIG] [-f] [-t] [-d]\n"
@@ -67,18 +91,19 @@ int main(int argc, char **argv)
                 config_free(b.cfg);
                 return 1;
         }
-        if (test_only) {
-                printf("kagid: %s: configuration OK\n", path);
+        r = check_setup(&b, err, sizeof(err));
+        if (r < 0 || test_only) {
+                if (r < 0)
+                        fprintf(stderr, "kagid: %s\n", err);
+                else
+                        printf("kagid: %s: configuration OK\n", path);
+                trust_close(b.trust);
                 keys_wipe(&b.keys);
                 config_free(b.cfg);
-                return 0;
+                return r < 0 ? 1 : 0;
         }
         if (oath_init() != OATH_OK) {
                 fprintf(stderr, "kagid: liboath failed to initialise\n");
-                return 1;
-        }
-        if (trust_open(b.cfg, &b.trust) < 0) {
-                fprintf(stderr, "kagid: out of memory\n");
                 return 1;
         }
         if (gethostname(b.host, sizeof(b.host) - 1) < 0)

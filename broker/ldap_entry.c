@@ -148,19 +148,7 @@ bool ldap_entry_names_user(const struct berval *const *vals, const char *user, b
 
 int ldap_entry_add_group(struct strv *groups, const char *name)
 {
-        char **nv;
-
-        if (strv_contains(groups, name))
-                return 0;
-        if (groups->n >= LDAP_GROUPS_MAX)
+        if (groups->n >= LDAP_GROUPS_MAX && !strv_contains(groups, name))
                 return -E2BIG;
-        nv = realloc(groups->v, (groups->n + 1) * sizeof(*nv));
-        if (!nv)
-                return -ENOMEM;
-        groups->v = nv;
-        groups->v[groups->n] = strdup(name);
-        if (!groups->v[groups->n])
-                return -ENOMEM;
-        groups->n++;
-        return 0;
+        return strv_add(groups, name);
 }

@@ -182,7 +182,7 @@ static X509_STORE *trust_get(struct trust *t, char *why, size_t whysz)
                         /* keep what worked, but say so every time */
                         log_err("card trust: %s; still using the previous anchors and CRLs", t->why);
                 } else {
-                        log_err("card trust: %s", t->why);
+                        log_err("card trust: %s; card logins are refused until this is fixed", t->why);
                 }
         }
         s = t->store;
@@ -297,4 +297,14 @@ int card_signature_check(const struct card_cert *c, const uint8_t *msg, size_t l
         EVP_MD_CTX_free(md);
         ERR_clear_error();
         return r;
+}
+
+int trust_load(struct trust *t, char *why, size_t whysz)
+{
+        X509_STORE *s = trust_get(t, why, whysz);
+
+        if (!s)
+                return -ENOENT;
+        X509_STORE_free(s);
+        return 0;
 }

@@ -165,7 +165,29 @@ bool strv_contains(const struct strv *s, const char *x)
         return false;
 }
 
-static void strv_free(struct strv *s)
+static int strv_push(struct strv *s, const char *x, size_t n)
+{
+        char **nv;
+
+        if (s->n >= STRV_MAX)
+                return -E2BIG;
+        nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
+        if (!nv)
+                return -ENOMEM;
+        s->v = nv;
+        s->v[s->n] = strndup(x, n);
+        if (!s->v[s->n])
+                return -ENOMEM;
+        s->n++;
+        return 0;
+}
+
+int strv_add(struct strv *s, const char *x)
+{
+        return strv_contains(s, x) ? 0 : strv_push(s, x, strlen(x));
+}
+
+void strv_clear(struct strv *s)
 {
         for (size_t i = 0; i < s->n; i++)
                 free(s->v[i]);
@@ -179,23 +201,16 @@ static int strv_add_words(struct strv *s, const char *value)
         const char *p = value;
 
         while (*p) {
-                size_t skip = strspn(p, " \t,"), n;
-                char **nv;
+                size_t n;
+                int r;
 
-                p += skip;
+                p += strspn(p, " \t,");
                 n = strcspn(p, " \t,");
                 if (n == 0)
                         break;
-                if (s->n >= 1024)
-                        return -E2BIG;
-                nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
-                if (!nv)
-                        return -ENOMEM;
-                s->v = nv;
-                s->v[s->n] = strndup(p, n);
-                if (!s->v[s->n])
-                        return -ENOMEM;
-                s->n++;
+                r = strv_push(s, p, n);
+                if (r < 0)
+                        return r;
                 p += n;
         }
         return 0;
@@ -412,7 +427,7 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                 if (strv_add_words(&words, value) < 0 || words.n == 0 || words.n > KAGI_ZONE_MAX_SETS) {
                         fail(st, "%s: give 1 to %d factor sets like 'card+pin password+totp'",
                              k->name, KAGI_ZONE_MAX_SETS);
-                        strv_free(&words);
+                        strv_clear(&words);
                         return;
                 }
                 z->n_sets = 0;
@@ -424,7 +439,7 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                         }
                         z->n_sets++;
                 }
-                strv_free(&words);
+                strv_clear(&words);
                 return;
         }
         }
@@ -814,13 +829,13 @@ void config_free(struct kagi_config *c)
         };
         for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
                 free(*strs[i]);
-        strv_free(&c->ldap_uri);
-        strv_free(&c->privileged_groups);
-        strv_free(&c->card_crl_files);
+        strv_clear(&c->ldap_uri);
+        strv_clear(&c->privileged_groups);
+        strv_clear(&c->card_crl_files);
         for (size_t i = 0; i < c->n_zones; i++) {
                 free(c->zones[i].name);
-                strv_free(&c->zones[i].users);
-                strv_free(&c->zones[i].groups);
+                strv_clear(&c->zones[i].users);
+                strv_clear(&c->zones[i].groups);
         }
         free(c->zones);
         free(c);

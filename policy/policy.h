@@ -19,7 +19,11 @@ struct strv {
         char **v;
         size_t n;
 };
+#define STRV_MAX 1024
 bool strv_contains(const struct strv *s, const char *x);
+/* Adds a copy of x unless it is there already; -E2BIG beyond STRV_MAX. */
+int strv_add(struct strv *s, const char *x);
+void strv_clear(struct strv *s);
 
 enum kagi_dir_backend { KAGI_DIR_NSS, KAGI_DIR_LDAP };
 enum kagi_lang { KAGI_LANG_EN, KAGI_LANG_JA };
@@ -136,6 +140,8 @@ bool zone_satisfied(const struct kagi_zone *z, uint32_t verified);
 /* MFA-1: a set is multi-factor when it holds a knowledge and a possession
  * factor, and a PIN only with its card. */
 bool factor_set_is_multifactor(uint32_t set);
+/* Does any zone accept a card? */
+bool config_uses_cards(const struct kagi_config *c);
 /* ACC-1: may this account log in here? groups = the account's groups. */
 bool zone_admits(const struct kagi_zone *z, const char *user, const struct strv *groups);
 
