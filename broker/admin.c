@@ -37,7 +37,7 @@ void admin_login(const struct request *rq, struct login *l, const char *account,
         snprintf(l->terminal, sizeof(l->terminal), "%s:kagictl", rq->b->host);
 }
 
-static void reply_json(struct request *rq, json_object *j)
+void reply_json(struct request *rq, json_object *j)
 {
         reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
         frame_put_str(rq->reply, KAGI_T_JSON, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));

@@ -225,9 +225,11 @@ fail:
         return r;
 }
 
-/* The verification could not happen (directory down): take the reserved
- * attempt back, so an outage is never counted against the user. */
-int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *reason)
+/* Nothing was verified after all (directory down, card pulled before the
+ * PIN was judged): take the reserved attempt back, so it is never counted
+ * against the user, and record why. The caller answers. */
+int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *result,
+                    const char *reason)
 {
         struct lock_state st;
         struct txn t;
@@ -241,12 +243,11 @@ int attempt_release(struct request *rq, const struct login *l, const char *facto
                 r = store_lock_put(rq->store, l->user, &st);
         }
         if (r >= 0)
-                r = txn_audit(&t, l, "auth", factor, "error", reason, NULL);
+                r = txn_audit(&t, l, "auth", factor, result, reason, NULL);
         if (r >= 0)
                 r = txn_commit(&t);
         if (r < 0)
                 txn_abort(&t);
-        reply_decision(rq, KAGI_UNAVAILABLE, MSG_UNAVAILABLE);
         return r;
 }
 
@@ -500,7 +501,9 @@ int auth_verify(struct request *rq)
                                                                   : "wrong password";
                 } else if (r < 0) {
                         log_err("password check for %s failed: %s", l.user, strerror(-r));
-                        return attempt_release(rq, &l, factor, "directory unavailable");
+                        r = attempt_release(rq, &l, factor, "error", "directory unavailable");
+                        reply_decision(rq, KAGI_UNAVAILABLE, MSG_UNAVAILABLE);
+                        return r;
                 }
         }
 

@@ -42,7 +42,8 @@ int txn_commit(struct txn *t);
 void txn_abort(struct txn *t);
 
 int attempt_reserve(struct request *rq, const struct login *l, const char *factor);
-int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *reason);
+int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *result,
+                    const char *reason);
 /* Leaves the lock event for the caller to audit after its own record. */
 int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock_event *ret_event);
 enum kagi_decision admission(const struct request *rq, const struct login *l, enum msg_id *ret_msg,
@@ -55,3 +56,5 @@ struct json_object;
 void admin_login(const struct request *rq, struct login *l, const char *account, char *who, size_t wsz);
 /* One item of a listing as a RECORD frame. */
 int send_record(struct request *rq, struct json_object *j);
+/* ALLOW with the JSON document as the answer. */
+void reply_json(struct request *rq, struct json_object *j);

@@ -181,31 +181,6 @@ out:
         return 0;
 }
 
-/* The user pulled the card or the reader failed before the PIN was judged:
- * nothing was verified, so the reserved attempt is taken back. */
-static int aborted(struct request *rq, const struct login *l)
-{
-        struct lock_state st;
-        struct txn t;
-        int r;
-
-        r = txn_begin(&t, rq);
-        if (r >= 0)
-                r = store_lock_get(rq->store, l->user, &st);
-        if (r >= 0 && st.failures > 0 && st.locked_at == 0) {
-                st.failures--;
-                r = store_lock_put(rq->store, l->user, &st);
-        }
-        if (r >= 0)
-                r = txn_audit(&t, l, "auth", FACTOR, "aborted", "card removed or unreadable during login", NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0)
-                txn_abort(&t);
-        reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_ABORTED);
-        return r;
-}
-
 int card_verify(struct request *rq)
 {
         _cleanup_(login_done) struct login l;
@@ -254,7 +229,9 @@ int card_verify(struct request *rq)
                 goto out;
         }
         if (flags & KAGI_FLAG_CARD_ABORTED) {
-                aborted(rq, &l);
+                /* pulled or unreadable before the PIN was judged: nothing verified */
+                attempt_release(rq, &l, FACTOR, "aborted", "card removed or unreadable during login");
+                reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_ABORTED);
                 goto out;
         }
         if (flags & (KAGI_FLAG_PIN_FAILED | KAGI_FLAG_PIN_BLOCKED)) {
@@ -389,8 +366,7 @@ int admin_card_register(struct request *rq)
                 json_object_object_add(j, "fingerprint", json_object_new_string(c.fingerprint));
                 json_object_object_add(j, "subject", json_object_new_string(c.subject));
                 json_object_object_add(j, "retired", json_object_new_int(retired));
-                reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
-                frame_put_str(rq->reply, KAGI_T_JSON, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+                reply_json(rq, j);
                 json_object_put(j);
         }
 out:
@@ -462,8 +438,7 @@ int admin_card_revoke(struct request *rq)
                 json_object_object_add(j, "serial", json_object_new_string(row.serial));
                 json_object_object_add(j, "fingerprint", json_object_new_string(row.fingerprint));
                 json_object_object_add(j, "state", json_object_new_string("revoked"));
-                reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
-                frame_put_str(rq->reply, KAGI_T_JSON, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+                reply_json(rq, j);
                 json_object_put(j);
         }
         return 0;
