@@ -9,6 +9,7 @@
  * pam_wrapper and libkagi-scard-timer preloaded; the timer adds up the time
  * spent inside PC/SC calls during each login, which is what the card (and
  * pcscd) take; the rest is the stack's own overhead. */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
@@ -174,16 +175,62 @@ static const char *service_of(enum stack s)
         return s == STACK_KAGI ? "bench-kagi" : "bench-pkcs11";
 }
 
+/* CPU time of a process's live threads (ns, from the scheduler, not ticks);
+ * kagid's workers and the virtual card live as long as the run. */
+static uint64_t task_cpu_ns(pid_t pid)
+{
+        char path[64], line[128];
+        uint64_t sum = 0;
+        struct dirent *e;
+        DIR *d;
+
+        if (pid <= 0)
+                return 0;
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        d = opendir(path);
+        if (!d)
+                return 0;
+        while ((e = readdir(d))) {
+                char stat[400];
+                FILE *f;
+
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(stat, sizeof(stat), "%s/%s/schedstat", path, e->d_name);
+                f = fopen(stat, "re");
+                if (f && fgets(line, sizeof(line), f))
+                        sum += strtoull(line, NULL, 10);
+                if (f)
+                        fclose(f);
+        }
+        closedir(d);
+        return sum;
+}
+
+static uint64_t self_cpu_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The processes whose CPU time is counted per login besides this one. */
+static pid_t broker_pid, card_pid;
+
 static int login_once(enum stack stack, struct sample *ret, struct conv_log *log)
 {
         struct pam_conv c = { conv, log };
         struct scard_timer_stats st;
         pam_handle_t *h = NULL;
-        uint64_t t0, t1;
+        uint64_t t0, t1, cpu0, broker0, card0;
         int rc;
 
         memset(log, 0, sizeof(*log));
+        broker0 = task_cpu_ns(broker_pid);
+        card0 = task_cpu_ns(card_pid);
         timer.reset();
+        cpu0 = self_cpu_ns();
         t0 = now_ns();
         rc = pam_start(service_of(stack), USER, &c, &h);
         if (rc == PAM_SUCCESS)
@@ -191,9 +238,12 @@ static int login_once(enum stack stack, struct sample *ret, struct conv_log *log
         if (h)
                 pam_end(h, rc);
         t1 = now_ns();
-        timer.read(&st);
-
         memset(ret, 0, sizeof(*ret));
+        ret->cpu_pam = self_cpu_ns() - cpu0;
+        timer.read(&st);
+        ret->cpu_broker = task_cpu_ns(broker_pid) - broker0;
+        ret->cpu_card = task_cpu_ns(card_pid) - card0;
+
         ret->total = t1 - t0;
         for (int fn = 0; fn < SCARD_FN_MAX_; fn++) {
                 ret->fn_calls[fn] = st.calls[fn];
@@ -421,6 +471,8 @@ static int bench(const struct options *o, struct card_fixture *card, struct fx *
                 if (strcmp(o->key, "all") != 0 && strcmp(o->key, keys[i].opt) != 0)
                         continue;
                 r = insert_card(card, &keys[i]);
+                broker_pid = (*fxp)->pid;
+                card_pid = card->vcard;
                 if (r >= 0)
                         r = run_key(o, &keys[i], all, &n);
                 fixture_vcard_stop(card);
@@ -428,6 +480,7 @@ static int bench(const struct options *o, struct card_fixture *card, struct fx *
         if (r < 0)
                 return r;
         report_table(all, n, o->logins, o->warmup);
+        report_cpu(all, n);
         report_pcsc(all, n, timer.name);
         for (size_t i = 0; i < n; i++)
                 free(all[i].s);

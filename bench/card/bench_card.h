@@ -23,6 +23,9 @@ struct sample {
         uint64_t card;       /* SCardTransmit + SCardControl: the card working on APDUs */
         uint64_t session;    /* connect, reset/disconnect, transactions, status */
         uint64_t service;    /* contexts, reader lists, events: pcscd only */
+        uint64_t cpu_pam;    /* CPU of the PAM process (the module, libpam, OpenSC) */
+        uint64_t cpu_broker; /* CPU of kagid's threads */
+        uint64_t cpu_card;   /* CPU of the virtual card (its signature) */
         uint32_t apdus;
         uint32_t pcsc_calls;
         uint64_t fn_calls[SCARD_FN_MAX_];
@@ -57,5 +60,7 @@ const char *stack_name(enum stack s);
 /* The machine, the date and the software versions, as the table's heading. */
 void report_machine(void);
 void report_table(const struct series *all, size_t n, size_t logins, size_t warmup);
+/* CPU time per login of the PAM process, kagid and the card. */
+void report_cpu(const struct series *all, size_t n);
 /* Per PC/SC function: mean calls and time per login (what the card's time is made of). */
 void report_pcsc(const struct series *all, size_t n, scard_timer_name_fn *name);

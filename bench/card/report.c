@@ -25,7 +25,10 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Nearest-rank percentile of one field of the samples, in ms. */
-enum field { F_TOTAL, F_CARD, F_OTHER_PCSC, F_OVERHEAD, F_OVERHEAD_NO_PCSC };
+enum field {
+        F_TOTAL, F_CARD, F_OTHER_PCSC, F_OVERHEAD, F_OVERHEAD_NO_PCSC,
+        F_CPU_PAM, F_CPU_BROKER, F_CPU_STACK, F_CPU_CARD,
+};
 
 static uint64_t field(const struct sample *s, enum field f)
 {
@@ -40,6 +43,14 @@ static uint64_t field(const struct sample *s, enum field f)
                 return s->total - s->card;
         case F_OVERHEAD_NO_PCSC:
                 return s->total - s->card - s->session - s->service;
+        case F_CPU_PAM:
+                return s->cpu_pam;
+        case F_CPU_BROKER:
+                return s->cpu_broker;
+        case F_CPU_STACK:
+                return s->cpu_pam + s->cpu_broker;
+        case F_CPU_CARD:
+                return s->cpu_card;
         }
         return 0;
 }
@@ -186,6 +197,30 @@ void report_table(const struct series *all, size_t n, size_t logins, size_t warm
                         printf("%s kagi overhead p50 %.2f ms: aim (< 5 ms) %s\n", all[i].key,
                                pct_ms(&all[i], F_OVERHEAD, 50),
                                pct_ms(&all[i], F_OVERHEAD, 50) < 5.0 ? "met" : "NOT met");
+}
+
+/* CPU time does not count waiting (for the card, the disk, a busy machine):
+ * what each stack costs whatever the load. */
+void report_cpu(const struct series *all, size_t n)
+{
+        printf("\nCPU time per login, p50 in ms (the scheduler's count; waiting excluded)\n"
+               "  PAM process  the module and everything it loads (libpam, OpenSC, libpcsclite)\n"
+               "  kagid        the broker's threads (0 for pam_pkcs11, which has none)\n"
+               "  card         kagi-vcard, mostly its private-key operation\n\n");
+        printf("%-9s %-11s %11s %8s %8s %8s\n", "key", "stack", "PAM process", "kagid", "stack", "card");
+        for (size_t i = 0; i < n; i++) {
+                const struct series *se = &all[i];
+
+                printf("%-9s %-11s %11.2f %8.2f %8.2f %8.2f\n", se->key, stack_name(se->stack),
+                       pct_ms(se, F_CPU_PAM, 50), pct_ms(se, F_CPU_BROKER, 50), pct_ms(se, F_CPU_STACK, 50),
+                       pct_ms(se, F_CPU_CARD, 50));
+                if (se->stack == STACK_PKCS11 && i > 0 && all[i - 1].stack == STACK_KAGI &&
+                    strcmp(all[i - 1].key, se->key) == 0)
+                        printf("%-9s %-11s %10.1fx %8s %7.1fx %7.1fx\n", se->key, "peer/kagi",
+                               ratio(pct_ms(se, F_CPU_PAM, 50), pct_ms(&all[i - 1], F_CPU_PAM, 50)), "",
+                               ratio(pct_ms(se, F_CPU_STACK, 50), pct_ms(&all[i - 1], F_CPU_STACK, 50)),
+                               ratio(pct_ms(se, F_CPU_CARD, 50), pct_ms(&all[i - 1], F_CPU_CARD, 50)));
+        }
 }
 
 void report_pcsc(const struct series *all, size_t n, scard_timer_name_fn *name)
