@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,13 +432,15 @@ static int parse_options(int argc, char **argv, struct options *o)
         return optind == argc ? 0 : -EINVAL;
 }
 
-static int bench(const struct options *o, struct card_fixture *card, struct fx **fxp)
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* kagid with the card registered, pam_pkcs11 + OpenSC configured for the
+ * same CA, CRL and card, and the two PAM services. */
+static int bench_setup(const struct options *o, struct card_fixture *card, struct fx **fxp)
 {
-        static struct series all[sizeof(keys) / sizeof(keys[0]) * STACK_MAX_];
-        const char *certs[sizeof(keys) / sizeof(keys[0]) + 1] = { 0 };
-        char extra[1024], dir[128], cert[64];
+        char extra[1024], dir[128], name[64], paths[N_KEYS][PATH_MAX];
+        const char *certs[N_KEYS + 1] = { 0 };
         struct pkcs11_conf pc;
-        size_t n = 0;
         int r;
 
         snprintf(extra, sizeof(extra), "[card]\nca_file = %s\ncrl_file = %s\nwait = 1\n", fixture_pki(card, "ca.pem"),
@@ -449,42 +452,47 @@ static int bench(const struct options *o, struct card_fixture *card, struct fx *
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-                snprintf(cert, sizeof(cert), "%s.pem", keys[i].pki);
-                certs[i] = strdup(fixture_pki(card, cert));
+        for (size_t i = 0; i < N_KEYS; i++) {
+                snprintf(name, sizeof(name), "%s.pem", keys[i].pki);
+                snprintf(paths[i], sizeof(paths[i]), "%s", fixture_pki(card, name));
+                certs[i] = paths[i];
         }
         snprintf(dir, sizeof(dir), "%s/pkcs11", card->dir);
         r = pkcs11_conf_write(&pc, dir, fixture_pki(card, "ca.pem"), fixture_pki(card, "crl.pem"), certs, USER,
                               KAGI_SCARD_TIMER, o->debug);
-        for (size_t i = 0; certs[i]; i++)
-                free((void *)certs[i]);
         if (r < 0)
                 return r;
         setenv("OPENSC_CONF", pc.opensc_conf, 1);
         /* OpenSC's per-user files (cache off anyway) stay in the fixture */
         setenv("HOME", card->dir, 1);
-        r = write_services(*fxp, &pc);
-        if (r < 0)
-                return r;
+        return write_services(*fxp, &pc);
+}
 
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && r >= 0; i++) {
+/* Each wanted key in turn: its card in the reader, the logins, then the tables. */
+static int bench_run(const struct options *o, struct card_fixture *card, const struct fx *f)
+{
+        struct series all[N_KEYS * STACK_MAX_] = { 0 };
+        size_t n = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < N_KEYS && r >= 0; i++) {
                 if (strcmp(o->key, "all") != 0 && strcmp(o->key, keys[i].opt) != 0)
                         continue;
                 r = insert_card(card, &keys[i]);
-                broker_pid = (*fxp)->pid;
+                broker_pid = f->pid;
                 card_pid = card->vcard;
                 if (r >= 0)
                         r = run_key(o, &keys[i], all, &n);
                 fixture_vcard_stop(card);
         }
-        if (r < 0)
-                return r;
-        report_table(all, n, o->logins, o->warmup);
-        report_cpu(all, n);
-        report_pcsc(all, n, timer.name);
+        if (r >= 0) {
+                report_table(all, n, o->logins, o->warmup);
+                report_cpu(all, n);
+                report_pcsc(all, n, timer.name);
+        }
         for (size_t i = 0; i < n; i++)
                 free(all[i].s);
-        return 0;
+        return r;
 }
 
 int main(int argc, char **argv)
@@ -512,7 +520,9 @@ int main(int argc, char **argv)
         if (r == -EPERM)
                 fprintf(stderr, "bench-card: a private pcscd needs root or user namespaces\n");
         if (r >= 0)
-                r = bench(&o, &card, &f);
+                r = bench_setup(&o, &card, &f);
+        if (r >= 0)
+                r = bench_run(&o, &card, f);
         if (f && fx_free(f) < 0 && r >= 0)
                 r = -EIO;
         fixture_cleanup(&card);

@@ -95,7 +95,7 @@ static int fingerprint(const char *pem, char out[3 * EVP_MAX_MD_SIZE])
         if (!x || X509_digest(x, EVP_sha256(), md, &len) != 1 || len == 0)
                 return -EINVAL;
         for (unsigned i = 0; i < len; i++)
-                sprintf(out + 3 * i, "%02X%s", md[i], i + 1 < len ? ":" : "");
+                snprintf(out + 3 * i, 4, "%02X%s", md[i], i + 1 < len ? ":" : "");
         return 0;
 }
 
