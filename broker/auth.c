@@ -148,7 +148,7 @@ void txn_abort(struct txn *t)
 }
 
 /* Record a decision that changes no state, then answer with it. */
-static int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
+int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
                           enum kagi_decision d, enum msg_id msg, const char *reason)
 {
         struct txn t;

@@ -41,6 +41,9 @@ int txn_lock_event(struct txn *t, const struct login *l, enum lock_event ev, con
 int txn_commit(struct txn *t);
 void txn_abort(struct txn *t);
 
+/* Record a decision that changes no state, then answer with it. */
+int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
+                   enum kagi_decision d, enum msg_id msg, const char *reason);
 int attempt_reserve(struct request *rq, const struct login *l, const char *factor);
 int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *result,
                     const char *reason);

@@ -121,7 +121,7 @@ struct user_state {
 };
 int store_user_state(struct store *s, const char *user, struct user_state *ret);
 
-/* The card registry and login challenges (card_store.c). */
+/* The card registry (card_store.c). */
 struct card_cert;
 struct card_row {
         char fingerprint[65];
@@ -144,17 +144,23 @@ int store_card_by_serial(struct store *s, const char *serial, char fingerprint[6
 typedef int (*store_card_cb)(void *userdata, const struct card_row *c);
 int store_cards(struct store *s, const char *account, store_card_cb cb, void *userdata);
 
+/* Card login challenges (challenge.c), in memory: single use, 60 s. */
+#define CHALLENGE_LEN 32
+#define CHALLENGE_TTL 60
 struct challenge_row {
         char account[257];
         char terminal[600];
         char fingerprint[65];
         int64_t expires;
 };
-/* Also drops expired challenges. */
-int store_challenge_put(struct store *s, const uint8_t *nonce, size_t len, const char *account,
-                        const char *terminal, const char *fingerprint, int64_t expires, int64_t now);
-/* Single use: the row is gone once taken. -ENOENT if unknown or taken. */
-int store_challenge_take(struct store *s, const uint8_t *nonce, size_t len, struct challenge_row *ret);
+struct challenges;
+int challenges_new(struct challenges **ret);
+void challenges_free(struct challenges *c);
+/* -EBUSY when every slot holds a live challenge. */
+int challenge_put(struct challenges *c, const uint8_t nonce[CHALLENGE_LEN], const char *account,
+                  const char *terminal, const char *fingerprint, int64_t expires, int64_t now);
+/* Single use: the challenge is gone once taken. -ENOENT if unknown or taken. */
+int challenge_take(struct challenges *c, const uint8_t *nonce, size_t len, struct challenge_row *ret);
 
 /* Raw access for audit.c and tests. */
 struct sqlite3 *store_db(struct store *s);
@@ -220,6 +226,11 @@ enum cert_verdict {
         CERT_BAD_USAGE,                       /* key usage, EKU, key type or size */
         CERT_NO_TRUST,                        /* the anchors cannot be loaded */
 };
+/* card_cert_parse through the trust's cache of recently seen certificates. */
+int trust_parse(struct trust *t, const uint8_t *buf, size_t len, struct card_cert *ret);
+/* The chain, validity, usage and CRL verdict. A certificate that came from
+ * trust_parse keeps its verdict for up to a minute, never past its notAfter
+ * and never across a change of the anchors or CRLs. */
 enum cert_verdict trust_check(struct trust *t, const struct card_cert *c, char *why, size_t whysz);
 /* Load the anchors and CRLs now (kagid at start); -ENOENT with why. */
 int trust_load(struct trust *t, char *why, size_t whysz);
@@ -277,6 +288,7 @@ struct broker {
         struct kagi_config *cfg;
         struct kagi_keys keys;
         struct trust *trust;
+        struct challenges *challenges;
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

@@ -22,8 +22,6 @@
 #include "broker.h"
 #include "auth_internal.h"
 
-#define CHALLENGE_LEN 32
-#define CHALLENGE_TTL 60
 #define FACTOR "card+pin"
 
 /* Why a card may not be used for this account, or MSG_ID_MAX_ when it may. */
@@ -122,7 +120,7 @@ static int start_card(struct request *rq, struct login *l, struct card_cert *c)
                 reply_decision(rq, r == -ENOENT ? KAGI_DENY_POLICY : KAGI_DENY_INVALID, MSG_NO_METHOD);
                 return r;
         }
-        r = card_cert_parse(rq->msg->f[KAGI_T_CERT].p, rq->msg->f[KAGI_T_CERT].len, c);
+        r = trust_parse(rq->b->trust, rq->msg->f[KAGI_T_CERT].p, rq->msg->f[KAGI_T_CERT].len, c);
         if (r < 0) {
                 log_warn("card login for %s: the card's certificate cannot be parsed", l->user);
                 reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_REFUSED);
@@ -144,7 +142,6 @@ int card_challenge(struct request *rq)
         char why[512], owner[257];
         enum msg_id refusal;
         bool shared;
-        struct txn t;
         int r;
 
         if (start_card(rq, &l, &c) < 0)
@@ -163,14 +160,10 @@ int card_challenge(struct request *rq)
                 reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 goto out;
         }
-        r = txn_begin(&t, rq);
-        if (r >= 0)
-                r = store_challenge_put(rq->store, nonce, sizeof(nonce), l.user, l.terminal, c.fingerprint,
-                                        wall_now() + CHALLENGE_TTL, wall_now());
-        if (r >= 0)
-                r = txn_commit(&t);
+        r = challenge_put(rq->b->challenges, nonce, l.user, l.terminal, c.fingerprint, wall_now() + CHALLENGE_TTL,
+                          wall_now());
         if (r < 0) {
-                txn_abort(&t);
+                log_err("card login for %s: too many card logins in flight; refusing", l.user);
                 reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 goto out;
         }
@@ -201,23 +194,9 @@ int card_verify(struct request *rq)
 
         if (start_card(rq, &l, &c) < 0)
                 goto out;
-        r = txn_begin(&t, rq);
-        if (r >= 0)
-                r = store_challenge_take(rq->store, ch->p, ch->len, &cr);
-        if (r == -ENOENT) {
-                r = txn_audit(&t, &l, "auth", FACTOR, "denied", "challenge unknown, already used or expired", NULL);
-                if (r >= 0)
-                        r = txn_commit(&t);
-                if (r < 0)
-                        txn_abort(&t);
-                reply_decision(rq, KAGI_DENY_CARD, MSG_AUTH_FAILED);
-                goto out;
-        }
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0) {
-                txn_abort(&t);
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+        if (challenge_take(rq->b->challenges, ch->p, ch->len, &cr) < 0) {
+                answer_audited(rq, &l, "auth", FACTOR, KAGI_DENY_CARD, MSG_AUTH_FAILED,
+                               "challenge unknown, already used or expired");
                 goto out;
         }
         if (strcmp(cr.account, l.user) != 0 || strcmp(cr.fingerprint, c.fingerprint) != 0 ||

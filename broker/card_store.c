@@ -1,4 +1,4 @@
-/* The card registry (CARD-1..3) and the single-use login challenges. */
+/* The card registry (CARD-1..3). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,50 +131,4 @@ int store_cards(struct store *s, const char *account, store_card_cb cb, void *us
         }
         sqlite3_reset(st);
         return r == SQLITE_DONE ? 0 : store_errno(s, "list cards");
-}
-
-int store_challenge_put(struct store *s, const uint8_t *nonce, size_t len, const char *account,
-                        const char *terminal, const char *fingerprint, int64_t expires, int64_t now)
-{
-        sqlite3_stmt *st = store_stmt(s, STMT_CHALLENGE_PURGE);
-        int r;
-
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, now);
-        r = store_exec(s, st, "purge challenges");
-        if (r < 0)
-                return r;
-        st = store_stmt(s, STMT_CHALLENGE_PUT);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_blob(st, 1, nonce, (int)len, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, terminal, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, fingerprint, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, expires);
-        return store_exec(s, st, "store challenge");
-}
-
-int store_challenge_take(struct store *s, const uint8_t *nonce, size_t len, struct challenge_row *ret)
-{
-        sqlite3_stmt *st = store_stmt(s, STMT_CHALLENGE_TAKE);
-        int r;
-
-        if (!st)
-                return -EIO;
-        sqlite3_bind_blob(st, 1, nonce, (int)len, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-                copy_text(ret->account, sizeof(ret->account), st, 0);
-                copy_text(ret->terminal, sizeof(ret->terminal), st, 1);
-                copy_text(ret->fingerprint, sizeof(ret->fingerprint), st, 2);
-                ret->expires = sqlite3_column_int64(st, 3);
-                r = sqlite3_step(st);
-        } else if (r == SQLITE_DONE) {
-                sqlite3_reset(st);
-                return -ENOENT;
-        }
-        sqlite3_reset(st);
-        return r == SQLITE_DONE ? 0 : store_errno(s, "take challenge");
 }

@@ -34,6 +34,8 @@ static int check_setup(struct broker *b, char *err, size_t errsz)
                 return r;
         directory_close(d);
         r = trust_open(b->cfg, &b->trust);
+        if (r >= 0)
+                r = challenges_new(&b->challenges);
         if (r < 0) {
                 snprintf(err, errsz, "out of memory");
                 return r;
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
                         fprintf(stderr, "kagid: %s\n", err);
                 else
                         printf("kagid: %s: configuration OK\n", path);
+                challenges_free(b.challenges);
                 trust_close(b.trust);
                 keys_wipe(&b.keys);
                 config_free(b.cfg);
@@ -120,6 +123,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         r = server_run(&b, &stop_requested);
+        challenges_free(b.challenges);
         trust_close(b.trust);
         keys_wipe(&b.keys);
         config_free(b.cfg);

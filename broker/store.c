@@ -52,9 +52,7 @@ static const char *const schema_sql =
         "  changed INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '');"
         "CREATE INDEX IF NOT EXISTS cards_account ON cards(account);"
         "CREATE INDEX IF NOT EXISTS cards_serial ON cards(serial);"
-        "CREATE TABLE IF NOT EXISTS challenges("
-        "  nonce BLOB PRIMARY KEY, account TEXT NOT NULL, terminal TEXT NOT NULL,"
-        "  fingerprint TEXT NOT NULL, expires INTEGER NOT NULL);"
+
         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');";
 
 static const char *const sql[STMT_MAX_] = {
@@ -99,11 +97,6 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_CARD_BY_SERIAL] = "SELECT fingerprint FROM cards WHERE serial = ?1 COLLATE NOCASE",
         [STMT_CARD_LIST] = "SELECT fingerprint, serial, subject, issuer, account, state, registered, not_after, "
                            "changed, reason FROM cards WHERE ?1 IS NULL OR account = ?1 ORDER BY account, registered",
-        [STMT_CHALLENGE_PUT] = "INSERT INTO challenges(nonce, account, terminal, fingerprint, expires) "
-                               "VALUES(?1, ?2, ?3, ?4, ?5)",
-        [STMT_CHALLENGE_PURGE] = "DELETE FROM challenges WHERE expires < ?1",
-        [STMT_CHALLENGE_TAKE] = "DELETE FROM challenges WHERE nonce = ?1 "
-                                "RETURNING account, terminal, fingerprint, expires",
         [STMT_AUDIT_SINCE] = "SELECT seq, time_us, event, account, person, terminal, service, factor, "
                              "result, reason, session, mac FROM audit WHERE time_us >= ?1 ORDER BY seq",
 };

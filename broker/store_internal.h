@@ -33,9 +33,6 @@ enum stmt_id {
         STMT_CARD_REVOKE,
         STMT_CARD_BY_SERIAL,
         STMT_CARD_LIST,
-        STMT_CHALLENGE_PUT,
-        STMT_CHALLENGE_PURGE,
-        STMT_CHALLENGE_TAKE,
         STMT_MAX_
 };
 

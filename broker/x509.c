@@ -87,12 +87,33 @@ void card_cert_clear(struct card_cert *c)
 
 /* ---- trust ------------------------------------------------------------------ */
 
+/* A card login presents the same certificate twice (challenge, then
+ * answer): parsing and chain building are most of the broker's work, so the
+ * last few certificates are kept parsed, with their verdict. A verdict holds
+ * only for the trust store it was reached with, for VERDICT_TTL seconds, and
+ * not past the certificate's notAfter. kagi's own registry is not cached. */
+#define CERT_SLOTS 64
+#define VERDICT_TTL 60
+
+struct cert_slot {
+        uint8_t digest[32];            /* SHA-256 of the bytes as received */
+        struct card_cert c;            /* owns its X509 reference and DER */
+        uint64_t gen;                  /* store generation of the verdict */
+        int64_t checked;               /* 0: no verdict yet */
+        enum cert_verdict v;
+        char why[256];
+        uint64_t used;                 /* for least-recently-used replacement */
+};
+
 struct trust {
         pthread_mutex_t lock;
         const struct kagi_config *cfg;
         X509_STORE *store;             /* NULL until built */
+        uint64_t gen;                  /* bumped whenever the store is rebuilt */
         char why[256];                 /* when it cannot be built */
         struct timespec stamp;         /* newest mtime of the files it was built from */
+        struct cert_slot slots[CERT_SLOTS];
+        uint64_t clock;
 };
 
 static void newest_mtime(const struct kagi_config *c, struct timespec *ret)
@@ -156,6 +177,8 @@ void trust_close(struct trust *t)
 {
         if (!t)
                 return;
+        for (size_t i = 0; i < CERT_SLOTS; i++)
+                card_cert_clear(&t->slots[i].c);
         X509_STORE_free(t->store);
         pthread_mutex_destroy(&t->lock);
         free(t);
@@ -176,6 +199,7 @@ static X509_STORE *trust_get(struct trust *t, char *why, size_t whysz)
                         X509_STORE_free(t->store);
                         t->store = fresh;
                         t->stamp = now;
+                        t->gen++;          /* every cached verdict is stale */
                         log_info("card trust anchors loaded from %s (%zu CRL file%s)", t->cfg->card_ca_file,
                                  t->cfg->card_crl_files.n, t->cfg->card_crl_files.n == 1 ? "" : "s");
                 } else if (t->store) {
@@ -246,19 +270,121 @@ static bool key_acceptable(X509 *x, char *why, size_t whysz)
         }
 }
 
+static enum cert_verdict verify_now(X509_STORE *s, const struct card_cert *c, char *why, size_t whysz);
+
+static int card_cert_copy(struct card_cert *dst, const struct card_cert *src)
+{
+        *dst = *src;
+        dst->der = OPENSSL_memdup(src->der, src->der_len);
+        if (!dst->der) {
+                *dst = (struct card_cert){ 0 };
+                return -ENOMEM;
+        }
+        X509_up_ref(src->x);
+        return 0;
+}
+
+static struct cert_slot *slot_find(struct trust *t, const char *fingerprint, const uint8_t *digest)
+{
+        for (size_t i = 0; i < CERT_SLOTS; i++) {
+                struct cert_slot *sl = &t->slots[i];
+
+                if (sl->c.x && (digest ? memcmp(sl->digest, digest, 32) == 0
+                                       : strcmp(sl->c.fingerprint, fingerprint) == 0)) {
+                        sl->used = ++t->clock;
+                        return sl;
+                }
+        }
+        return NULL;
+}
+
+static struct cert_slot *slot_take(struct trust *t)
+{
+        struct cert_slot *oldest = &t->slots[0];
+
+        for (size_t i = 1; i < CERT_SLOTS; i++)
+                if (t->slots[i].used < oldest->used)
+                        oldest = &t->slots[i];
+        card_cert_clear(&oldest->c);
+        *oldest = (struct cert_slot){ .used = ++t->clock };
+        return oldest;
+}
+
+int trust_parse(struct trust *t, const uint8_t *buf, size_t len, struct card_cert *ret)
+{
+        uint8_t digest[32];
+        struct cert_slot *sl;
+        int r;
+
+        if (len == 0 || len > KAGI_CERT_MAX || !EVP_Digest(buf, len, digest, NULL, EVP_sha256(), NULL))
+                return -EINVAL;
+        pthread_mutex_lock(&t->lock);
+        sl = slot_find(t, NULL, digest);
+        r = sl ? card_cert_copy(ret, &sl->c) : -ENOENT;
+        pthread_mutex_unlock(&t->lock);
+        if (r != -ENOENT)
+                return r;
+
+        r = card_cert_parse(buf, len, ret);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&t->lock);
+        if (!slot_find(t, NULL, digest)) {
+                sl = slot_take(t);
+                if (card_cert_copy(&sl->c, ret) == 0)
+                        memcpy(sl->digest, digest, 32);
+        }
+        pthread_mutex_unlock(&t->lock);
+        return 0;
+}
+
 enum cert_verdict trust_check(struct trust *t, const struct card_cert *c, char *why, size_t whysz)
 {
         X509_STORE *s = trust_get(t, why, whysz);
+        int64_t now = (int64_t)time(NULL);
+        struct cert_slot *sl;
+        enum cert_verdict v;
+        uint64_t gen;
+
+        if (!s)
+                return CERT_NO_TRUST;
+        pthread_mutex_lock(&t->lock);
+        gen = t->gen;
+        sl = slot_find(t, c->fingerprint, NULL);
+        if (sl && sl->checked && sl->gen == gen && now - sl->checked < VERDICT_TTL && now < c->not_after) {
+                v = sl->v;
+                snprintf(why, whysz, "%s", sl->why);
+                pthread_mutex_unlock(&t->lock);
+                X509_STORE_free(s);
+                return v;
+        }
+        pthread_mutex_unlock(&t->lock);
+
+        why[0] = '\0';
+        v = verify_now(s, c, why, whysz);
+        X509_STORE_free(s);
+
+        pthread_mutex_lock(&t->lock);
+        sl = slot_find(t, c->fingerprint, NULL);
+        if (sl && t->gen == gen) {
+                sl->v = v;
+                sl->gen = gen;
+                sl->checked = now;
+                snprintf(sl->why, sizeof(sl->why), "%s", why);
+        }
+        pthread_mutex_unlock(&t->lock);
+        return v;
+}
+
+static enum cert_verdict verify_now(X509_STORE *s, const struct card_cert *c, char *why, size_t whysz)
+{
         X509_STORE_CTX *ctx;
         enum cert_verdict v = CERT_OK;
         int err;
 
-        if (!s)
-                return CERT_NO_TRUST;
         ctx = X509_STORE_CTX_new();
         if (!ctx || X509_STORE_CTX_init(ctx, s, c->x, NULL) != 1) {
                 X509_STORE_CTX_free(ctx);
-                X509_STORE_free(s);
                 snprintf(why, whysz, "cannot set up certificate verification");
                 return CERT_NO_TRUST;
         }
@@ -273,7 +399,6 @@ enum cert_verdict trust_check(struct trust *t, const struct card_cert *c, char *
                 v = CERT_BAD_USAGE;
         }
         X509_STORE_CTX_free(ctx);
-        X509_STORE_free(s);
         ERR_clear_error();
         return v;
 }

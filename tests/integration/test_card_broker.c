@@ -391,6 +391,34 @@ static void registry_refuses_bad_registrations(void **state)
         }
 }
 
+/* The broker keeps recent certificates' verdicts; a new CRL on disk must
+ * still take effect at the next attempt, without a restart. */
+static void new_crl_takes_effect_at_once(void **state)
+{
+        struct fx *f = *state;
+        struct answer a;
+        char cmd[2048];
+
+        /* a private copy of the PKI, whose CRL file the broker is pointed at */
+        snprintf(cmd, sizeof(cmd), "cp -r %s %s/pki && cp %s/pki/crl.pem %s/card.crl", pki, f->dir, f->dir, f->dir);
+        assert_int_equal(system(cmd), 0);
+        fx_stop(f, SIGTERM);
+        snprintf(cmd, sizeof(cmd), "sed -i 's#^crl_file = .*#crl_file = %s/card.crl#' %s", f->dir, f->conf);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(fx_start(f), 0);
+
+        assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_ALLOW);
+        /* the CA revokes alice's card and publishes a new CRL */
+        snprintf(cmd, sizeof(cmd),
+                 "cd %s/pki && CA_NAME=ca openssl ca -config openssl-ca.cnf -revoke alice-rsa.pem >/dev/null 2>&1 && "
+                 "CA_NAME=ca openssl ca -config openssl-ca.cnf -gencrl -out %s/card.crl.new >/dev/null 2>&1 && "
+                 "mv %s/card.crl.new %s/card.crl",
+                 f->dir, f->dir, f->dir, f->dir);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_DENY_CARD);
+        assert_string_equal(a.message, "This IC card has been revoked. Contact your system administrator.");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -407,6 +435,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(aborted_login_is_not_counted, setup, teardown),
                 cmocka_unit_test_setup_teardown(new_card_can_retire_the_old_one, setup, teardown),
                 cmocka_unit_test_setup_teardown(registry_refuses_bad_registrations, setup, teardown),
+                cmocka_unit_test_setup_teardown(new_crl_takes_effect_at_once, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
