@@ -90,6 +90,11 @@ size_t tlv_put_header(uint8_t *out, size_t size, uint32_t tag, size_t len);
  * CARD_CERT_MAX. */
 int der_total_length(const uint8_t *p, size_t n, size_t *ret_total);
 
+/* The key a certificate (DER) holds, read from its SubjectPublicKeyInfo
+ * without decoding the rest: RSA-2048 or EC P-256, the signature kind and
+ * size that go with it. -EOPNOTSUPP for other keys, -EBADMSG if malformed. */
+int der_cert_key(const uint8_t *der, size_t n, enum card_sig_alg *ret_alg, size_t *ret_size);
+
 /* PIV data object 53 { 70 cert, 71 certinfo, FE lrc } (SP 800-73-4 part 1,
  * table 10): the certificate inside, which must be one DER SEQUENCE filling
  * tag 70 exactly. -EOPNOTSUPP when certinfo says compressed, -ENOENT when

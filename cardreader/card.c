@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "card_internal.h"
 #include "common.h"
@@ -301,36 +300,11 @@ int card_verify_and_sign(struct kagi_card *card, const char *pin, const void *ms
         return sign(card, pin, msg, len, ret, tries_left);
 }
 
-static void x509_freep(X509 **x)
-{
-        X509_free(*x);
-}
-
+/* The key type, from the certificate's SubjectPublicKeyInfo alone: decoding
+ * the whole certificate with OpenSSL costs more than the rest of a login. */
 int card_cert_key(const uint8_t *der, size_t len, enum card_sig_alg *ret_alg, size_t *ret_size)
 {
-        const unsigned char *p = der;
-        _cleanup_(x509_freep) X509 *x = d2i_X509(NULL, &p, (long)len);
-        EVP_PKEY *key;
-        char group[64];
-
-        if (!x || p != der + len)
-                return -EBADMSG;
-        key = X509_get0_pubkey(x);
-        if (!key)
-                return -EBADMSG;
-        if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) == 2048) {
-                *ret_alg = CARD_SIG_RSA_PKCS1_SHA256;
-                *ret_size = 256;
-                return 0;
-        }
-        if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
-            EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group), NULL) &&
-            strcmp(group, "prime256v1") == 0) {
-                *ret_alg = CARD_SIG_ECDSA_SHA256;
-                *ret_size = 32;
-                return 0;
-        }
-        return -EOPNOTSUPP;
+        return der_cert_key(der, len, ret_alg, ret_size);
 }
 
 const char *card_sig_alg_name(enum card_sig_alg alg)

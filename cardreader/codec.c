@@ -161,6 +161,115 @@ int der_total_length(const uint8_t *p, size_t n, size_t *ret_total)
         return 0;
 }
 
+/* One DER element at p: its tag, value and the bytes it takes. */
+static int der_next(const uint8_t *p, size_t n, uint8_t *ret_tag, const uint8_t **ret_value, size_t *ret_len,
+                    size_t *ret_used)
+{
+        size_t hdr, len;
+        int r = der_header(p, n, &hdr, &len);
+
+        if (r < 0)
+                return r == -ENODATA ? -EBADMSG : r;
+        if (len > n - hdr)
+                return -EBADMSG;
+        *ret_tag = p[0];
+        *ret_value = p + hdr;
+        *ret_len = len;
+        *ret_used = hdr + len;
+        return 0;
+}
+
+/* Steps into (enter) or over (skip) the element at *p, which must have tag. */
+static int der_step(const uint8_t **p, size_t *n, uint8_t tag, bool enter)
+{
+        const uint8_t *v;
+        size_t len, used;
+        uint8_t t;
+        int r = der_next(*p, *n, &t, &v, &len, &used);
+
+        if (r < 0)
+                return r;
+        if (t != tag)
+                return -EBADMSG;
+        if (enter) {
+                *p = v;
+                *n = len;
+        } else {
+                *p += used;
+                *n -= used;
+        }
+        return 0;
+}
+
+int der_cert_key(const uint8_t *der, size_t n, enum card_sig_alg *ret_alg, size_t *ret_size)
+{
+        static const uint8_t rsa[] = { 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01 };
+        static const uint8_t ec[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01 };
+        static const uint8_t p256[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07 };
+        const uint8_t *p = der, *oid, *param, *bits;
+        size_t oid_len, param_len, bits_len, used;
+        uint8_t tag, param_tag;
+        int r;
+
+        /* Certificate { tbsCertificate { [0] version?, serial, signature,
+         * issuer, validity, subject, subjectPublicKeyInfo, … }, … } */
+        r = der_step(&p, &n, DER_SEQUENCE, true);
+        if (r >= 0)
+                r = der_step(&p, &n, DER_SEQUENCE, true);
+        if (r >= 0 && n > 0 && p[0] == 0xA0)
+                r = der_step(&p, &n, 0xA0, false);
+        if (r >= 0)
+                r = der_step(&p, &n, 0x02, false);
+        for (int i = 0; r >= 0 && i < 4; i++)
+                r = der_step(&p, &n, DER_SEQUENCE, false);
+        /* subjectPublicKeyInfo { algorithm { OID, parameters }, BIT STRING } */
+        if (r >= 0)
+                r = der_step(&p, &n, DER_SEQUENCE, true);
+        if (r < 0)
+                return -EBADMSG;
+        {
+                const uint8_t *alg = p;
+                size_t alg_n = n;
+
+                if (der_step(&alg, &alg_n, DER_SEQUENCE, true) < 0 ||
+                    der_next(alg, alg_n, &tag, &oid, &oid_len, &used) < 0 || tag != 0x06)
+                        return -EBADMSG;
+                alg += used;
+                alg_n -= used;
+                if (der_next(alg, alg_n, &param_tag, &param, &param_len, &used) < 0)
+                        return -EBADMSG;
+                if (der_step(&p, &n, DER_SEQUENCE, false) < 0 ||
+                    der_next(p, n, &tag, &bits, &bits_len, &used) < 0 || tag != 0x03 || bits_len < 1 || bits[0] != 0)
+                        return -EBADMSG;
+        }
+        if (oid_len == sizeof(ec) && memcmp(oid, ec, sizeof(ec)) == 0) {
+                if (param_tag != 0x06 || param_len != sizeof(p256) || memcmp(param, p256, sizeof(p256)) != 0)
+                        return -EOPNOTSUPP;
+                *ret_alg = CARD_SIG_ECDSA_SHA256;
+                *ret_size = 32;
+                return 0;
+        }
+        if (oid_len == sizeof(rsa) && memcmp(oid, rsa, sizeof(rsa)) == 0) {
+                /* RSAPublicKey { INTEGER modulus, INTEGER exponent } */
+                const uint8_t *k = bits + 1, *mod;
+                size_t k_n = bits_len - 1, mod_len;
+
+                if (der_step(&k, &k_n, DER_SEQUENCE, true) < 0 ||
+                    der_next(k, k_n, &tag, &mod, &mod_len, &used) < 0 || tag != 0x02)
+                        return -EBADMSG;
+                if (mod_len > 0 && mod[0] == 0) {
+                        mod++;
+                        mod_len--;
+                }
+                if (mod_len != 256 || !(mod[0] & 0x80))
+                        return -EOPNOTSUPP;
+                *ret_alg = CARD_SIG_RSA_PKCS1_SHA256;
+                *ret_size = 256;
+                return 0;
+        }
+        return -EOPNOTSUPP;
+}
+
 int piv_cert_object_parse(const uint8_t *p, size_t n, const uint8_t **ret_cert, size_t *ret_len)
 {
         struct tlv obj, cert, info;

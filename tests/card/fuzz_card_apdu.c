@@ -57,6 +57,14 @@ static void parsers(const uint8_t *data, size_t size)
         if (der_total_length(data, size, &len) == 0 && len > CARD_CERT_MAX)
                 __builtin_trap();
         (void)der_ecdsa_sig_check(data, size, 32);
+        {
+                enum card_sig_alg alg = 0;
+                size_t ksize = 0;
+
+                if (der_cert_key(data, size, &alg, &ksize) == 0 &&
+                    !((alg == CARD_SIG_RSA_PKCS1_SHA256 && ksize == 256) || (alg == CARD_SIG_ECDSA_SHA256 && ksize == 32)))
+                        __builtin_trap();
+        }
 }
 
 static void exchange(const uint8_t *data, size_t size, const struct apdu *cmd)

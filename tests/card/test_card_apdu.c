@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "apdu.h"
 
@@ -660,6 +662,80 @@ static void pkcs1_block_layout(void **state)
         assert_int_equal(pkcs1_sha256_block(digest, 62, block), 0);
 }
 
+/* ---- der_cert_key, checked against certificates OpenSSL encodes ---------- */
+
+static size_t make_cert(EVP_PKEY *k, uint8_t *out, size_t size)
+{
+        X509 *x = X509_new();
+        X509_NAME *name = X509_NAME_new();
+        unsigned char *p = out;
+        int len;
+
+        assert_non_null(x);
+        X509_set_version(x, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"der-test", -1, -1, 0);
+        X509_set_subject_name(x, name);
+        X509_set_issuer_name(x, name);
+        X509_gmtime_adj(X509_getm_notBefore(x), 0);
+        X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+        X509_set_pubkey(x, k);
+        assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+        len = i2d_X509(x, NULL);
+        assert_true(len > 0 && (size_t)len <= size);
+        i2d_X509(x, &p);
+        X509_NAME_free(name);
+        X509_free(x);
+        return (size_t)len;
+}
+
+static void cert_key_of(EVP_PKEY *k, int expect, enum card_sig_alg alg, size_t ksize)
+{
+        uint8_t der[4096];
+        size_t n = make_cert(k, der, sizeof(der)), got_size = 0;
+        enum card_sig_alg got = 0;
+
+        assert_int_equal(der_cert_key(der, n, &got, &got_size), expect);
+        if (expect == 0) {
+                assert_int_equal(got, alg);
+                assert_int_equal(got_size, ksize);
+        }
+        /* every truncation is refused, never read past */
+        for (size_t cut = 0; cut < n; cut += 7)
+                assert_int_not_equal(der_cert_key(der, cut, &got, &got_size), 0);
+        EVP_PKEY_free(k);
+}
+
+static void cert_key_rsa_2048(void **state)
+{
+        (void)state;
+        cert_key_of(EVP_RSA_gen(2048), 0, CARD_SIG_RSA_PKCS1_SHA256, 256);
+}
+
+static void cert_key_ec_p256(void **state)
+{
+        (void)state;
+        cert_key_of(EVP_EC_gen("prime256v1"), 0, CARD_SIG_ECDSA_SHA256, 32);
+}
+
+static void cert_key_other_keys_are_not_supported(void **state)
+{
+        (void)state;
+        cert_key_of(EVP_RSA_gen(1024), -EOPNOTSUPP, 0, 0);
+        cert_key_of(EVP_EC_gen("secp384r1"), -EOPNOTSUPP, 0, 0);
+}
+
+static void cert_key_refuses_what_is_not_a_certificate(void **state)
+{
+        static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+        enum card_sig_alg alg;
+        size_t ksize;
+
+        (void)state;
+        assert_int_equal(der_cert_key(junk, sizeof(junk), &alg, &ksize), -EBADMSG);
+        assert_int_equal(der_cert_key(junk, 0, &alg, &ksize), -EBADMSG);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -705,6 +781,10 @@ int main(void)
                 cmocka_unit_test(piv_pin_must_be_6_to_8_digits),
                 cmocka_unit_test(jpki_pin_is_four_digits),
                 cmocka_unit_test(pkcs1_block_layout),
+                cmocka_unit_test(cert_key_rsa_2048),
+                cmocka_unit_test(cert_key_ec_p256),
+                cmocka_unit_test(cert_key_other_keys_are_not_supported),
+                cmocka_unit_test(cert_key_refuses_what_is_not_a_certificate),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
