@@ -40,7 +40,7 @@ struct options {
         uint64_t threads[MAX_THREAD_COUNTS];
         size_t n_threads;
         uint64_t duration, warmup, rounds, threshold;
-        bool wrong;
+        bool right, wrong;                    /* which codes to measure with */
         bool prime;                           /* first log every account in once */
         struct code_params code;
         pid_t kagid;                          /* to charge its CPU time to kagi's logins */
@@ -51,6 +51,8 @@ struct options {
 struct tally {
         struct latencies lat;
         uint64_t ok, failed, starved;
+        uint64_t delayed;                     /* logins after which a module asked for a delay */
+        unsigned delay_us;                    /* the longest it asked for */
         double seconds;
         double cpu_self, cpu_kagid;           /* CPU seconds: this process, kagid */
         char first_error[512];
@@ -224,6 +226,11 @@ static void *worker_main(void *arg)
                 }
                 if (!run->wrong)
                         u->failures[run->stack] = 0;
+                if (res.delay_us) {
+                        w->t.delayed++;
+                        if (res.delay_us > w->t.delay_us)
+                                w->t.delay_us = res.delay_us;
+                }
                 w->t.ok++;
                 if (latencies_add(&w->t.lat, (uint32_t)(mono_us() - t0)) < 0)
                         break;
@@ -273,6 +280,9 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
                         into->ok += w[i].t.ok;
                         into->failed += w[i].t.failed;
                         into->starved += w[i].t.starved;
+                        into->delayed += w[i].t.delayed;
+                        if (w[i].t.delay_us > into->delay_us)
+                                into->delay_us = w[i].t.delay_us;
                         if (!into->first_error[0])
                                 memcpy(into->first_error, w[i].t.first_error, sizeof(into->first_error));
                         if (latencies_append(&into->lat, &w[i].t.lat) < 0)
@@ -331,6 +341,9 @@ static void print_row(const char *label, size_t threads, struct tally *t)
         if (t->cpu_kagid > 0 && n)
                 printf("  (PAM side %.3f + kagid %.3f)", t->cpu_self * 1000.0 / (double)n, t->cpu_kagid * 1000.0 / (double)n);
         printf("\n");
+        if (t->delayed)
+                printf("    a module asked the application to wait up to %.1f s after %llu of these (not slept here)\n",
+                       t->delay_us / 1e6, (unsigned long long)t->delayed);
         if (t->failed)
                 printf("    unexpected outcomes: %llu, first: %s\n", (unsigned long long)t->failed, t->first_error);
         if (t->starved)
@@ -353,11 +366,6 @@ static int measure(const struct options *o, struct bench_accounts *acc, bool wro
                wrong ? "WRONG CODE (right password): every login refused and counted as a failure"
                      : "RIGHT CODE: every login succeeds (auth + account)",
                (unsigned long long)o->rounds, (unsigned long long)o->duration, (unsigned long long)o->warmup);
-        /* Every account has logged in before, as on a machine in use: kagi's
-         * row and pam_faillock's tally file exist. */
-        for (int s = 0; s < STACK_MAX_ && r >= 0 && !wrong && o->prime; s++)
-                if (o->stacks[s])
-                        r = run_pass(o, acc, (enum bench_stack)s, RUN_FIRST);
         for (size_t i = 0; i < o->n_threads && r >= 0 && o->warmup; i++)
                 for (int s = 0; s < STACK_MAX_ && r >= 0; s++)
                         if (o->stacks[s] && !(wrong && s == STACK_PASSWORD)) {
@@ -421,10 +429,10 @@ static void print_header(const struct options *o, const struct bench_accounts *a
                acc->n, o->code.digits, o->code.step, o->code.window, (unsigned long long)o->threshold);
         printf("kagi: pam_kagi.so preauth / pam_matrix / authfail / pam_kagi.so, account pam_kagi.so;\n"
                "      kagid over its Unix socket, SQLite WAL with synchronous=FULL: the attempt, the result\n"
-               "      and the account check are each committed with fsync before kagid answers\n");
+               "      and the account check are each committed (fdatasync) before kagid answers\n");
         printf("peer: pam_faillock preauth / pam_matrix / authfail / pam_oath / authfail / authsucc, account\n"
-               "      pam_faillock; tally files and one pam_oath users file per account, written in place\n"
-               "      without fsync\n");
+               "      pam_faillock; pam_oath rewrites the account's users file on success (fsync, rename),\n"
+               "      pam_faillock writes its tally file without fsync\n");
         if (o->stacks[STACK_PASSWORD])
                 printf("password: pam_matrix alone (the floor both stacks share)\n");
         printf("CPU ms: CPU time per login of this process (all PAM modules, the benchmark itself)"
@@ -486,7 +494,7 @@ static void usage(FILE *f)
               "  --rounds N        measured runs per configuration, alternating stacks (default 3)\n"
               "  --window W        TOTP window both stacks are configured with (default 10)\n"
               "  --threshold N     lockout threshold both stacks use (default 3)\n"
-              "  --wrong           also measure logins with a wrong code\n"
+              "  --codes WHICH     right (default), wrong (right password, wrong code) or both\n"
               "  --kagid-pid PID   report kagid's CPU time per login too\n"
               "  --no-prime        skip the first (unmeasured) login of every account\n"
               "\n"
@@ -534,6 +542,7 @@ static int cmd_run(int argc, char **argv)
                 .rounds = 3,
                 .threshold = 3,
                 .prime = true,
+                .right = true,
                 .code = { .step = 30, .window = 10, .digits = 6 },
         };
         struct bench_accounts acc;
@@ -548,7 +557,7 @@ static int cmd_run(int argc, char **argv)
                 { "rounds", required_argument, NULL, 'r' },
                 { "window", required_argument, NULL, 'W' },
                 { "threshold", required_argument, NULL, 'T' },
-                { "wrong", no_argument, NULL, 'x' },
+                { "codes", required_argument, NULL, 'c' },
                 { "kagid-pid", required_argument, NULL, 'k' },
                 { "no-prime", no_argument, NULL, 'n' },
                 { 0 },
@@ -563,7 +572,11 @@ static int cmd_run(int argc, char **argv)
                 case 'r': r = parse_uint(optarg, 100, &o.rounds); break;
                 case 'W': r = parse_uint(optarg, 100, &window); break;
                 case 'T': r = parse_uint(optarg, 100, &o.threshold); break;
-                case 'x': o.wrong = true; r = 0; break;
+                case 'c':
+                        o.right = strcmp(optarg, "right") == 0 || strcmp(optarg, "both") == 0;
+                        o.wrong = strcmp(optarg, "wrong") == 0 || strcmp(optarg, "both") == 0;
+                        r = o.right || o.wrong ? 0 : -EINVAL;
+                        break;
                 case 'n': o.prime = false; r = 0; break;
                 case 'k':
                         r = parse_uint(optarg, INT32_MAX, &pid);
@@ -600,7 +613,14 @@ static int cmd_run(int argc, char **argv)
         }
         print_header(&o, &acc);
         fflush(stdout);
-        r = measure(&o, &acc, false);
+        /* Every account has logged in before, as on a machine in use: kagi's
+         * row and pam_faillock's tally file exist. */
+        r = 0;
+        for (int s = 0; s < STACK_MAX_ && r >= 0 && o.prime; s++)
+                if (o.stacks[s])
+                        r = run_pass(&o, &acc, (enum bench_stack)s, RUN_FIRST);
+        if (r >= 0 && o.right)
+                r = measure(&o, &acc, false);
         if (r >= 0 && o.wrong)
                 r = measure(&o, &acc, true);
         if (accounts_save_progress(o.dir, &acc) < 0)

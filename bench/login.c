@@ -67,14 +67,14 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 /* libpam sleeps after a failed authentication for as long as the modules
  * asked (pam_faillock asks for seconds) unless the application takes the
  * delay over, as this one does: the benchmark measures the work, and notes
- * the delay that was asked for. libpam passes it the conversation's
- * appdata_ptr. */
+ * the delay that would have been slept. libpam calls this after every
+ * pam_authenticate, with the conversation's appdata_ptr. */
 static void delay_noted(int status, unsigned usec, void *data)
 {
         struct conv_state *c = data;
 
-        (void)status;
-        c->res->delay_us = usec;
+        if (status != PAM_SUCCESS)
+                c->res->delay_us = usec;
 }
 
 int login_run(const char *confdir, const char *service, const char *user, const char *password,
