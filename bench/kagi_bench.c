@@ -17,6 +17,7 @@
 #include "bench.h"
 #include "config.h"
 #include "stack.h"
+#include "timing.h"
 
 #define MAX_THREAD_COUNTS 8
 #define MAX_THREADS 256
@@ -118,10 +119,7 @@ static double process_cpu(pid_t pid)
 
 static int64_t mono_us(void)
 {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        return mono_ns() / 1000;
 }
 
 /* The next account of this worker that can log in now, and its code.

@@ -11,25 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "stack.h"
-
-static int64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-        return (x > y) - (x < y);
-}
+#include "timing.h"
 
 /* One fresh process: the time to dlopen every module of the stack. */
 static int load_once(const struct stack_modules *m, int64_t *ret_ns)
@@ -48,10 +33,10 @@ static int load_once(const struct stack_modules *m, int64_t *ret_ns)
         }
         if (pid == 0) {
                 char err[512];
-                int64_t t0 = now_ns();
+                int64_t t0 = mono_ns();
 
                 close(fd[0]);
-                ns = stack_load(m, true, err, sizeof(err)) < 0 ? -1 : now_ns() - t0;
+                ns = stack_load(m, true, err, sizeof(err)) < 0 ? -1 : mono_ns() - t0;
                 if (ns < 0)
                         fprintf(stderr, "kagi-bench-load: %s\n", err);
                 _exit(write(fd[1], &ns, sizeof(ns)) == (ssize_t)sizeof(ns) ? 0 : 1);
@@ -103,10 +88,8 @@ int main(int argc, char **argv)
                 }
                 for (unsigned long k = 0; k < runs && r >= 0; k++)
                         r = load_once(&m, &t[k]);
-                if (r >= 0) {
-                        qsort(t, runs, sizeof(*t), cmp_i64);
-                        printf("  %-9s %7.3f ms  (%zu modules)\n", name, (double)t[runs / 2] / 1e6, m.n);
-                }
+                if (r >= 0)
+                        printf("  %-9s %7.3f ms  (%zu modules)\n", name, (double)median_ns(t, runs) / 1e6, m.n);
                 stack_modules_free(&m);
                 free(t);
                 if (r < 0) {

@@ -7,26 +7,11 @@
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
-#include <time.h>
 
 #include "bench.h"
+#include "timing.h"
 
 #define FSYNC_PROBES 101
-
-static int64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-        return (x > y) - (x < y);
-}
 
 /* Median of write(4 KiB) + fsync on a file in dir. */
 static int fsync_probe(const char *dir, double *ret_us)
@@ -42,15 +27,14 @@ static int fsync_probe(const char *dir, double *ret_us)
         unlink(path);
         memset(block, 'k', sizeof(block));
         for (size_t i = 0; i < FSYNC_PROBES; i++) {
-                int64_t t0 = now_ns();
+                int64_t t0 = mono_ns();
 
                 if (pwrite(fd, block, sizeof(block), (off_t)(i % 16) * 4096) != (ssize_t)sizeof(block) ||
                     fsync(fd) < 0)
                         return -errno;
-                t[i] = now_ns() - t0;
+                t[i] = mono_ns() - t0;
         }
-        qsort(t, FSYNC_PROBES, sizeof(t[0]), cmp_i64);
-        *ret_us = (double)t[FSYNC_PROBES / 2] / 1000.0;
+        *ret_us = (double)median_ns(t, FSYNC_PROBES) / 1000.0;
         return 0;
 }
 
