@@ -39,6 +39,20 @@ int code_next(const struct code_params *p, const struct bench_user *u, enum benc
         return 0;
 }
 
+uint64_t code_clash(const struct code_params *p, const struct bench_user *u, uint64_t step, const char *code,
+                    int64_t now)
+{
+        uint64_t cur = (uint64_t)now / p->step, clash = 0;
+
+        for (uint64_t st = cur - p->window - 1; st <= cur + p->window + 1; st++) {
+                char other[16];
+
+                if (st != step && generate(p, u, st, other) == 0 && strcmp(other, code) == 0)
+                        clash = st;
+        }
+        return clash;
+}
+
 int code_wrong(const struct code_params *p, const struct bench_user *u, int64_t now, char code[16])
 {
         uint64_t cur = (uint64_t)now / p->step, span = 2 * (uint64_t)p->window + 1;

@@ -53,6 +53,7 @@ struct options {
 struct tally {
         struct latencies lat;
         uint64_t ok, failed, starved;
+        uint64_t ambiguous;                   /* right code that is also another step's */
         uint64_t delayed;                     /* logins after which a module asked for a delay */
         unsigned delay_us;                    /* the longest it asked for */
         double seconds;
@@ -132,7 +133,8 @@ static size_t accounts_of(const struct worker *w)
         return run->acc->n > w->index ? (run->acc->n - w->index + run->threads - 1) / run->threads : 0;
 }
 
-static struct bench_user *pick(struct worker *w, size_t *cursor, char code[16], uint64_t *ret_step)
+static struct bench_user *pick(struct worker *w, size_t *cursor, char code[16], uint64_t *ret_step,
+                               uint64_t *ret_clash)
 {
         struct run *run = w->run;
         size_t mine = accounts_of(w);
@@ -155,6 +157,7 @@ static struct bench_user *pick(struct worker *w, size_t *cursor, char code[16], 
                             code_wrong(&run->o->code, u, now, code) == 0)
                                 return u;
                 } else if (code_next(&run->o->code, u, run->stack, now, code, ret_step) == 0) {
+                        *ret_clash = code_clash(&run->o->code, u, *ret_step, code, now);
                         return u;
                 }
         }
@@ -196,11 +199,11 @@ static void *worker_main(void *arg)
         while (!atomic_load(&run->stop)) {
                 struct login_result res;
                 struct bench_user *u;
-                uint64_t step = 0;
+                uint64_t step = 0, clash = 0;
                 char code[16];
                 int64_t t0;
 
-                u = pick(w, &cursor, code, &step);
+                u = pick(w, &cursor, code, &step, &clash);
                 if (!u && run->kind != RUN_TIMED)
                         break;
                 if (!u) {
@@ -214,11 +217,16 @@ static void *worker_main(void *arg)
                         note_failure(w, u, &res);
                         continue;
                 }
-                /* never offer a code twice, whatever the stack made of it */
+                /* never offer a code twice, whatever the stack made of it; and
+                 * never one the stack may now hold for a replay */
                 if (run->wrong)
                         u->failures[run->stack]++;
                 else
-                        u->last_step[run->stack] = step;
+                        u->last_step[run->stack] = step > clash ? step : clash;
+                if (!expected(run, &res) && clash) {
+                        w->t.ambiguous++;
+                        continue;
+                }
                 if (!expected(run, &res)) {
                         note_failure(w, u, &res);
                         continue;
@@ -279,6 +287,7 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
                         into->ok += w[i].t.ok;
                         into->failed += w[i].t.failed;
                         into->starved += w[i].t.starved;
+                        into->ambiguous += w[i].t.ambiguous;
                         into->delayed += w[i].t.delayed;
                         if (w[i].t.delay_us > into->delay_us)
                                 into->delay_us = w[i].t.delay_us;
@@ -330,7 +339,7 @@ static double per_second(const struct tally *t)
         return t->seconds > 0 ? (double)t->ok / t->seconds : 0;
 }
 
-static void print_row(const char *label, size_t threads, struct tally *t)
+static void print_row(const char *label, size_t threads, bool wrong, struct tally *t)
 {
         uint64_t n = t->ok + t->failed;
 
@@ -343,11 +352,15 @@ static void print_row(const char *label, size_t threads, struct tally *t)
         if (t->delayed)
                 printf("    a module asked the application to wait up to %.1f s after %llu of these (not slept here)\n",
                        t->delay_us / 1e6, (unsigned long long)t->delayed);
+        if (t->ambiguous)
+                printf("    %llu refused whose code was also another step's within the window (not counted)\n",
+                       (unsigned long long)t->ambiguous);
         if (t->failed)
                 printf("    unexpected outcomes: %llu, first: %s\n", (unsigned long long)t->failed, t->first_error);
         if (t->starved)
-                printf("    warning: %llu waits for an unused time step; add accounts (--users) for this rate\n",
-                       (unsigned long long)t->starved);
+                printf("    warning: %llu waits for %s; the rate is too low: add accounts (--users)\n",
+                       (unsigned long long)t->starved,
+                       wrong ? "an account below the lock threshold" : "an unused time step");
 }
 
 static double ratio(double a, double b)
@@ -394,7 +407,7 @@ static int measure(const struct options *o, struct bench_accounts *acc, bool wro
         for (size_t i = 0; i < o->n_threads; i++) {
                 for (int s = 0; s < STACK_MAX_; s++)
                         if (o->stacks[s] && !(wrong && s == STACK_PASSWORD))
-                                print_row(stack_names[s], o->threads[i], &t[i][s]);
+                                print_row(stack_names[s], o->threads[i], wrong, &t[i][s]);
                 if (o->stacks[STACK_KAGI] && o->stacks[STACK_PEER]) {
                         struct tally *k = &t[i][STACK_KAGI], *p = &t[i][STACK_PEER];
 
