@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <security/pam_appl.h>
 #include <stdatomic.h>
@@ -635,6 +636,14 @@ static int cmd_run(int argc, char **argv)
         snprintf(o.confdir, sizeof(o.confdir), "%s/pam.d", o.dir);
         if (accounts_load(o.dir, &acc, err, sizeof(err)) < 0) {
                 fprintf(stderr, "kagi-bench: %s\n", err);
+                return 1;
+        }
+        /* Also loads nss_wrapper's files before the threads start: several
+         * threads doing that at once can miss an account. */
+        if (!getpwnam(acc.users[acc.n - 1].name)) {
+                fprintf(stderr, "kagi-bench: %s is not known to NSS: run under nss_wrapper with %s/passwd "
+                        "(bench/run does)\n", acc.users[acc.n - 1].name, o.dir);
+                accounts_free(&acc);
                 return 1;
         }
         r = accounts_load_progress(o.dir, &acc);
