@@ -220,10 +220,11 @@ static void *worker_main(void *arg)
                 }
                 /* never offer a code twice, whatever the stack made of it; and
                  * never one the stack may now hold for a replay */
-                if (run->wrong)
-                        u->failures[run->stack]++;
-                else
+                if (!run->wrong)
                         u->last_step[run->stack] = step > clash ? step : clash;
+                /* a refused login is a failure on the stack, whatever the code */
+                if (run->wrong || !expected(run, &res))
+                        u->failures[run->stack]++;
                 if (!expected(run, &res) && clash) {
                         w->t.ambiguous++;
                         continue;
