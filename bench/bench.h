@@ -63,16 +63,11 @@ struct code_params {
 
 /* The code for the earliest time step that this stack has not yet accepted
  * for u and that is safely inside the window around now (one step of margin
- * at both edges, so a login crossing a step boundary stays valid). Returns 0
- * and the step, or -EAGAIN when u has no unused step left for now. */
+ * at both edges, so a login crossing a step boundary stays valid), and whose
+ * code no other step within a step of the window shares. Returns 0 and the
+ * step, or -EAGAIN when u has no such step left for now. */
 int code_next(const struct code_params *p, const struct bench_user *u, enum bench_stack s, int64_t now,
               char code[16], uint64_t *ret_step);
-/* Six digits collide: the code for step may also be the code of another
- * step in the window, and then a stack may match it there instead (and call
- * it a replay, or accept it and refuse the steps up to there). The highest
- * such step within a step of the window, or 0. */
-uint64_t code_clash(const struct code_params *p, const struct bench_user *u, uint64_t step, const char *code,
-                    int64_t now);
 /* A well-formed code that matches no step within two windows of now. */
 int code_wrong(const struct code_params *p, const struct bench_user *u, int64_t now, char code[16]);
 

@@ -54,7 +54,6 @@ struct options {
 struct tally {
         struct latencies lat;
         uint64_t ok, failed, starved;
-        uint64_t ambiguous;                   /* right code that is also another step's */
         uint64_t delayed;                     /* logins after which a module asked for a delay */
         unsigned delay_us;                    /* the longest it asked for */
         double seconds;
@@ -134,8 +133,7 @@ static size_t accounts_of(const struct worker *w)
         return run->acc->n > w->index ? (run->acc->n - w->index + run->threads - 1) / run->threads : 0;
 }
 
-static struct bench_user *pick(struct worker *w, size_t *cursor, char code[16], uint64_t *ret_step,
-                               uint64_t *ret_clash)
+static struct bench_user *pick(struct worker *w, size_t *cursor, char code[16], uint64_t *ret_step)
 {
         struct run *run = w->run;
         size_t mine = accounts_of(w);
@@ -158,7 +156,6 @@ static struct bench_user *pick(struct worker *w, size_t *cursor, char code[16], 
                             code_wrong(&run->o->code, u, now, code) == 0)
                                 return u;
                 } else if (code_next(&run->o->code, u, run->stack, now, code, ret_step) == 0) {
-                        *ret_clash = code_clash(&run->o->code, u, *ret_step, code, now);
                         return u;
                 }
         }
@@ -200,11 +197,11 @@ static void *worker_main(void *arg)
         while (!atomic_load(&run->stop)) {
                 struct login_result res;
                 struct bench_user *u;
-                uint64_t step = 0, clash = 0;
+                uint64_t step = 0;
                 char code[16];
                 int64_t t0;
 
-                u = pick(w, &cursor, code, &step, &clash);
+                u = pick(w, &cursor, code, &step);
                 if (!u && run->kind != RUN_TIMED)
                         break;
                 if (!u) {
@@ -218,17 +215,12 @@ static void *worker_main(void *arg)
                         note_failure(w, u, &res);
                         continue;
                 }
-                /* never offer a code twice, whatever the stack made of it; and
-                 * never one the stack may now hold for a replay */
+                /* never offer a code twice, whatever the stack made of it */
                 if (!run->wrong)
-                        u->last_step[run->stack] = step > clash ? step : clash;
+                        u->last_step[run->stack] = step;
                 /* a refused login is a failure on the stack, whatever the code */
                 if (run->wrong || !expected(run, &res))
                         u->failures[run->stack]++;
-                if (!expected(run, &res) && clash) {
-                        w->t.ambiguous++;
-                        continue;
-                }
                 if (!expected(run, &res)) {
                         note_failure(w, u, &res);
                         continue;
@@ -289,7 +281,6 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
                         into->ok += w[i].t.ok;
                         into->failed += w[i].t.failed;
                         into->starved += w[i].t.starved;
-                        into->ambiguous += w[i].t.ambiguous;
                         into->delayed += w[i].t.delayed;
                         if (w[i].t.delay_us > into->delay_us)
                                 into->delay_us = w[i].t.delay_us;
@@ -354,9 +345,6 @@ static void print_row(const char *label, size_t threads, bool wrong, struct tall
         if (t->delayed)
                 printf("    a module asked the application to wait up to %.1f s after %llu of these (not slept here)\n",
                        t->delay_us / 1e6, (unsigned long long)t->delayed);
-        if (t->ambiguous)
-                printf("    %llu refused whose code was also another step's within the window (not counted)\n",
-                       (unsigned long long)t->ambiguous);
         if (t->failed)
                 printf("    unexpected outcomes: %llu, first: %s\n", (unsigned long long)t->failed, t->first_error);
         if (t->starved)
