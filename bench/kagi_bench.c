@@ -407,6 +407,7 @@ static int measure(const struct options *o, struct bench_accounts *acc, bool wro
                                ratio(latencies_quantile(&k->lat, 0.99), latencies_quantile(&p->lat, 0.99)));
                 }
         }
+        fflush(stdout);
         for (size_t i = 0; i < o->n_threads; i++)
                 for (int s = 0; s < STACK_MAX_; s++) {
                         if (t[i][s].failed)
