@@ -1,7 +1,8 @@
-/* The benchmark's accounts. Both stacks see the same ones: nss_wrapper's
- * passwd/group for kagid and pam_faillock, pam_matrix's passdb for the
- * password, and one random TOTP secret per account, given to kagi through
- * kagictl and to pam_oath through its users file. */
+/* The benchmark's accounts. Both stacks see the same ones: through NSS
+ * (nss_wrapper, asking libnss_kagibench first) for kagid and pam_faillock,
+ * pam_matrix's passdb for the password, and one random TOTP secret per
+ * account, given to kagi through kagictl and to pam_oath through its users
+ * file. */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <liboath/oath.h>
 
 #include "bench.h"
+#include "names.h"
 
 static int open_out(const char *dir, const char *name, FILE **ret, char *err, size_t errsz)
 {
@@ -60,7 +62,7 @@ static int write_oath_file(const char *dir, const struct bench_user *u, char *er
         return close_out(f, name, err, errsz);
 }
 
-int accounts_create(const char *dir, size_t n, uint32_t uid_base, char *err, size_t errsz)
+int accounts_create(const char *dir, size_t n, char *err, size_t errsz)
 {
         FILE *pw = NULL, *gr = NULL, *db = NULL, *sec = NULL;
         char sub[4096];
@@ -74,15 +76,16 @@ int accounts_create(const char *dir, size_t n, uint32_t uid_base, char *err, siz
         if ((r = open_out(dir, "passwd", &pw, err, errsz)) < 0 || (r = open_out(dir, "group", &gr, err, errsz)) < 0 ||
             (r = open_out(dir, "passdb", &db, err, errsz)) < 0 || (r = open_out(dir, "accounts", &sec, err, errsz)) < 0)
                 goto out;
-        /* nss_wrapper replaces the whole database: root must stay known */
+        /* nss_wrapper replaces the whole database: root must stay known; the
+         * accounts come from libnss_kagibench (nss_kagibench.c) */
         fprintf(pw, "root:x:0:0:root:/root:/bin/sh\n");
-        fprintf(gr, "root:x:0:\nbench:x:%u:\n", uid_base);
+        fprintf(gr, "root:x:0:\n");
         for (size_t i = 0; i < n && r >= 0; i++) {
                 struct bench_user u = { 0 };
                 char *b32 = NULL;
                 size_t b32len = 0;
 
-                snprintf(u.name, sizeof(u.name), "bench%05zu", i);
+                snprintf(u.name, sizeof(u.name), BENCH_NAME_FMT, (unsigned long)i);
                 snprintf(u.password, sizeof(u.password), "pw-%05zu", i);
                 if (getrandom(u.secret, sizeof(u.secret), 0) != (ssize_t)sizeof(u.secret) ||
                     oath_base32_encode((const char *)u.secret, sizeof(u.secret), &b32, &b32len) != OATH_OK) {
@@ -90,7 +93,6 @@ int accounts_create(const char *dir, size_t n, uint32_t uid_base, char *err, siz
                         r = -EIO;
                         break;
                 }
-                fprintf(pw, "%s:x:%zu:%u:Bench %zu:/nonexistent:/bin/sh\n", u.name, uid_base + 1 + i, uid_base, i);
                 fprintf(db, "%s:%s:bench\n", u.name, u.password);
                 fprintf(sec, "%s %s %s\n", u.name, u.password, b32);
                 secret_free(b32, b32len);

@@ -41,10 +41,11 @@ struct bench_accounts {
         size_t n;
 };
 
-/* Writes into dir: passwd and group (for nss_wrapper), passdb (pam_matrix),
- * secrets (one "name base32" line per account, for kagictl totp enroll) and
- * oath/NAME (one pam_oath users file per account). uid_base is the first uid. */
-int accounts_create(const char *dir, size_t n, uint32_t uid_base, char *err, size_t errsz);
+/* Writes into dir: passwd and group (root only, for nss_wrapper; the
+ * accounts come from libnss_kagibench), passdb (pam_matrix), accounts (one
+ * "NAME PASSWORD BASE32" line each, for kagictl totp enroll) and oath/NAME
+ * (one pam_oath users file per account). */
+int accounts_create(const char *dir, size_t n, char *err, size_t errsz);
 /* Reads dir/passdb and dir/secrets back. */
 int accounts_load(const char *dir, struct bench_accounts *ret, char *err, size_t errsz);
 void accounts_free(struct bench_accounts *a);

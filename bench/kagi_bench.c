@@ -508,11 +508,12 @@ static int parse_stacks(const char *s, struct options *o)
 
 static void usage(FILE *f)
 {
-        fputs("usage: kagi-bench setup DIR [--users N] [--uid-base UID]\n"
+        fputs("usage: kagi-bench setup DIR [--users N]\n"
               "       kagi-bench run DIR [options]\n"
               "\n"
               "setup writes DIR/passwd, group (nss_wrapper), passdb (pam_matrix), accounts\n"
-              "(NAME PASSWORD BASE32 for kagictl totp enroll) and oath/NAME (pam_oath).\n"
+              "(NAME PASSWORD BASE32 for kagictl totp enroll) and oath/NAME (pam_oath); the\n"
+              "accounts themselves come from libnss_kagibench.so.2 through nss_wrapper.\n"
               "run logs in through the PAM services in DIR/pam.d (kagi, peer, password).\n"
               "\n"
               "  --stacks LIST     kagi,peer,password (default kagi,peer)\n"
@@ -532,18 +533,16 @@ static void usage(FILE *f)
 
 static int cmd_setup(int argc, char **argv)
 {
-        uint64_t users = 4000, uid_base = 20000;
+        uint64_t users = 6000;
         char err[512];
         int opt;
         static const struct option longopts[] = {
                 { "users", required_argument, NULL, 'u' },
-                { "uid-base", required_argument, NULL, 'b' },
                 { 0 },
         };
 
         while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-                if ((opt == 'u' && parse_uint(optarg, 1000000, &users) == 0 && users > 0) ||
-                    (opt == 'b' && parse_uint(optarg, 1u << 30, &uid_base) == 0))
+                if (opt == 'u' && parse_uint(optarg, 99999, &users) == 0 && users > 0)
                         continue;
                 usage(stderr);
                 return 2;
@@ -552,7 +551,7 @@ static int cmd_setup(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
-        if (accounts_create(argv[optind], users, (uint32_t)uid_base, err, sizeof(err)) < 0) {
+        if (accounts_create(argv[optind], users, err, sizeof(err)) < 0) {
                 fprintf(stderr, "kagi-bench: %s\n", err);
                 return 1;
         }
@@ -631,8 +630,8 @@ static int cmd_run(int argc, char **argv)
         /* Also loads nss_wrapper's files before the threads start: several
          * threads doing that at once can miss an account. */
         if (!getpwnam(acc.users[acc.n - 1].name)) {
-                fprintf(stderr, "kagi-bench: %s is not known to NSS: run under nss_wrapper with %s/passwd "
-                        "(bench/run does)\n", acc.users[acc.n - 1].name, o.dir);
+                fprintf(stderr, "kagi-bench: %s is not known to NSS: run under nss_wrapper with "
+                        "libnss_kagibench (bench/run does)\n", acc.users[acc.n - 1].name);
                 accounts_free(&acc);
                 return 1;
         }
