@@ -533,7 +533,7 @@ static void usage(FILE *f)
 
 static int cmd_setup(int argc, char **argv)
 {
-        uint64_t users = 6000;
+        uint64_t users = 8000;
         char err[512];
         int opt;
         static const struct option longopts[] = {
