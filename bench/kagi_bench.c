@@ -54,6 +54,7 @@ struct options {
 struct tally {
         struct latencies lat;
         uint64_t ok, failed, starved;
+        uint64_t ended_early;                 /* runs cut short: accounts used up */
         uint64_t delayed;                     /* logins after which a module asked for a delay */
         unsigned delay_us;                    /* the longest it asked for */
         double seconds;
@@ -204,6 +205,17 @@ static void *worker_main(void *arg)
                 u = pick(w, &cursor, code, &step);
                 if (!u && run->kind != RUN_TIMED)
                         break;
+                if (!u && run->wrong) {
+                        /* every account of this worker is one failure from the
+                         * lock: end the run for all (they share the accounts
+                         * evenly, so all are about there) */
+                        w->t.ended_early = 1;
+                        pthread_mutex_lock(&run->lock);
+                        atomic_store(&run->stop, true);
+                        pthread_cond_broadcast(&run->cond);
+                        pthread_mutex_unlock(&run->lock);
+                        break;
+                }
                 if (!u) {
                         /* every account of this worker used its steps: wait for the next one */
                         w->t.starved++;
@@ -244,15 +256,22 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
                     bool wrong, size_t threads, uint64_t seconds, struct tally *into)
 {
         struct run run = { .o = o, .acc = acc, .stack = stack, .kind = kind, .wrong = wrong, .threads = threads,
-                           .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+                           .lock = PTHREAD_MUTEX_INITIALIZER };
+        pthread_condattr_t ca;
         _cleanup_(freep) struct worker *w = calloc(threads, sizeof(*w));
         size_t started = 0;
         double cpu0 = self_cpu(), kcpu0 = stack == STACK_KAGI ? process_cpu(o->kagid) : 0;
+        bool early = false;
         int64_t t0;
         int r = 0;
 
         if (!w)
                 return -ENOMEM;
+        /* the deadline is on the monotonic clock, like every time here */
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&run.cond, &ca);
+        pthread_condattr_destroy(&ca);
         for (; started < threads; started++) {
                 w[started] = (struct worker){ .run = &run, .index = started };
                 r = -pthread_create(&w[started].thread, NULL, worker_main, &w[started]);
@@ -267,8 +286,17 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
         pthread_mutex_unlock(&run.lock);
         t0 = mono_us();
         if (r >= 0 && kind == RUN_TIMED) {
-                nanosleep(&(struct timespec){ .tv_sec = (time_t)seconds }, NULL);
+                /* until the time is up, or a worker ends the run early */
+                struct timespec end;
+
+                clock_gettime(CLOCK_MONOTONIC, &end);
+                end.tv_sec += (time_t)seconds;
+                pthread_mutex_lock(&run.lock);
+                while (!atomic_load(&run.stop) &&
+                       pthread_cond_timedwait(&run.cond, &run.lock, &end) != ETIMEDOUT)
+                        ;
                 atomic_store(&run.stop, true);
+                pthread_mutex_unlock(&run.lock);
         }
         for (size_t i = 0; i < started; i++)
                 pthread_join(w[i].thread, NULL);
@@ -281,6 +309,7 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
                         into->ok += w[i].t.ok;
                         into->failed += w[i].t.failed;
                         into->starved += w[i].t.starved;
+                        early |= w[i].t.ended_early != 0;
                         into->delayed += w[i].t.delayed;
                         if (w[i].t.delay_us > into->delay_us)
                                 into->delay_us = w[i].t.delay_us;
@@ -289,9 +318,11 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
                         if (latencies_append(&into->lat, &w[i].t.lat) < 0)
                                 r = -ENOMEM;
                 }
+                into->ended_early += early;
         }
         for (size_t i = 0; i < started; i++)
                 latencies_free(&w[i].t.lat);
+        pthread_cond_destroy(&run.cond);
         return r;
 }
 
@@ -347,6 +378,9 @@ static void print_row(const char *label, size_t threads, bool wrong, struct tall
                        t->delay_us / 1e6, (unsigned long long)t->delayed);
         if (t->failed)
                 printf("    unexpected outcomes: %llu, first: %s\n", (unsigned long long)t->failed, t->first_error);
+        if (t->ended_early)
+                printf("    %llu run(s) ended early: every account was one failure from the lock\n",
+                       (unsigned long long)t->ended_early);
         if (t->starved)
                 printf("    warning: %llu waits for %s; the rate is too low: add accounts (--users)\n",
                        (unsigned long long)t->starved,
