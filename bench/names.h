@@ -1,0 +1,10 @@
+/* How the benchmark names its accounts: accounts.c writes them, the NSS
+ * module answers for them. */
+#pragma once
+
+#define BENCH_NAME_PREFIX "bench"
+#define BENCH_NAME_DIGITS 5
+#define BENCH_NAME_FMT BENCH_NAME_PREFIX "%05lu"
+#define BENCH_GROUP "bench"
+#define BENCH_GID 20000                  /* account N has uid BENCH_GID + 1 + N */
+#define BENCH_ACCOUNTS_ENV "KAGI_BENCH_ACCOUNTS"  /* how many there are */
