@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -201,6 +202,9 @@ int fx_start(struct fx *f)
                 return -errno;
         if (pid == 0) {
                 int fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+                /* a test that dies without its teardown takes its broker along */
+                prctl(PR_SET_PDEATHSIG, SIGTERM);
 
                 if (fd >= 0) {
                         dup2(fd, STDERR_FILENO);
