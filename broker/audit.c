@@ -5,6 +5,7 @@
  * head row, whose own MAC (over sequence and last MAC) no record row holds. A copy of every record goes to syslog, which is the anchor an
  * attacker with write access to the database cannot rewrite. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -44,14 +45,24 @@ static void put_u64(uint8_t b[8], uint64_t v)
                 b[i] = (uint8_t)v;
 }
 
+/* Fetching an algorithm is a provider lookup under a lock in OpenSSL 3:
+ * done once, not twice per record. */
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void hmac_fetch(void)
+{
+        hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 static EVP_MAC_CTX *hmac_new(const uint8_t key[KAGI_KEY_LEN])
 {
-        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+        EVP_MAC_CTX *ctx;
         OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
                                 OSSL_PARAM_construct_end() };
 
-        EVP_MAC_free(mac);      /* the context keeps its own reference */
+        pthread_once(&hmac_once, hmac_fetch);
+        ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
         if (ctx && !EVP_MAC_init(ctx, key, KAGI_KEY_LEN, params)) {
                 EVP_MAC_CTX_free(ctx);
                 ctx = NULL;

@@ -61,9 +61,10 @@ void login_done(struct login *l)
                 dir_account_clear(&l->acct);
 }
 
-int login_lookup(struct request *rq, struct login *l)
+int login_lookup(struct request *rq, struct login *l, bool want_enabled)
 {
-        int r = directory_lookup(rq->dir, l->user, &l->acct);
+        int r = want_enabled ? directory_lookup(rq->dir, l->user, &l->acct)
+                             : directory_lookup_brief(rq->dir, l->user, &l->acct);
 
         if (r < 0) {
                 log_err("directory unavailable looking up %s: %s", l->user, strerror(-r));
@@ -302,7 +303,7 @@ static bool locked_now(struct request *rq, const struct login *l, int *ret_err)
 }
 
 /* Shared start of preauth, begin and authfail: context, zone, directory. */
-static int start(struct request *rq, struct login *l, const char *factor)
+static int start(struct request *rq, struct login *l, const char *factor, bool want_enabled)
 {
         int r = login_load(rq, l);
 
@@ -314,7 +315,7 @@ static int start(struct request *rq, struct login *l, const char *factor)
                 reply_decision(rq, KAGI_DENY_INVALID, MSG_INTERNAL);
                 return r;
         }
-        r = login_lookup(rq, l);
+        r = login_lookup(rq, l, want_enabled);
         if (r < 0) {
                 answer_audited(rq, l, "auth", factor, KAGI_UNAVAILABLE, MSG_UNAVAILABLE, "directory unavailable");
                 return r;
@@ -322,12 +323,27 @@ static int start(struct request *rq, struct login *l, const char *factor)
         return 0;
 }
 
+/* The factors still to collect for this login, given what the stack has
+ * proved; -EACCES when no accepted set can be completed. */
+static int factors_to_collect(struct request *rq, const struct login *l, uint32_t proved, uint32_t *ret)
+{
+        bool card = l->flags & KAGI_FLAG_CARD_PRESENT;
+        int r = zone_factors_to_collect(l->zone, proved, card, directory_checks_passwords(rq->dir), ret);
+
+        /* only a card would do, and none is in the reader: the module asks
+         * the user to insert one */
+        if (r < 0 && !card)
+                r = zone_factors_to_collect(l->zone, proved, true, directory_checks_passwords(rq->dir), ret);
+        return r;
+}
+
 int auth_preauth(struct request *rq)
 {
         _cleanup_(login_done) struct login l;
+        uint32_t collect;
         int r;
 
-        if (start(rq, &l, "preauth") < 0)
+        if (start(rq, &l, "preauth", false) < 0)
                 return 0;
         if (locked_now(rq, &l, &r))
                 return answer_audited(rq, &l, "auth", "preauth", KAGI_DENY_LOCKED, MSG_LOCKED, "account locked");
@@ -336,6 +352,10 @@ int auth_preauth(struct request *rq)
                 return r;
         }
         reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
+        /* preauth runs before a password module: what kagi will ask once it
+         * has checked the password, so the module need not ask again */
+        if (factors_to_collect(rq, &l, KAGI_F_PASSWORD, &collect) == 0)
+                frame_put_u32(rq->reply, KAGI_T_FACTORS, collect);
         return 0;
 }
 
@@ -356,7 +376,7 @@ int auth_authfail(struct request *rq)
         }
         /* The failure happened whatever the directory says now: count it, with
          * the ordinary rule if the account cannot be looked up. */
-        if (login_lookup(rq, &l) < 0)
+        if (login_lookup(rq, &l, false) < 0)
                 l.acct = (struct dir_account){ .uid = (uid_t)-1 };
         rule = login_rule(rq, &l);
         snprintf(reason, sizeof(reason), "password refused by the %s stack", l.service);
@@ -394,7 +414,7 @@ int auth_begin(struct request *rq)
         uint32_t proved, collect;
         int r;
 
-        if (start(rq, &l, "begin") < 0)
+        if (start(rq, &l, "begin", false) < 0)
                 return 0;
         if (locked_now(rq, &l, &r))
                 return answer_audited(rq, &l, "auth", "begin", KAGI_DENY_LOCKED, MSG_LOCKED, "account locked");
@@ -403,12 +423,7 @@ int auth_begin(struct request *rq)
                 return r;
         }
         proved = (l.flags & KAGI_FLAG_STACKED_PASSWORD) ? KAGI_F_PASSWORD : 0;
-        r = zone_factors_to_collect(l.zone, proved, l.flags & KAGI_FLAG_CARD_PRESENT,
-                                    directory_checks_passwords(rq->dir), &collect);
-        /* only a card would do, and none is in the reader: the module asks
-         * the user to insert one */
-        if (r < 0 && !(l.flags & KAGI_FLAG_CARD_PRESENT))
-                r = zone_factors_to_collect(l.zone, proved, true, directory_checks_passwords(rq->dir), &collect);
+        r = factors_to_collect(rq, &l, proved, &collect);
         if (r < 0) {
                 log_warn("no way for %s to log in to zone %s: %s%s", l.user, l.zone->name,
                          proved ? "password checked by the stack, " : "no password module before kagi (preauth), ",
@@ -472,7 +487,7 @@ int auth_verify(struct request *rq)
         bool ok = true;
         struct txn t;
 
-        if (start(rq, &l, "verify") < 0)
+        if (start(rq, &l, "verify", true) < 0)
                 return 0;
         proved = (l.flags & KAGI_FLAG_STACKED_PASSWORD) ? KAGI_F_PASSWORD : 0;
         if (code)
@@ -563,7 +578,7 @@ int auth_account(struct request *rq)
         const char *reason;
         int r;
 
-        if (start(rq, &l, "account") < 0)
+        if (start(rq, &l, "account", true) < 0)
                 return 0;
         if (!l.acct.exists)
                 return answer_audited(rq, &l, "account", "-", KAGI_DENY_UNKNOWN, MSG_AUTH_FAILED, "unknown account");

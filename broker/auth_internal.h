@@ -19,7 +19,8 @@ struct login {
 };
 
 int login_load(struct request *rq, struct login *l);
-int login_lookup(struct request *rq, struct login *l);
+/* want_enabled: the decision depends on the account being enabled */
+int login_lookup(struct request *rq, struct login *l, bool want_enabled);
 void login_done(struct login *l);
 bool login_privileged(const struct request *rq, const struct login *l);
 const struct lockout_rule *login_rule(const struct request *rq, const struct login *l);

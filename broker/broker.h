@@ -87,6 +87,8 @@ void store_close(struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* Between store_begin and its commit or rollback (holding the write lock). */
+bool store_in_transaction(const struct store *s);
 
 int store_lock_get(struct store *s, const char *user, struct lock_state *ret);
 int store_lock_put(struct store *s, const char *user, const struct lock_state *st);
@@ -249,6 +251,18 @@ struct dir_account {
         struct strv groups;
 };
 void dir_account_clear(struct dir_account *a);
+/* Copies an account (groups included). 0 or -ENOMEM. */
+int dir_account_copy(const struct dir_account *from, struct dir_account *to);
+
+/* The lookup cache (dir_cache.c), shared by the workers of one broker:
+ * entries live [directory] cache_ttl seconds (0: no cache); errors are never
+ * cached. Keyed by the configuration it serves; reference counted. */
+struct dir_cache;
+int dir_cache_get(const void *key, uint32_t ttl_seconds, struct dir_cache **ret);  /* NULL when ttl is 0 */
+void dir_cache_put(struct dir_cache *c);
+/* 1 with *ret filled when fresh, 0 when not there (or c is NULL). */
+int dir_cache_find(struct dir_cache *c, const char *user, int64_t now_ms, struct dir_account *ret);
+int dir_cache_store(struct dir_cache *c, const char *user, int64_t now_ms, const struct dir_account *a);
 
 struct dir_certs {
         uint8_t **der;
@@ -264,6 +278,10 @@ void directory_close(struct directory *d);
 /* 0 with *ret filled (exists=false for an unknown name); -EHOSTDOWN / -ETIMEDOUT
  * / -ECONNREFUSED when the directory cannot answer: the caller fails closed. */
 int directory_lookup(struct directory *d, const char *user, struct dir_account *ret);
+/* The same without asking whether the account is enabled, where a backend
+ * must ask separately (NSS: getspnam); ret->enabled is then true. For
+ * decisions that do not depend on it (preauth, the factors to collect). */
+int directory_lookup_brief(struct directory *d, const char *user, struct dir_account *ret);
 /* Can the broker verify passwords itself (LDAP bind)? */
 bool directory_checks_passwords(const struct directory *d);
 /* 0: right; -EACCES: wrong (a failure); -ENOTSUP; other negative: unavailable. */
@@ -276,7 +294,7 @@ struct directory_ops {
         const char *name;
         int (*open)(const struct kagi_config *c, void **ret, char *err, size_t errsz);
         void (*close)(void *h);
-        int (*lookup)(void *h, const char *user, struct dir_account *ret);
+        int (*lookup)(void *h, const char *user, bool want_enabled, struct dir_account *ret);
         int (*check_password)(void *h, const char *user, const char *password);  /* NULL: cannot */
         int (*certificates)(void *h, const char *user, struct dir_certs *ret);   /* NULL: none */
 };

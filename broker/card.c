@@ -112,7 +112,7 @@ static int refuse_counted(struct request *rq, const struct login *l, enum kagi_d
         return 0;
 }
 
-static int start_card(struct request *rq, struct login *l, struct card_cert *c)
+static int start_card(struct request *rq, struct login *l, struct card_cert *c, bool want_enabled)
 {
         int r = login_load(rq, l);
 
@@ -126,7 +126,7 @@ static int start_card(struct request *rq, struct login *l, struct card_cert *c)
                 reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_REFUSED);
                 return r;
         }
-        r = login_lookup(rq, l);
+        r = login_lookup(rq, l, want_enabled);
         if (r < 0) {
                 reply_decision(rq, KAGI_UNAVAILABLE, MSG_UNAVAILABLE);
                 return r;
@@ -144,7 +144,7 @@ int card_challenge(struct request *rq)
         bool shared;
         int r;
 
-        if (start_card(rq, &l, &c) < 0)
+        if (start_card(rq, &l, &c, false) < 0)
                 goto out;
         r = attempt_reserve(rq, &l, FACTOR);
         if (r <= 0)
@@ -192,7 +192,7 @@ int card_verify(struct request *rq)
         struct txn t;
         int r;
 
-        if (start_card(rq, &l, &c) < 0)
+        if (start_card(rq, &l, &c, true) < 0)
                 goto out;
         if (challenge_take(rq->b->challenges, ch->p, ch->len, &cr) < 0) {
                 answer_audited(rq, &l, "auth", FACTOR, KAGI_DENY_CARD, MSG_AUTH_FAILED,

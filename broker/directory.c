@@ -8,6 +8,7 @@
 struct directory {
         const struct directory_ops *ops;
         void *h;
+        struct dir_cache *cache;       /* NULL: cache_ttl = 0 */
 };
 
 int directory_open(const struct kagi_config *c, struct directory **ret, char *err, size_t errsz)
@@ -23,6 +24,13 @@ int directory_open(const struct kagi_config *c, struct directory **ret, char *er
                 free(d);
                 return r;
         }
+        r = dir_cache_get(c, c->directory_cache_ttl, &d->cache);
+        if (r < 0) {
+                d->ops->close(d->h);
+                free(d);
+                snprintf(err, errsz, "directory: out of memory");
+                return r;
+        }
         *ret = d;
         return 0;
 }
@@ -32,13 +40,37 @@ void directory_close(struct directory *d)
         if (!d)
                 return;
         d->ops->close(d->h);
+        dir_cache_put(d->cache);
         free(d);
+}
+
+/* With the cache on, a miss always asks for everything (enabled too), so
+ * every later lookup of the login, brief or not, is a hit. */
+static int lookup(struct directory *d, const char *user, bool want_enabled, struct dir_account *ret)
+{
+        int64_t now = now_ms();
+        int r;
+
+        *ret = (struct dir_account){ .uid = (uid_t)-1 };
+        r = dir_cache_find(d->cache, user, now, ret);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = d->ops->lookup(d->h, user, want_enabled || d->cache, ret);
+        if (r < 0)
+                return r;
+        if (dir_cache_store(d->cache, user, now, ret) < 0)
+                log_warn("directory: cannot cache the lookup of %s", user);
+        return 0;
 }
 
 int directory_lookup(struct directory *d, const char *user, struct dir_account *ret)
 {
-        *ret = (struct dir_account){ .uid = (uid_t)-1 };
-        return d->ops->lookup(d->h, user, ret);
+        return lookup(d, user, true, ret);
+}
+
+int directory_lookup_brief(struct directory *d, const char *user, struct dir_account *ret)
+{
+        return lookup(d, user, false, ret);
 }
 
 bool directory_checks_passwords(const struct directory *d)

@@ -20,7 +20,8 @@
  *   timeout = 5            seconds, 1-120, for each network step (connect, TLS,
  *                          bind, search); a URI that does not answer in time
  *                          counts as down and the next one is tried
- *   cache_ttl = 60         seconds a lookup is reused (0: off). A disabled or
+ *   cache_ttl = 60         seconds a lookup is reused (0: off; directory.c keeps
+ *                          the cache, for every backend). A disabled or
  *                          deleted account is refused at most this late.
  *                          Password checks and certificates are never cached.
  *   schema = openldap      openldap (alias rfc2307bis) | ad: the defaults below
@@ -80,7 +81,6 @@ struct ldap_dir {
         const struct kagi_config *cfg;
         struct ldap_map map;
         struct ldap_link link;
-        struct ldap_cache *cache;
 };
 
 static void ldapdir_close(void *h)
@@ -90,7 +90,6 @@ static void ldapdir_close(void *h)
         if (!d)
                 return;
         ldap_link_close(&d->link);
-        ldap_cache_put(d->cache);
         ldap_map_clear(&d->map);
         free(d);
 }
@@ -106,8 +105,6 @@ static int ldapdir_open(const struct kagi_config *c, void **ret, char *err, size
         r = ldap_map_init(&d->map, c);
         if (r == 0)
                 r = ldap_link_open(&d->link, c, err, errsz);
-        if (r == 0)
-                r = ldap_cache_get(c, c->ldap_cache_ttl, &d->cache);
         if (r < 0) {
                 if (r == -ENOMEM)
                         snprintf(err, errsz, "directory: out of memory");
@@ -370,23 +367,16 @@ static int lookup_directory(struct ldap_dir *d, const char *user, struct dir_acc
         return r;
 }
 
-static int ldapdir_lookup(void *h, const char *user, struct dir_account *ret)
+static int ldapdir_lookup(void *h, const char *user, bool want_enabled, struct dir_account *ret)
 {
         struct ldap_dir *d = h;
-        int64_t now = now_ms();
         int r;
 
-        r = ldap_cache_find(d->cache, user, now, ret);
-        if (r != 0)
-                return r < 0 ? r : 0;
+        (void)want_enabled;     /* one search answers everything, enabled included */
         r = lookup_directory(d, user, ret);
-        if (r < 0) {
+        if (r < 0)
                 dir_account_clear(ret);
-                return r;
-        }
-        if (ldap_cache_store(d->cache, user, now, ret) < 0)
-                log_warn("directory: out of memory caching %s", user);
-        return 0;
+        return r;
 }
 
 /* ---- passwords and certificates ----------------------------------------------------- */

@@ -38,7 +38,7 @@ static bool shadow_enabled(const char *user)
         return !(res->sp_expire > 0 && res->sp_expire <= today);
 }
 
-static int nss_lookup(void *h, const char *user, struct dir_account *ret)
+static int nss_lookup(void *h, const char *user, bool want_enabled, struct dir_account *ret)
 {
         struct passwd pw, *res = NULL;
         char buf[16384];
@@ -57,7 +57,8 @@ static int nss_lookup(void *h, const char *user, struct dir_account *ret)
         }
         ret->exists = true;
         ret->uid = pw.pw_uid;
-        ret->enabled = shadow_enabled(user);
+        /* the shadow lookup costs as much as the rest: only when it matters */
+        ret->enabled = want_enabled ? shadow_enabled(user) : true;
         snprintf(ret->display_name, sizeof(ret->display_name), "%.*s",
                  (int)strcspn(pw.pw_gecos ? pw.pw_gecos : "", ","), pw.pw_gecos ? pw.pw_gecos : "");
 

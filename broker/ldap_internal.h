@@ -5,7 +5,6 @@
  *   ldap_filter.c  pure: RFC 4515 escaping and the filters kagi sends
  *   ldap_entry.c   pure: what an entry's values mean (numbers, disabled, groups)
  *   ldap_map.c     attribute and filter mapping: schema defaults + overrides
- *   ldap_cache.c   the short-lived lookup cache shared by a broker's workers
  *   ldap_conn.c    connections: TLS, failover, binds, the timeout watchdog
  *   directory_ldap.c  the backend's operations (struct directory_ops)
  */
@@ -118,19 +117,6 @@ int ldap_entry_dn_name(const uint8_t *p, size_t len, char *out, size_t outsz);
 bool ldap_entry_names_user(const struct berval *const *vals, const char *user, bool lowercase);
 /* Adds a group name (no duplicates) to the account. 0, -E2BIG, -ENOMEM. */
 int ldap_entry_add_group(struct strv *groups, const char *name);
-
-/* ---- ldap_cache.c ----------------------------------------------------------- */
-
-struct ldap_cache;
-/* The cache for one configuration, shared by every handle opened with the
- * same kagi_config; NULL when ttl is 0 (no cache). Reference counted. */
-int ldap_cache_get(const void *key, uint32_t ttl_seconds, struct ldap_cache **ret);
-void ldap_cache_put(struct ldap_cache *c);
-/* 1: a fresh entry was copied to ret; 0: none; -ENOMEM. now in ms. */
-int ldap_cache_find(struct ldap_cache *c, const char *user, int64_t now_ms, struct dir_account *ret);
-int ldap_cache_store(struct ldap_cache *c, const char *user, int64_t now_ms, const struct dir_account *a);
-/* Copies an account (groups included). 0 or -ENOMEM. */
-int dir_account_copy(const struct dir_account *from, struct dir_account *to);
 
 /* ---- ldap_conn.c --------------------------------------------------------------- */
 

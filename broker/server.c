@@ -101,6 +101,19 @@ static void serve(struct worker *w, int fd)
         rq.msg = m;
         rq.reply = reply;
         r = dispatch(&rq);
+        if (store_in_transaction(w->store)) {
+                /* a handler that forgot its transaction must not hold every
+                 * other writer up: undo it, and say so */
+                log_err("%s left a transaction open; rolled back", kagi_msg_type_name(m->type));
+                store_rollback(w->store);
+                /* what it was about to answer was not written: fail closed */
+                frame_free(reply);
+                reply = frame_new(KAGI_REP_RESULT);
+                if (!reply)
+                        return;
+                rq.reply = reply;
+                reply_decision(&rq, KAGI_ERROR, MSG_INTERNAL);
+        }
         if (r == -EBADMSG)
                 return;
         if (reply->len == KAGI_FRAME_HEADER) {

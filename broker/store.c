@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,7 +105,14 @@ static const char *const sql[STMT_MAX_] = {
 struct store {
         sqlite3 *db;
         sqlite3_stmt *stmts[STMT_MAX_];
+        bool writing;              /* holds write_lock */
 };
+
+/* kagid's workers write one at a time anyway (BEGIN IMMEDIATE): queueing on
+ * a mutex hands the turn over at once, where SQLite's busy handler would
+ * sleep 1, 2, 5, 10 ms … between retries. Other processes (none in normal
+ * use) still meet the busy handler. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
 sqlite3 *store_db(struct store *s)
 {
@@ -227,9 +235,31 @@ void store_close(struct store *s)
         free(s);
 }
 
+static void write_done(struct store *s)
+{
+        if (s->writing) {
+                s->writing = false;
+                pthread_mutex_unlock(&write_lock);
+        }
+}
+
+bool store_in_transaction(const struct store *s)
+{
+        return s->writing;
+}
+
 int store_begin(struct store *s)
 {
-        return store_exec(s, store_stmt(s, STMT_BEGIN), "begin");
+        int r;
+
+        if (s->writing)
+                return -EBUSY;          /* a transaction is already open here */
+        pthread_mutex_lock(&write_lock);
+        s->writing = true;
+        r = store_exec(s, store_stmt(s, STMT_BEGIN), "begin");
+        if (r < 0)
+                write_done(s);
+        return r;
 }
 
 int store_commit(struct store *s)
@@ -238,6 +268,7 @@ int store_commit(struct store *s)
 
         if (r < 0)
                 store_rollback(s);
+        write_done(s);
         return r;
 }
 
@@ -245,6 +276,7 @@ void store_rollback(struct store *s)
 {
         if (!sqlite3_get_autocommit(s->db))
                 store_exec(s, store_stmt(s, STMT_ROLLBACK), "rollback");
+        write_done(s);
 }
 
 int store_lock_get(struct store *s, const char *user, struct lock_state *ret)

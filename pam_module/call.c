@@ -16,6 +16,63 @@ static const char *item(pam_handle_t *pamh, int type)
         return pam_get_item(pamh, type, &v) == PAM_SUCCESS ? v : NULL;
 }
 
+/* The configuration, read once per PAM transaction: it is kept on the PAM
+ * handle (not in a global), keyed by its path, for the module's other calls
+ * in the same login (preauth, auth, account, session). */
+#define DATA_CONFIG "pam_kagi_config"
+
+struct cached_config {
+        char *path;
+        struct kagi_config *cfg;
+};
+
+static void cached_config_free(pam_handle_t *pamh, void *data, int status)
+{
+        struct cached_config *c = data;
+
+        (void)pamh;
+        (void)status;
+        free(c->path);
+        config_free(c->cfg);
+        free(c);
+}
+
+static int load_config(struct pk *pk, char *err, size_t errsz)
+{
+        const void *data = NULL;
+        struct cached_config *c;
+        struct kagi_config *cfg = NULL;
+        int r;
+
+        if (pam_get_data(pk->pamh, DATA_CONFIG, &data) == PAM_SUCCESS && data &&
+            strcmp(((const struct cached_config *)data)->path, pk->args.config) == 0) {
+                pk->cfg = ((const struct cached_config *)data)->cfg;
+                return 0;
+        }
+        r = config_load(pk->args.config, 0, &cfg, err, errsz);
+        if (r == -ENOENT && pk->args.socket) {
+                /* socket= given and no file: the built-in defaults serve */
+                r = config_parse((const uint8_t *)"", 0, "(defaults)", &cfg, err, errsz);
+        }
+        if (r < 0)
+                return r;
+        c = calloc(1, sizeof(*c));
+        if (!c || !(c->path = strdup(pk->args.config))) {
+                free(c);
+                config_free(cfg);
+                snprintf(err, errsz, "out of memory");
+                return -ENOMEM;
+        }
+        c->cfg = cfg;
+        if (pam_set_data(pk->pamh, DATA_CONFIG, c, cached_config_free) != PAM_SUCCESS) {
+                cached_config_free(pk->pamh, c, 0);
+                snprintf(err, errsz, "cannot keep the configuration on the PAM handle");
+                return -ENOMEM;
+        }
+        pk->cfg = cfg;
+        return 0;
+}
+
 int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char **argv, bool need_user)
 {
         char err[1024];
@@ -26,11 +83,7 @@ int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char *
                 pam_syslog(pamh, LOG_ERR, "%s", err);
                 return PAM_SERVICE_ERR;
         }
-        r = config_load(pk->args.config, 0, &pk->cfg, err, sizeof(err));
-        if (r == -ENOENT && pk->args.socket) {
-                /* socket= given and no file: the built-in defaults serve */
-                r = config_parse((const uint8_t *)"", 0, "(defaults)", &pk->cfg, err, sizeof(err));
-        }
+        r = load_config(pk, err, sizeof(err));
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "%s", err);
                 return PAM_SERVICE_ERR;
@@ -59,7 +112,7 @@ int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char *
 
 void pk_close(struct pk *pk)
 {
-        config_free(pk->cfg);
+        /* the configuration stays with the PAM handle until pam_end */
         pk->cfg = NULL;
 }
 

@@ -9,6 +9,7 @@
 #include "pam_kagi.h"
 
 #define DATA_PREAUTH "pam_kagi_preauth"
+#define DATA_FACTORS "pam_kagi_factors"
 #define DATA_SESSION "pam_kagi_session"
 
 /* When the broker cannot be asked, the user gets one clear line. */
@@ -33,15 +34,36 @@ static int finish(struct pk *pk, enum pk_phase phase, enum kagi_decision d, cons
         return pk_decision_to_pam(phase, d);
 }
 
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+        (void)pamh;
+        (void)status;
+        free(data);
+}
+
 int pk_preauth(struct pk *pk)
 {
-        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_PREAUTH, 0);
+        _cleanup_(frame_freep) struct frame *req = NULL;
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
-        enum kagi_decision d = ask(pk, req, m);
+        struct pk_card card;
+        enum kagi_decision d;
+        uint32_t *factors;
 
-        /* remembered for the default mode: a password module runs between us */
-        if (d == KAGI_ALLOW && pam_set_data(pk->pamh, DATA_PREAUTH, (void *)DATA_PREAUTH, NULL) != PAM_SUCCESS)
-                return PAM_BUF_ERR;
+        pk_card_probe(pk, &card);
+        req = pk_request(pk, KAGI_REQ_PREAUTH, card.state == PK_CARD_PRESENT ? KAGI_FLAG_CARD_PRESENT : 0);
+        pk_card_done(&card);
+        d = ask(pk, req, m);
+        /* remembered for the default mode: a password module runs between us,
+         * and what the broker will want once it has passed */
+        if (d == KAGI_ALLOW) {
+                if (pam_set_data(pk->pamh, DATA_PREAUTH, (void *)DATA_PREAUTH, NULL) != PAM_SUCCESS)
+                        return PAM_BUF_ERR;
+                if (msg_has(m, KAGI_T_FACTORS) && (factors = malloc(sizeof(*factors)))) {
+                        *factors = msg_u32(m, KAGI_T_FACTORS, 0);
+                        if (pam_set_data(pk->pamh, DATA_FACTORS, factors, free_data) != PAM_SUCCESS)
+                                free(factors);
+                }
+        }
         return finish(pk, PK_PHASE_AUTH, d, m);
 }
 
@@ -75,30 +97,50 @@ static void card_donep(struct pk_card *c)
         pk_card_done(c);
 }
 
-int pk_authenticate(struct pk *pk)
+/* What to collect: from preauth when the documented stack proved the
+ * password (no round trip), else from BEGIN. */
+static enum kagi_decision factors_needed(struct pk *pk, uint32_t flags, struct pk_card *card, struct kagi_msg *m,
+                                         uint32_t *ret)
 {
         _cleanup_(frame_freep) struct frame *begin = NULL;
+        const void *known = NULL;
+        enum kagi_decision d;
+
+        if ((flags & KAGI_FLAG_STACKED_PASSWORD) &&
+            pam_get_data(pk->pamh, DATA_FACTORS, &known) == PAM_SUCCESS && known) {
+                *ret = *(const uint32_t *)known;
+                return KAGI_CONTINUE;
+        }
+        pk_card_probe(pk, card);
+        begin = pk_request(pk, KAGI_REQ_BEGIN, flags | (card->state == PK_CARD_PRESENT ? KAGI_FLAG_CARD_PRESENT : 0));
+        d = ask(pk, begin, m);
+        *ret = msg_u32(m, KAGI_T_FACTORS, 0);
+        return d;
+}
+
+int pk_authenticate(struct pk *pk)
+{
         _cleanup_(frame_freep) struct frame *req = NULL;
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
         _cleanup_(secret_strfreep) char *password = NULL;
         _cleanup_(secret_strfreep) char *code = NULL;
         _cleanup_(card_donep) struct pk_card card = { 0 };
-        uint32_t flags = 0, factors;
+        uint32_t flags = 0, factors = 0;
         enum kagi_decision d;
 
+        if (!m)
+                return PAM_BUF_ERR;
         if (stacked_password(pk))
                 flags |= KAGI_FLAG_STACKED_PASSWORD;
-        pk_card_probe(pk, &card);
-        if (card.state == PK_CARD_PRESENT)
-                flags |= KAGI_FLAG_CARD_PRESENT;
-        begin = pk_request(pk, KAGI_REQ_BEGIN, flags);
-        d = ask(pk, begin, m);
+        d = factors_needed(pk, flags, &card, m, &factors);
         if (d != KAGI_CONTINUE)
                 return finish(pk, PK_PHASE_AUTH, d == KAGI_ALLOW ? KAGI_ERROR : d, m);
-        factors = msg_u32(m, KAGI_T_FACTORS, 0);
 
-        if (factors & (KAGI_F_CARD | KAGI_F_PIN))
+        if (factors & (KAGI_F_CARD | KAGI_F_PIN)) {
+                if (!card.ctx)
+                        pk_card_probe(pk, &card);
                 return finish(pk, PK_PHASE_AUTH, pk_card_login(pk, &card, m), m);
+        }
         if (factors & KAGI_F_PASSWORD) {
                 password = pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
                 if (!password)
@@ -131,13 +173,6 @@ int pk_account(struct pk *pk)
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
 
         return finish(pk, PK_PHASE_ACCOUNT, ask(pk, req, m), m);
-}
-
-static void free_data(pam_handle_t *pamh, void *data, int status)
-{
-        (void)pamh;
-        (void)status;
-        free(data);
 }
 
 int pk_open_session(struct pk *pk)

@@ -33,7 +33,8 @@ int pk_decision_to_pam(enum pk_phase phase, enum kagi_decision d);
 struct pk {
         pam_handle_t *pamh;
         struct pk_args args;
-        struct kagi_config *cfg;   /* for the socket path, timeout and language */
+        struct kagi_config *cfg;   /* for the socket path, timeout and language;
+                                    * owned by the PAM handle's data */
         const char *user;
         const char *service;
         const char *tty;

@@ -64,7 +64,7 @@ static const struct key directory_keys[] = {
         { "starttls", K_BOOL, C(ldap_starttls), 0, 0, false },
         { "sasl_external", K_BOOL, C(ldap_sasl_external), 0, 0, false },
         { "timeout", K_UINT, C(ldap_timeout), 1, 120, false },
-        { "cache_ttl", K_UINT, C(ldap_cache_ttl), 0, 3600, false },
+        { "cache_ttl", K_UINT, C(directory_cache_ttl), 0, 3600, false },
         { "schema", K_SCHEMA, C(ldap_schema), 0, 0, false },
         { "user_attr", K_ATTR, C(ldap_user_attr), 0, 0, false },
         { "user_filter", K_FILTER, C(ldap_user_filter), 0, 0, false },
@@ -548,7 +548,7 @@ static int set_defaults(struct kagi_config *c)
         c->backend = KAGI_DIR_NSS;
         c->ldap_starttls = false;
         c->ldap_timeout = 5;
-        c->ldap_cache_ttl = 60;
+        c->directory_cache_ttl = 60;
         c->ldap_schema = KAGI_LDAP_OPENLDAP;
         c->ldap_lowercase_names = -1;
         c->lockout = (struct lockout_rule){ .threshold = 3, .unlock_after = 0 };

@@ -71,7 +71,7 @@ struct kagi_config {
         bool ldap_starttls;
         bool ldap_sasl_external;
         uint32_t ldap_timeout;
-        uint32_t ldap_cache_ttl;
+        uint32_t directory_cache_ttl;         /* [directory] cache_ttl, every backend */
         enum kagi_ldap_schema ldap_schema;
         /* Mapping: NULL means the schema's default (broker/ldap_map.c); the
          * value "none" turns a lookup off where that makes sense. */

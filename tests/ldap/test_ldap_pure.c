@@ -524,78 +524,78 @@ static void attribute_descriptions_with_options_and_oids_are_accepted(void **sta
 static void cached_accounts_expire_after_the_ttl(void **state)
 {
         int key = 0;
-        struct ldap_cache *c = NULL;
+        struct dir_cache *c = NULL;
         struct dir_account a = { .exists = true, .enabled = true, .uid = 7 }, got = { 0 };
 
         (void)state;
-        assert_int_equal(ldap_cache_get(&key, 60, &c), 0);
+        assert_int_equal(dir_cache_get(&key, 60, &c), 0);
         assert_non_null(c);
         snprintf(a.display_name, sizeof(a.display_name), "Alice");
         assert_int_equal(ldap_entry_add_group(&a.groups, "staff"), 0);
-        assert_int_equal(ldap_cache_store(c, "alice", 1000, &a), 0);
-        assert_int_equal(ldap_cache_find(c, "alice", 1000 + 59999, &got), 1);
+        assert_int_equal(dir_cache_store(c, "alice", 1000, &a), 0);
+        assert_int_equal(dir_cache_find(c, "alice", 1000 + 59999, &got), 1);
         assert_true(got.exists);
         assert_string_equal(got.display_name, "Alice");
         assert_int_equal(got.groups.n, 1);
         assert_string_equal(got.groups.v[0], "staff");
         dir_account_clear(&got);
-        assert_int_equal(ldap_cache_find(c, "alice", 1000 + 60000, &got), 0);
-        assert_int_equal(ldap_cache_find(c, "bob", 1000, &got), 0);
+        assert_int_equal(dir_cache_find(c, "alice", 1000 + 60000, &got), 0);
+        assert_int_equal(dir_cache_find(c, "bob", 1000, &got), 0);
         dir_account_clear(&a);
-        ldap_cache_put(c);
+        dir_cache_put(c);
 }
 
 static void no_cache_when_the_ttl_is_zero(void **state)
 {
         int key = 0;
-        struct ldap_cache *c = (struct ldap_cache *)&key;
+        struct dir_cache *c = (struct dir_cache *)&key;
         struct dir_account got = { 0 };
 
         (void)state;
-        assert_int_equal(ldap_cache_get(&key, 0, &c), 0);
+        assert_int_equal(dir_cache_get(&key, 0, &c), 0);
         assert_null(c);
-        assert_int_equal(ldap_cache_find(NULL, "alice", 0, &got), 0);
+        assert_int_equal(dir_cache_find(NULL, "alice", 0, &got), 0);
 }
 
 static void handles_of_one_configuration_share_a_cache(void **state)
 {
         int key1 = 0, key2 = 0;
-        struct ldap_cache *a = NULL, *b = NULL, *other = NULL;
+        struct dir_cache *a = NULL, *b = NULL, *other = NULL;
         struct dir_account acct = { .exists = false, .uid = (uid_t)-1 }, got = { 0 };
 
         (void)state;
-        assert_int_equal(ldap_cache_get(&key1, 30, &a), 0);
-        assert_int_equal(ldap_cache_get(&key1, 30, &b), 0);
-        assert_int_equal(ldap_cache_get(&key2, 30, &other), 0);
+        assert_int_equal(dir_cache_get(&key1, 30, &a), 0);
+        assert_int_equal(dir_cache_get(&key1, 30, &b), 0);
+        assert_int_equal(dir_cache_get(&key2, 30, &other), 0);
         assert_ptr_equal(a, b);
         assert_ptr_not_equal(a, other);
-        assert_int_equal(ldap_cache_store(a, "ghost", 0, &acct), 0);
-        assert_int_equal(ldap_cache_find(b, "ghost", 1, &got), 1);
+        assert_int_equal(dir_cache_store(a, "ghost", 0, &acct), 0);
+        assert_int_equal(dir_cache_find(b, "ghost", 1, &got), 1);
         assert_false(got.exists);
-        assert_int_equal(ldap_cache_find(other, "ghost", 1, &got), 0);
-        ldap_cache_put(a);
-        assert_int_equal(ldap_cache_find(b, "ghost", 1, &got), 1);
-        ldap_cache_put(b);
-        ldap_cache_put(other);
+        assert_int_equal(dir_cache_find(other, "ghost", 1, &got), 0);
+        dir_cache_put(a);
+        assert_int_equal(dir_cache_find(b, "ghost", 1, &got), 1);
+        dir_cache_put(b);
+        dir_cache_put(other);
 }
 
 static void a_full_cache_drops_the_oldest(void **state)
 {
         int key = 0;
-        struct ldap_cache *c = NULL;
+        struct dir_cache *c = NULL;
         struct dir_account a = { .exists = true }, got = { 0 };
         char name[32];
 
         (void)state;
-        assert_int_equal(ldap_cache_get(&key, 3600, &c), 0);
+        assert_int_equal(dir_cache_get(&key, 3600, &c), 0);
         for (int i = 0; i < 1025; i++) {
                 snprintf(name, sizeof(name), "user%d", i);
-                assert_int_equal(ldap_cache_store(c, name, 1000 + i, &a), 0);
+                assert_int_equal(dir_cache_store(c, name, 1000 + i, &a), 0);
         }
-        assert_int_equal(ldap_cache_find(c, "user0", 2100, &got), 0);
-        assert_int_equal(ldap_cache_find(c, "user1", 2100, &got), 1);
-        assert_int_equal(ldap_cache_find(c, "user1024", 2100, &got), 1);
-        ldap_cache_put(c);
+        assert_int_equal(dir_cache_find(c, "user0", 2100, &got), 0);
+        assert_int_equal(dir_cache_find(c, "user1", 2100, &got), 1);
+        assert_int_equal(dir_cache_find(c, "user1024", 2100, &got), 1);
+        dir_cache_put(c);
 }
 
 int main(void)

@@ -1,6 +1,7 @@
-/* The lookup cache: one login asks about the same account several times
- * (begin, verify, account, session) on whichever worker is free, so the
- * workers of one broker share one cache, behind a mutex.
+/* The directory lookup cache, for every backend: one login asks about the
+ * same account several times (preauth, verify, account, session) on
+ * whichever worker is free, so the workers of one broker share one cache,
+ * behind a mutex.
  *
  * Entries live cache_ttl seconds, then the directory is asked again: that is
  * how long a disabled or deleted account can still be seen as it was. Errors
@@ -8,9 +9,10 @@
  * drops the expired entries, then the oldest one.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
-#include "ldap_internal.h"
+#include "broker.h"
 
 #define CACHE_MAX 1024
 
@@ -20,18 +22,18 @@ struct cache_entry {
         struct dir_account acct;
 };
 
-struct ldap_cache {
+struct dir_cache {
         const void *key;                      /* the kagi_config it serves */
         unsigned refs;
         int64_t ttl_ms;
         pthread_mutex_t lock;
         struct cache_entry *e;
         size_t n;
-        struct ldap_cache *next;
+        struct dir_cache *next;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ldap_cache *registry;
+static struct dir_cache *registry;
 
 int dir_account_copy(const struct dir_account *from, struct dir_account *to)
 {
@@ -39,7 +41,7 @@ int dir_account_copy(const struct dir_account *from, struct dir_account *to)
 
         a.groups = (struct strv){ 0 };
         for (size_t i = 0; i < from->groups.n; i++) {
-                if (ldap_entry_add_group(&a.groups, from->groups.v[i]) < 0) {
+                if (strv_add(&a.groups, from->groups.v[i]) < 0) {
                         dir_account_clear(&a);
                         return -ENOMEM;
                 }
@@ -48,9 +50,9 @@ int dir_account_copy(const struct dir_account *from, struct dir_account *to)
         return 0;
 }
 
-int ldap_cache_get(const void *key, uint32_t ttl_seconds, struct ldap_cache **ret)
+int dir_cache_get(const void *key, uint32_t ttl_seconds, struct dir_cache **ret)
 {
-        struct ldap_cache *c;
+        struct dir_cache *c;
 
         *ret = NULL;
         if (ttl_seconds == 0)
@@ -89,7 +91,7 @@ static void entry_clear(struct cache_entry *e)
 }
 
 /* Removes entry i, keeping the array dense. Caller holds the lock. */
-static void entry_drop(struct ldap_cache *c, size_t i)
+static void entry_drop(struct dir_cache *c, size_t i)
 {
         entry_clear(&c->e[i]);
         c->e[i] = c->e[c->n - 1];
@@ -97,9 +99,9 @@ static void entry_drop(struct ldap_cache *c, size_t i)
         c->n--;
 }
 
-void ldap_cache_put(struct ldap_cache *c)
+void dir_cache_put(struct dir_cache *c)
 {
-        struct ldap_cache **pp;
+        struct dir_cache **pp;
 
         if (!c)
                 return;
@@ -121,12 +123,12 @@ void ldap_cache_put(struct ldap_cache *c)
         free(c);
 }
 
-static bool fresh(const struct ldap_cache *c, const struct cache_entry *e, int64_t now_ms)
+static bool fresh(const struct dir_cache *c, const struct cache_entry *e, int64_t now_ms)
 {
         return now_ms >= e->stored_ms && now_ms - e->stored_ms < c->ttl_ms;
 }
 
-static ssize_t entry_find(const struct ldap_cache *c, const char *user)
+static ssize_t entry_find(const struct dir_cache *c, const char *user)
 {
         for (size_t i = 0; i < c->n; i++)
                 if (strcmp(c->e[i].user, user) == 0)
@@ -134,7 +136,7 @@ static ssize_t entry_find(const struct ldap_cache *c, const char *user)
         return -1;
 }
 
-int ldap_cache_find(struct ldap_cache *c, const char *user, int64_t now_ms, struct dir_account *ret)
+int dir_cache_find(struct dir_cache *c, const char *user, int64_t now_ms, struct dir_account *ret)
 {
         ssize_t i;
         int r = 0;
@@ -155,7 +157,7 @@ int ldap_cache_find(struct ldap_cache *c, const char *user, int64_t now_ms, stru
 }
 
 /* Room for one more entry. Caller holds the lock. */
-static void make_room(struct ldap_cache *c, int64_t now_ms)
+static void make_room(struct dir_cache *c, int64_t now_ms)
 {
         size_t oldest = 0;
 
@@ -170,7 +172,7 @@ static void make_room(struct ldap_cache *c, int64_t now_ms)
         entry_drop(c, oldest);
 }
 
-int ldap_cache_store(struct ldap_cache *c, const char *user, int64_t now_ms, const struct dir_account *a)
+int dir_cache_store(struct dir_cache *c, const char *user, int64_t now_ms, const struct dir_account *a)
 {
         struct cache_entry e = { .stored_ms = now_ms };
         ssize_t i;
