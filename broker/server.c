@@ -1,6 +1,6 @@
-/* The socket and the workers. The main thread accepts; a fixed pool of
- * workers, each with its own database connection and directory handle,
- * answers one request per connection. A client that sends a malformed frame
+/* The socket and the workers. A fixed pool of workers, each with its own
+ * database connection and directory handle, accepts and answers one
+ * request per connection. A client that sends a malformed frame
  * or stalls is dropped; nobody else notices. */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,57 +15,17 @@
 
 #include "broker.h"
 
-#define QUEUE_MAX 256
 #define REQUEST_TIMEOUT_MS 5000       /* to receive one request frame */
 #define REPLY_TIMEOUT_MS 10000
-
-struct queue {
-        pthread_mutex_t lock;
-        pthread_cond_t cond;
-        int fds[QUEUE_MAX];
-        size_t head, n;
-        bool closing;
-};
 
 struct worker {
         pthread_t thread;
         struct broker *b;
-        struct queue *q;
+        int lfd;                       /* the listening socket, shared */
+        volatile int *stop;
         struct store *store;
         struct directory *dir;
 };
-
-static bool queue_push(struct queue *q, int fd)
-{
-        bool ok;
-
-        pthread_mutex_lock(&q->lock);
-        ok = q->n < QUEUE_MAX;
-        if (ok) {
-                q->fds[(q->head + q->n) % QUEUE_MAX] = fd;
-                q->n++;
-                pthread_cond_signal(&q->cond);
-        }
-        pthread_mutex_unlock(&q->lock);
-        return ok;
-}
-
-/* -1 when closing and drained */
-static int queue_pop(struct queue *q)
-{
-        int fd = -1;
-
-        pthread_mutex_lock(&q->lock);
-        while (q->n == 0 && !q->closing)
-                pthread_cond_wait(&q->cond, &q->lock);
-        if (q->n > 0) {
-                fd = q->fds[q->head];
-                q->head = (q->head + 1) % QUEUE_MAX;
-                q->n--;
-        }
-        pthread_mutex_unlock(&q->lock);
-        return fd;
-}
 
 static void serve(struct worker *w, int fd)
 {
@@ -125,12 +85,25 @@ static void serve(struct worker *w, int fd)
                 log_warn("could not answer uid %u: %s", (unsigned)cred.uid, strerror(-r));
 }
 
+/* Each worker accepts for itself (the kernel wakes one waiter per
+ * connection): no hand-over between threads on the way to an answer. */
 static void *worker_main(void *arg)
 {
         struct worker *w = arg;
-        int fd;
 
-        while ((fd = queue_pop(w->q)) >= 0) {
+        while (!*w->stop) {
+                struct pollfd p = { .fd = w->lfd, .events = POLLIN };
+                int fd;
+
+                if (poll(&p, 1, 500) <= 0)
+                        continue;
+                fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd < 0) {
+                        /* another worker took it, or the client left */
+                        if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+                                log_warn("accept: %s", strerror(errno));
+                        continue;
+                }
                 serve(w, fd);
                 close(fd);
         }
@@ -170,7 +143,9 @@ static int listen_on(const char *path, char *err, size_t errsz)
                 }
                 unlink(path);
         }
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        /* non-blocking: the workers that lose the race for a connection go
+         * back to poll() instead of blocking in accept() */
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
@@ -191,17 +166,16 @@ static int listen_on(const char *path, char *err, size_t errsz)
 
 int server_run(struct broker *b, volatile int *stop)
 {
-        struct queue q = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
         struct worker *workers;
         size_t n = b->cfg->workers, started = 0;
         char err[512];
-        int lfd, r = 0;
+        int lfd = -1, r = 0;
 
         workers = calloc(n, sizeof(*workers));
         if (!workers)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                workers[i] = (struct worker){ .b = b, .q = &q };
+                workers[i] = (struct worker){ .b = b, .stop = stop, .lfd = -1 };
                 r = store_open(b->cfg->database, b->uid, &workers[i].store, err, sizeof(err));
                 if (r >= 0)
                         r = directory_open(b->cfg, &workers[i].dir, err, sizeof(err));
@@ -217,43 +191,26 @@ int server_run(struct broker *b, volatile int *stop)
                 goto out;
         }
         for (; started < n; started++) {
+                workers[started].lfd = lfd;
                 r = -pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]);
                 if (r < 0) {
                         log_err("cannot start worker: %s", strerror(-r));
+                        *stop = 1;
                         break;
                 }
         }
         if (r >= 0)
                 log_info("listening on %s with %zu workers (directory %s, database %s)", b->cfg->socket, n,
                          b->cfg->backend == KAGI_DIR_LDAP ? "ldap" : "nss", b->cfg->database);
-
-        while (r >= 0 && !*stop) {
-                struct pollfd p = { .fd = lfd, .events = POLLIN };
-                int fd;
-
-                if (poll(&p, 1, 500) <= 0)
-                        continue;
-                fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-                if (fd < 0) {
-                        if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
-                                log_warn("accept: %s", strerror(errno));
-                        continue;
-                }
-                if (!queue_push(&q, fd)) {
-                        log_warn("too many requests waiting; dropped one");
-                        close(fd);
-                }
-        }
-        close(lfd);
-        unlink(b->cfg->socket);
-        log_info("stopping");
-out:
-        pthread_mutex_lock(&q.lock);
-        q.closing = true;
-        pthread_cond_broadcast(&q.cond);
-        pthread_mutex_unlock(&q.lock);
+        /* the workers finish the requests they hold, then see the stop */
         for (size_t i = 0; i < started; i++)
                 pthread_join(workers[i].thread, NULL);
+        log_info("stopping");
+out:
+        if (lfd >= 0) {
+                close(lfd);
+                unlink(b->cfg->socket);
+        }
         for (size_t i = 0; i < n; i++) {
                 store_close(workers[i].store);
                 directory_close(workers[i].dir);
