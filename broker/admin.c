@@ -161,7 +161,7 @@ int admin_unlock(struct request *rq)
 {
         const char *user = msg_str(rq->msg, KAGI_T_USER);
         const char *reason = msg_str(rq->msg, KAGI_T_REASON);
-        struct lock_state st, clear = { 0 };
+        struct lock_state st = { 0 }, clear = { 0 };
         struct login l;
         char who[256];
         struct txn t;

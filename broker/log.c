@@ -13,8 +13,8 @@ void log_setup(bool to_stderr, bool debug)
 {
         log_stderr = to_stderr;
         log_debug_on = debug;
-        if (!to_stderr)
-                openlog("kagid", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+        /* the audit copy goes to syslog in either mode: connect once */
+        openlog("kagid", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 }
 
 void log_msg(int prio, const char *fmt, ...)
