@@ -130,6 +130,13 @@ static void newest_mtime(const struct kagi_config *c, struct timespec *ret)
                         *ret = st.st_mtim;
 }
 
+static bool is_directory(const char *path)
+{
+        struct stat st;
+
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static X509_STORE *build_store(const struct kagi_config *c, char *why, size_t whysz)
 {
         X509_STORE *s = X509_STORE_new();
@@ -138,7 +145,21 @@ static X509_STORE *build_store(const struct kagi_config *c, char *why, size_t wh
         if (!s)
                 return NULL;
         file = X509_STORE_add_lookup(s, X509_LOOKUP_file());
-        if (!file || X509_LOOKUP_load_file(file, c->card_ca_file, X509_FILETYPE_PEM) != 1) {
+        if (!file) {
+                X509_STORE_free(s);
+                return NULL;
+        }
+        if (is_directory(c->card_ca_file)) {
+                /* a hashed directory, as `openssl rehash` makes it */
+                X509_LOOKUP *dir = X509_STORE_add_lookup(s, X509_LOOKUP_hash_dir());
+
+                if (!dir || X509_LOOKUP_add_dir(dir, c->card_ca_file, X509_FILETYPE_PEM) != 1) {
+                        snprintf(why, whysz, "%s: cannot use as a CA directory", c->card_ca_file);
+                        X509_STORE_free(s);
+                        ERR_clear_error();
+                        return NULL;
+                }
+        } else if (X509_LOOKUP_load_file(file, c->card_ca_file, X509_FILETYPE_PEM) != 1) {
                 snprintf(why, whysz, "%s: no usable CA certificates", c->card_ca_file);
                 X509_STORE_free(s);
                 ERR_clear_error();

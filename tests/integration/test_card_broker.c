@@ -419,6 +419,23 @@ static void new_crl_takes_effect_at_once(void **state)
         assert_string_equal(a.message, "This IC card has been revoked. Contact your system administrator.");
 }
 
+/* [card] ca_file may be a hashed directory of CA certificates. */
+static void ca_directory_is_accepted(void **state)
+{
+        struct fx *f = *state;
+        struct answer a;
+        char cmd[2048];
+
+        snprintf(cmd, sizeof(cmd), "mkdir %s/cas && cp %s/ca.pem %s/cas/ && openssl rehash %s/cas && "
+                 "sed -i 's#^ca_file = .*#ca_file = %s/cas#' %s",
+                 f->dir, pki, f->dir, f->dir, f->dir, f->conf);
+        fx_stop(f, SIGTERM);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(fx_start(f), 0);
+        assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_ALLOW);
+        assert_int_equal(card_login(f, "alice", "other-rsa.pem", "other-rsa.key", &a), KAGI_DENY_CARD);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -436,6 +453,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(new_card_can_retire_the_old_one, setup, teardown),
                 cmocka_unit_test_setup_teardown(registry_refuses_bad_registrations, setup, teardown),
                 cmocka_unit_test_setup_teardown(new_crl_takes_effect_at_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(ca_directory_is_accepted, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
