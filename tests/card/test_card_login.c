@@ -176,8 +176,6 @@ static void three_wrong_pins_lock_the_account_and_block_the_card(void **state)
         struct fx *f = *state;
         struct fx_conv c;
         char out[4096];
-        const char *st[] = { "status", "alice", "--json", NULL };
-
         SKIP_IF_NO_PCSCD();
         insert_piv("alice-rsa", NULL);
         assert_int_equal(card_login(f, "alice", "111111", &c), PAM_AUTH_ERR);
@@ -194,7 +192,7 @@ static void three_wrong_pins_lock_the_account_and_block_the_card(void **state)
         assert_true(fx_said(&c, "now locked"));
         assert_int_equal(fixture_vcard_tries(&card, "piv"), 0);
 
-        assert_int_equal(fx_kagictl(f, out, sizeof(out), st), 0);
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":true"));
         /* locked: even the right PIN is not tried on the card */
         assert_int_equal(card_login(f, "alice", "123456", &c), PAM_MAXTRIES);
@@ -279,14 +277,12 @@ static void card_pulled_during_signing_aborts_the_login(void **state)
         struct fx *f = *state;
         struct fx_conv c;
         char out[4096];
-        const char *st[] = { "status", "alice", "--json", NULL };
-
         SKIP_IF_NO_PCSCD();
         /* the card vanishes when GENERAL AUTHENTICATE (87) arrives */
         insert_piv("alice-rsa", (const char *[]){ "--vanish-on-ins", "87", NULL });
         assert_int_equal(card_login(f, "alice", "123456", &c), PAM_AUTH_ERR);
         assert_true(fx_said(&c, "The IC card was removed or could not be read. Login cancelled."));
-        assert_int_equal(fx_kagictl(f, out, sizeof(out), st), 0);
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":0"));
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=aborted", NULL }), 1);
 }

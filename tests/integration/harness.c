@@ -378,6 +378,13 @@ int fx_enroll(struct fx *f, const char *user, const char *secret_b32)
         return r == 0 ? 0 : -EIO;
 }
 
+int fx_status_json(struct fx *f, const char *user, char *out, size_t outsz)
+{
+        const char *argv[] = { "status", user, "--json", NULL };
+
+        return fx_kagictl(f, out, outsz, argv);
+}
+
 void fx_code(const char *secret_b32, int steps, char code[16])
 {
         char *secret = NULL;

@@ -53,6 +53,8 @@ int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[]);
 /* Run kagictl as another uid (fork, setuid). */
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[]);
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32);
+/* kagictl status USER --json into out; returns kagictl's exit code. */
+int fx_status_json(struct fx *f, const char *user, char *out, size_t outsz);
 /* The TOTP code of secret at time t plus `steps` time steps (30 s, 6 digits). */
 void fx_code(const char *secret_b32, int steps, char code[16]);
 /* Run kagid -f (with -t: only check the config) in the foreground until it

@@ -164,8 +164,7 @@ static void only_root_may_ask_for_login_decisions(void **state)
         /* and a refused authfail did not count anything */
         {
                 char out[4096];
-                const char *argv[] = { "status", "alice", "--json", NULL };
-                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+                assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
                 assert_non_null(strstr(out, "\"failures\":0"));
         }
         assert_true(fx_log_contains(f, "only root may ask for login decisions"));

@@ -328,15 +328,13 @@ static void aborted_login_is_not_counted(void **state)
         struct answer ch, a;
         struct frame *req;
         char out[4096];
-        const char *st[] = { "status", "alice", "--json", NULL };
-
         challenge(f, "alice", "alice-rsa.pem", &ch);
         req = request_flags(KAGI_REQ_CARD_VERIFY, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_ABORTED);
         frame_put_blob(req, KAGI_T_CHALLENGE, ch.challenge, ch.challenge_len);
         call(f, req, &a);
         assert_int_equal(a.decision, KAGI_DENY_CARD);
         assert_non_null(strstr(a.message, "removed"));
-        assert_int_equal(fx_kagictl(f, out, sizeof(out), st), 0);
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":0"));
 }
 

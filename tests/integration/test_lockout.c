@@ -63,13 +63,6 @@ static int right_code(struct fx *f, const char *user, struct fx_conv *c)
         return fx_login(f, user, pw, code, c);
 }
 
-static void status_json(struct fx *f, const char *user, char *out, size_t size)
-{
-        const char *argv[] = { "status", user, "--json", NULL };
-
-        assert_int_equal(fx_kagictl(f, out, size, argv), 0);
-}
-
 static void third_wrong_code_locks_the_account(void **state)
 {
         struct fx *f = *state;
@@ -81,7 +74,7 @@ static void third_wrong_code_locks_the_account(void **state)
         assert_false(fx_said(&c, "locked"));
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
         assert_true(fx_said(&c, "The account is now locked; contact your system administrator."));
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":true"));
         assert_non_null(strstr(out, "\"failures\":3"));
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=lock", "account=alice", NULL }), 1);
@@ -108,11 +101,11 @@ static void success_resets_the_count(void **state)
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
         assert_int_equal(right_code(f, "alice", &c), PAM_SUCCESS);
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":0"));
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":false"));
 }
 
@@ -133,7 +126,7 @@ static void locked_account_is_refused_without_checking_anything(void **state)
         memset(&c, 0, sizeof(c));
         assert_int_equal(fx_pam(f, "kagi-stack", "alice", &c, FX_ACCOUNT), PAM_PERM_DENIED);
         /* no further verification happened: still exactly three */
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":3"));
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=failure", NULL }), 3);
 }
@@ -196,7 +189,7 @@ static void parallel_guessing_gets_only_threshold_verifications(void **state)
         /* a verified wrong code is a "failure" record; the rest were refused as locked */
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=failure", "reason=wrong code", NULL }),
                          3);
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":true"));
 }
 
@@ -212,7 +205,7 @@ static void counted_failures_survive_kill_9(void **state)
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
         fx_stop(f, SIGKILL);
         assert_int_equal(fx_start(f), 0);
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":2"));
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
         assert_true(fx_said(&c, "now locked"));
@@ -246,13 +239,13 @@ static void privileged_accounts_lock_sooner(void **state)
         assert_int_equal(wrong_code(f, "dave", &c), PAM_AUTH_ERR);
         assert_int_equal(wrong_code(f, "dave", &c), PAM_AUTH_ERR);
         assert_true(fx_said(&c, "now locked"));
-        status_json(f, "dave", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "dave", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"privileged\":true"));
         assert_non_null(strstr(out, "\"threshold\":2"));
         /* alice is not: two failures leave her unlocked */
         wrong_code(f, "alice", &c);
         wrong_code(f, "alice", &c);
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":false"));
 }
 

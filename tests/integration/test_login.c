@@ -121,11 +121,10 @@ static void wrong_password_is_counted_and_no_code_is_asked(void **state)
         struct fx *f = *state;
         struct fx_conv c;
         char out[4096];
-        const char *argv[] = { "status", "alice", "--json", NULL };
 
         assert_int_equal(fx_login(f, "alice", "not-her-password", "000000", &c), PAM_AUTH_ERR);
         assert_int_equal(c.n_prompts, 1);  /* the stack stopped at the password */
-        assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":1"));
 }
 

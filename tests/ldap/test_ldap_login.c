@@ -72,13 +72,6 @@ static int login_now(struct fx *f, const char *user, const char *password, struc
         return login(f, user, password, code, c);
 }
 
-static void status_json(struct fx *f, const char *user, char *out, size_t size)
-{
-        const char *argv[] = { "status", user, "--json", NULL };
-
-        assert_int_equal(fx_kagictl(f, out, size, argv), 0);
-}
-
 static void directory_password_and_code_log_in(void **state)
 {
         struct fx *f = *state;
@@ -114,7 +107,7 @@ static void third_wrong_password_locks(void **state)
         assert_int_equal(login_now(f, "alice", "wrong-2", &c), PAM_AUTH_ERR);
         assert_int_equal(login_now(f, "alice", "wrong-3", &c), PAM_AUTH_ERR);
         assert_true(fx_said(&c, "now locked"));
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":true"));
         assert_int_equal(fx_audit_count(f, (const char *[]){ "reason=wrong password", NULL }), 3);
         /* locked: the right password is not even tried against the directory */
@@ -143,7 +136,7 @@ static void parallel_wrong_passwords_get_only_threshold_binds(void **state)
                 assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         }
         assert_int_equal(fx_audit_count(f, (const char *[]){ "account=suzuki", "reason=wrong password", NULL }), 3);
-        status_json(f, "suzuki", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "suzuki", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":true"));
 }
 
@@ -220,7 +213,7 @@ static void directory_down_refuses_without_counting(void **state)
         assert_int_equal(login_now(f, "alice", "alice-pw", &c), PAM_AUTH_ERR);
         assert_true(fx_said(&c, "The authentication service is unavailable."));
         assert_int_equal(slapd_ctl(&slapd, "restart"), 0);
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":0"));
         assert_int_equal(login_now(f, "alice", "alice-pw", &c), PAM_SUCCESS);
 }
@@ -242,7 +235,7 @@ static void directory_stopped_right_after_a_login_counts_nothing(void **state)
         }
         assert_true(fx_said(&c, "The authentication service is unavailable."));
         assert_int_equal(slapd_ctl(&slapd, "restart"), 0);
-        status_json(f, "alice", out, sizeof(out));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":0"));
 }
 
