@@ -3,7 +3,7 @@
  * or replace them. */
 #include "unit.h"
 
-#include "broker.h"
+#include "secrets.h"
 
 #define OTHER_UID 54321
 #define UNTOUCHED 0xAA

@@ -2,7 +2,7 @@
  * by the additional data; any change to what is stored is refused. */
 #include "unit.h"
 
-#include "broker.h"
+#include "secrets.h"
 
 #define NONCE_LEN 12
 #define TAG_LEN 16

@@ -5,7 +5,7 @@
 
 #include <liboath/oath.h>
 
-#include "broker.h"
+#include "secrets.h"
 
 /* RFC 6238 appendix B: the SHA-1 seed is the ASCII of "1234567890" twice. */
 static const uint8_t rfc_seed[] = "12345678901234567890";
