@@ -1,4 +1,4 @@
-/* TOTP (broker/totp.c): RFC 6238 appendix B, the window, replay refusal
+/* TOTP (broker/secrets/totp.c): RFC 6238 appendix B, the window, replay refusal
  * (CRED-2), skew reporting (LOG-4), strict code format, base32 secrets as
  * authenticator apps show them, and the otpauth:// URI. */
 #include "unit.h"
