@@ -1,63 +1,53 @@
 /* Attribute and filter mapping: each [directory] key, or the schema's
- * default when the key is absent. The table below is the one place the
- * defaults live; directory_ldap.c's header comment documents them. */
+ * default when the key is absent. schema_defaults() is the one place the
+ * defaults live; ldap.c's header comment documents them. */
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ldap_internal.h"
 
-struct schema_defaults {
-        const char *user_attr;
-        const char *user_filter;
-        bool lowercase_names;
-        const char *name_attr;
-        const char *department_attr;
-        const char *uid_attr;
-        const char *cert_attr;
-        const char *group_filter;
-        const char *member_attr;
-        const char *memberof_attr;
-        const char *group_name_attr;
-        uint32_t rules;
+/* The schemas' defaults, as a map. "none" defaults are NULL. */
+static const struct ldap_map openldap_defaults = {
+        .user_attr = "uid",
+        .user_filter = "(|(objectClass=inetOrgPerson)(objectClass=posixAccount))",
+        .lowercase_names = false,
+        .name_attrs = { "displayName", "cn", NULL },
+        .department_attrs = { "departmentNumber", "ou", NULL },
+        .uid_attr = "uidNumber",
+        .cert_attr = "userCertificate;binary",
+        .group_filter = "(objectClass=groupOfNames)",
+        .member_attr = "member",
+        .memberof_attr = NULL,
+        .group_name_attr = "cn",
+        .rules = LDAP_RULE_SHADOW_EXPIRE | LDAP_RULE_PPOLICY_LOCK,
 };
 
-static const struct schema_defaults defaults[] = {
-        [KAGI_LDAP_OPENLDAP] = {
-                .user_attr = "uid",
-                .user_filter = "(|(objectClass=inetOrgPerson)(objectClass=posixAccount))",
-                .lowercase_names = false,
-                .name_attr = "displayName cn",
-                .department_attr = "departmentNumber ou",
-                .uid_attr = "uidNumber",
-                .cert_attr = "userCertificate;binary",
-                .group_filter = "(objectClass=groupOfNames)",
-                .member_attr = "member",
-                .memberof_attr = "none",
-                .group_name_attr = "cn",
-                .rules = LDAP_RULE_SHADOW_EXPIRE | LDAP_RULE_PPOLICY_LOCK,
-        },
-        [KAGI_LDAP_AD] = {
-                .user_attr = "sAMAccountName",
-                .user_filter = "(&(objectClass=user)(objectCategory=person))",
-                .lowercase_names = true,
-                .name_attr = "displayName cn",
-                .department_attr = "department",
-                .uid_attr = "uidNumber",
-                .cert_attr = "userCertificate;binary",
-                .group_filter = "none",
-                .member_attr = "member",
-                .memberof_attr = "memberOf",
-                .group_name_attr = "cn",
-                .rules = LDAP_RULE_AD_UAC | LDAP_RULE_AD_EXPIRES,
-        },
-};
+/* Active Directory: as above, but for how it names and groups people and
+ * how it says an account is disabled. */
+static struct ldap_map schema_defaults(enum kagi_ldap_schema schema)
+{
+        struct ldap_map m = openldap_defaults;
 
+        if (schema == KAGI_LDAP_AD) {
+                m.user_attr = "sAMAccountName";
+                m.user_filter = "(&(objectClass=user)(objectCategory=person))";
+                m.lowercase_names = true;
+                m.department_attrs[0] = "department";
+                m.department_attrs[1] = NULL;
+                m.group_filter = NULL;
+                m.memberof_attr = "memberOf";
+                m.rules = LDAP_RULE_AD_UAC | LDAP_RULE_AD_EXPIRES;
+        }
+        return m;
+}
+
+/* The configured value ("none": not looked up), else the default. */
 static const char *pick(const char *configured, const char *dflt)
 {
-        const char *v = configured ? configured : dflt;
-
-        return strcmp(v, "none") == 0 ? NULL : v;
+        if (!configured)
+                return dflt;
+        return strcmp(configured, "none") == 0 ? NULL : configured;
 }
 
 /* "displayName cn" -> { "displayName", "cn", NULL }, written into *buf. */
@@ -82,36 +72,34 @@ static void split_attrs(const char *list, char **buf, const char *out[LDAP_MAP_A
 
 int ldap_map_init(struct ldap_map *m, const struct kagi_config *c)
 {
-        const struct schema_defaults *d = &defaults[c->ldap_schema == KAGI_LDAP_AD ? KAGI_LDAP_AD
-                                                                                 : KAGI_LDAP_OPENLDAP];
-        const char *names = pick(c->ldap_name_attr, d->name_attr);
-        const char *depts = pick(c->ldap_department_attr, d->department_attr);
+        const char *names = c->ldap_name_attr, *depts = c->ldap_department_attr;
         char *p;
 
-        *m = (struct ldap_map){
-                .user_attr = pick(c->ldap_user_attr, d->user_attr),
-                .user_filter = pick(c->ldap_user_filter, d->user_filter),
-                .lowercase_names = c->ldap_lowercase_names < 0 ? d->lowercase_names
-                                                               : c->ldap_lowercase_names > 0,
-                .uid_attr = pick(c->ldap_uid_attr, d->uid_attr),
-                .cert_attr = pick(c->ldap_cert_attr, d->cert_attr),
-                .group_base = c->ldap_group_base ? c->ldap_group_base : c->ldap_base,
-                .group_filter = pick(c->ldap_group_filter, d->group_filter),
-                .member_attr = pick(c->ldap_member_attr, d->member_attr),
-                .memberof_attr = pick(c->ldap_memberof_attr, d->memberof_attr),
-                .group_name_attr = pick(c->ldap_group_name_attr, d->group_name_attr),
-                .disabled_filter = pick(c->ldap_disabled_filter, "none"),
-                .rules = d->rules,
-        };
+        *m = schema_defaults(c->ldap_schema);
+        m->user_attr = pick(c->ldap_user_attr, m->user_attr);
+        m->user_filter = pick(c->ldap_user_filter, m->user_filter);
+        if (c->ldap_lowercase_names >= 0)
+                m->lowercase_names = c->ldap_lowercase_names > 0;
+        m->uid_attr = pick(c->ldap_uid_attr, m->uid_attr);
+        m->cert_attr = pick(c->ldap_cert_attr, m->cert_attr);
+        m->group_base = c->ldap_group_base ? c->ldap_group_base : c->ldap_base;
+        m->group_filter = pick(c->ldap_group_filter, m->group_filter);
+        m->member_attr = pick(c->ldap_member_attr, m->member_attr);
+        m->memberof_attr = pick(c->ldap_memberof_attr, m->memberof_attr);
+        m->group_name_attr = pick(c->ldap_group_name_attr, m->group_name_attr);
+        m->disabled_filter = pick(c->ldap_disabled_filter, NULL);
         /* a group search needs both what a group is and where its members are */
         if (!m->member_attr)
                 m->group_filter = NULL;
+        /* configured lists replace the default ones: split into m->buf */
         m->buf = malloc((names ? strlen(names) : 0) + (depts ? strlen(depts) : 0) + 2 * LDAP_MAP_ALTS + 2);
         if (!m->buf)
                 return -ENOMEM;
         p = m->buf;
-        split_attrs(names, &p, m->name_attrs);
-        split_attrs(depts, &p, m->department_attrs);
+        if (names)
+                split_attrs(strcmp(names, "none") == 0 ? NULL : names, &p, m->name_attrs);
+        if (depts)
+                split_attrs(strcmp(depts, "none") == 0 ? NULL : depts, &p, m->department_attrs);
         return 0;
 }
 

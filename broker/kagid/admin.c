@@ -10,11 +10,6 @@
 
 #include "login.h"
 
-static void json_putp(json_object **j)
-{
-        json_object_put(*j);
-}
-
 /* The administrator behind the socket, by name when it has one. */
 static void peer_name(const struct request *rq, char *buf, size_t size)
 {
@@ -36,34 +31,6 @@ void admin_login(const struct request *rq, struct login *l, const char *account,
         snprintf(l->terminal, sizeof(l->terminal), "%s:kagictl", rq->b->host);
 }
 
-void reply_json(struct request *rq, json_object *j)
-{
-        reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
-        frame_put_str(rq->reply, KAGI_T_JSON, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-}
-
-int send_record(struct request *rq, struct json_object *j)
-{
-        _cleanup_(frame_freep) struct frame *f = frame_new(KAGI_REP_RECORD);
-
-        if (!f)
-                return -ENOMEM;
-        frame_put_str(f, KAGI_T_JSON, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-        return frame_send(rq->fd, f, now_ms() + 10000);
-}
-
-static json_object *time_or_null(int64_t t)
-{
-        char buf[40];
-
-        if (t <= 0)
-                return NULL;
-        time_format_utc(t * 1000000, buf);
-        buf[19] = 'Z';             /* whole seconds are enough here */
-        buf[20] = '\0';
-        return json_object_new_string(buf);
-}
-
 static int user_json(struct request *rq, const char *user, bool with_directory, json_object **ret)
 {
         _cleanup_(login_done) struct login l = { .user = user };
@@ -81,26 +48,26 @@ static int user_json(struct request *rq, const char *user, bool with_directory, 
         rule = login_rule(rq, &l);
 
         j = json_object_new_object();
-        json_object_object_add(j, "account", json_object_new_string(user));
-        json_object_object_add(j, "failures", json_object_new_int64(us.lock.failures));
-        json_object_object_add(j, "threshold", json_object_new_int64(rule->threshold));
-        json_object_object_add(j, "locked", json_object_new_boolean(lockout_is_locked(rule, &us.lock, wall_now())));
-        json_object_object_add(j, "locked_since", time_or_null(us.lock.locked_at));
+        json_add_str(j, "account", user);
+        json_add_int(j, "failures", us.lock.failures);
+        json_add_int(j, "threshold", rule->threshold);
+        json_add_bool(j, "locked", lockout_is_locked(rule, &us.lock, wall_now()));
+        json_add_time(j, "locked_since", us.lock.locked_at);
         json_object_object_add(j, "unlock_after",
                                rule->unlock_after ? json_object_new_int64((int64_t)rule->unlock_after) : NULL);
-        json_object_object_add(j, "privileged", json_object_new_boolean(login_privileged(rq, &l)));
-        json_object_object_add(j, "totp_enrolled", json_object_new_boolean(us.totp_enrolled));
-        json_object_object_add(j, "totp_enrolled_at", time_or_null(us.totp_enrolled_at));
-        json_object_object_add(j, "totp_last_skew", json_object_new_int(us.totp_last_skew));
-        json_object_object_add(j, "last_success", time_or_null(us.last_success));
-        json_object_object_add(j, "last_failure", time_or_null(us.last_failure));
+        json_add_bool(j, "privileged", login_privileged(rq, &l));
+        json_add_bool(j, "totp_enrolled", us.totp_enrolled);
+        json_add_time(j, "totp_enrolled_at", us.totp_enrolled_at);
+        json_add_int(j, "totp_last_skew", us.totp_last_skew);
+        json_add_time(j, "last_success", us.last_success);
+        json_add_time(j, "last_failure", us.last_failure);
         if (with_directory) {
                 json_object *groups = json_object_new_array();
 
-                json_object_object_add(j, "exists", json_object_new_boolean(l.acct.exists));
-                json_object_object_add(j, "enabled", json_object_new_boolean(l.acct.exists && l.acct.enabled));
-                json_object_object_add(j, "display_name", json_object_new_string(l.acct.display_name));
-                json_object_object_add(j, "department", json_object_new_string(l.acct.department));
+                json_add_bool(j, "exists", l.acct.exists);
+                json_add_bool(j, "enabled", l.acct.exists && l.acct.enabled);
+                json_add_str(j, "display_name", l.acct.display_name);
+                json_add_str(j, "department", l.acct.department);
                 for (size_t i = 0; i < l.acct.groups.n; i++)
                         json_object_array_add(groups, json_object_new_string(l.acct.groups.v[i]));
                 json_object_object_add(j, "groups", groups);
@@ -180,10 +147,8 @@ int admin_unlock(struct request *rq)
                 r = store_lock_put(rq->store, user, &clear);
         if (r >= 0)
                 r = txn_audit(&t, &l, "unlock", "-", "unlocked", reason, NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
+        r = txn_finish(&t, r);
         if (r < 0) {
-                txn_abort(&t);
                 reply_error(rq, KAGI_ERROR, "cannot unlock %s", user);
                 return r;
         }
@@ -191,9 +156,9 @@ int admin_unlock(struct request *rq)
                  reason);
         {
                 _cleanup_(json_putp) json_object *j = json_object_new_object();
-                json_object_object_add(j, "account", json_object_new_string(user));
-                json_object_object_add(j, "was_locked", json_object_new_boolean(st.locked_at != 0));
-                json_object_object_add(j, "failures_cleared", json_object_new_int64(st.failures));
+                json_add_str(j, "account", user);
+                json_add_bool(j, "was_locked", st.locked_at != 0);
+                json_add_int(j, "failures_cleared", st.failures);
                 reply_json(rq, j);
         }
         return 0;
@@ -256,20 +221,18 @@ int admin_totp_enroll(struct request *rq)
         if (r >= 0)
                 r = txn_audit(&t, &l, "enroll", "totp", "success", given ? "secret given by administrator" : "new secret",
                               NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
+        r = txn_finish(&t, r);
         if (r < 0) {
-                txn_abort(&t);
                 reply_error(rq, KAGI_ERROR, "cannot store the secret of %s", user);
                 return r;
         }
         {
                 _cleanup_(json_putp) json_object *j = json_object_new_object();
-                json_object_object_add(j, "account", json_object_new_string(user));
-                json_object_object_add(j, "secret", json_object_new_string(b32));
-                json_object_object_add(j, "uri", json_object_new_string(uri));
-                json_object_object_add(j, "digits", json_object_new_int((int)p.digits));
-                json_object_object_add(j, "period", json_object_new_int((int)p.step));
+                json_add_str(j, "account", user);
+                json_add_str(j, "secret", b32);
+                json_add_str(j, "uri", uri);
+                json_add_int(j, "digits", (int)p.digits);
+                json_add_int(j, "period", (int)p.step);
                 reply_json(rq, j);
                 /* the JSON text held the secret too */
                 secret_wipe((void *)json_object_to_json_string(j), strlen(json_object_to_json_string(j)));
@@ -296,10 +259,8 @@ int admin_totp_remove(struct request *rq)
         }
         if (r >= 0)
                 r = txn_audit(&t, &l, "unenroll", "totp", "success", "", NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
+        r = txn_finish(&t, r);
         if (r < 0) {
-                txn_abort(&t);
                 reply_error(rq, KAGI_ERROR, "cannot remove the secret of %s", user);
                 return r;
         }
@@ -307,23 +268,21 @@ int admin_totp_remove(struct request *rq)
         return 0;
 }
 
+#define R(f) { #f, offsetof(struct audit_record, f) }
+static const struct json_member record_members[] = {
+        R(event), R(account), R(person), R(terminal), R(service), R(factor), R(result), R(reason), R(session),
+};
+#undef R
+
 static json_object *record_json(const struct audit_record *r)
 {
         json_object *j = json_object_new_object();
         char t[40];
 
         time_format_utc(r->time_us, t);
-        json_object_object_add(j, "seq", json_object_new_int64(r->seq));
-        json_object_object_add(j, "time", json_object_new_string(t));
-        json_object_object_add(j, "event", json_object_new_string(r->event));
-        json_object_object_add(j, "account", json_object_new_string(r->account));
-        json_object_object_add(j, "person", json_object_new_string(r->person));
-        json_object_object_add(j, "terminal", json_object_new_string(r->terminal));
-        json_object_object_add(j, "service", json_object_new_string(r->service));
-        json_object_object_add(j, "factor", json_object_new_string(r->factor));
-        json_object_object_add(j, "result", json_object_new_string(r->result));
-        json_object_object_add(j, "reason", json_object_new_string(r->reason));
-        json_object_object_add(j, "session", json_object_new_string(r->session));
+        json_add_int(j, "seq", r->seq);
+        json_add_str(j, "time", t);
+        json_add_strings(j, r, true, record_members, ARRAY_SIZE(record_members));
         return j;
 }
 
@@ -363,10 +322,10 @@ int admin_audit_verify(struct request *rq)
                 reply_error(rq, KAGI_ERROR, "cannot read the audit log");
                 return r;
         }
-        json_object_object_add(j, "ok", json_object_new_boolean(v.ok));
-        json_object_object_add(j, "records", json_object_new_int64(v.records));
+        json_add_bool(j, "ok", v.ok);
+        json_add_int(j, "records", v.records);
         json_object_object_add(j, "first_bad", v.first_bad ? json_object_new_int64(v.first_bad) : NULL);
-        json_object_object_add(j, "why", json_object_new_string(v.why));
+        json_add_str(j, "why", v.why);
         if (!v.ok)
                 log_err("audit log verification failed: %s", v.why);
         reply_json(rq, j);

@@ -7,6 +7,23 @@
 
 #include "login.h"
 
+#define C(f) { #f, offsetof(struct card_row, f) }
+static const struct json_member card_members[] = {
+        C(account), C(state), C(serial), C(fingerprint), C(subject), C(issuer), C(reason),
+};
+#undef C
+
+/* A card of the registry as kagictl shows it. */
+static json_object *card_json(const struct card_row *c)
+{
+        json_object *j = json_object_new_object();
+
+        json_add_strings(j, c, false, card_members, ARRAY_SIZE(card_members));
+        json_add_time(j, "registered", c->registered);
+        json_add_time(j, "not_after", c->not_after);
+        return j;
+}
+
 /* "AB:CD:…" as openssl x509 -fingerprint prints it, or plain hex: lower-case hex. */
 static int normalize_fingerprint(const char *in, char out[65])
 {
@@ -31,7 +48,7 @@ int admin_card_register(struct request *rq)
         uint32_t flags = msg_u32(rq->msg, KAGI_T_FLAGS, 0);
         _cleanup_(login_done) struct login l;
         struct card_cert c = { 0 };
-        struct card_row existing;
+        struct card_row existing, row;
         char who[256], why[512];
         struct txn t;
         int r, retired = 0;
@@ -65,14 +82,14 @@ int admin_card_register(struct request *rq)
                 r = r == -ENOENT ? 0 : r;
         }
         if (r >= 0) {
-                struct card_row row = { .not_after = c.not_after };
-
+                row = (struct card_row){ .not_after = c.not_after, .registered = wall_now() };
                 snprintf(row.fingerprint, sizeof(row.fingerprint), "%s", c.fingerprint);
                 snprintf(row.serial, sizeof(row.serial), "%s", c.serial);
                 snprintf(row.subject, sizeof(row.subject), "%s", c.subject);
                 snprintf(row.issuer, sizeof(row.issuer), "%s", c.issuer);
                 snprintf(row.account, sizeof(row.account), "%s", user);
-                r = store_card_add(rq->store, &row, wall_now());
+                snprintf(row.state, sizeof(row.state), "active");
+                r = store_card_add(rq->store, &row, row.registered);
         }
         if (r >= 0 && (flags & KAGI_FLAG_RETIRE_OLD)) {
                 retired = store_card_retire_others(rq->store, user, c.fingerprint, wall_now());
@@ -82,22 +99,16 @@ int admin_card_register(struct request *rq)
                  retired > 0 ? "; earlier cards retired" : "");
         if (r >= 0)
                 r = txn_audit(&t, &l, "card-register", "card", "success", why, NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
+        r = txn_finish(&t, r);
         if (r < 0) {
-                txn_abort(&t);
                 reply_error(rq, KAGI_ERROR, "cannot register the card");
                 goto out;
         }
         {
-                json_object *j = json_object_new_object();
-                json_object_object_add(j, "account", json_object_new_string(user));
-                json_object_object_add(j, "serial", json_object_new_string(c.serial));
-                json_object_object_add(j, "fingerprint", json_object_new_string(c.fingerprint));
-                json_object_object_add(j, "subject", json_object_new_string(c.subject));
-                json_object_object_add(j, "retired", json_object_new_int(retired));
+                _cleanup_(json_putp) json_object *j = card_json(&row);
+
+                json_add_int(j, "retired", retired);
                 reply_json(rq, j);
-                json_object_put(j);
         }
 out:
         card_cert_clear(&c);
@@ -155,50 +166,26 @@ int admin_card_revoke(struct request *rq)
         snprintf(why, sizeof(why), "card %s: %s", row.serial, reason);
         if (r >= 0)
                 r = txn_audit(&t, &l, "card-revoke", "card", "revoked", why, NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
+        r = txn_finish(&t, r);
         if (r < 0) {
-                txn_abort(&t);
                 reply_error(rq, KAGI_ERROR, "cannot revoke the card");
                 return r;
         }
         {
-                json_object *j = json_object_new_object();
-                json_object_object_add(j, "account", json_object_new_string(row.account));
-                json_object_object_add(j, "serial", json_object_new_string(row.serial));
-                json_object_object_add(j, "fingerprint", json_object_new_string(row.fingerprint));
-                json_object_object_add(j, "state", json_object_new_string("revoked"));
+                _cleanup_(json_putp) json_object *j = NULL;
+
+                snprintf(row.state, sizeof(row.state), "revoked");
+                j = card_json(&row);
                 reply_json(rq, j);
-                json_object_put(j);
         }
         return 0;
 }
 
 static int list_card(void *userdata, const struct card_row *c)
 {
-        struct request *rq = userdata;
-        json_object *j = json_object_new_object();
-        char t[40];
-        int r;
+        _cleanup_(json_putp) json_object *j = card_json(c);
 
-        json_object_object_add(j, "account", json_object_new_string(c->account));
-        json_object_object_add(j, "state", json_object_new_string(c->state));
-        json_object_object_add(j, "serial", json_object_new_string(c->serial));
-        json_object_object_add(j, "fingerprint", json_object_new_string(c->fingerprint));
-        json_object_object_add(j, "subject", json_object_new_string(c->subject));
-        json_object_object_add(j, "issuer", json_object_new_string(c->issuer));
-        time_format_utc(c->registered * 1000000, t);
-        t[19] = 'Z';
-        t[20] = '\0';
-        json_object_object_add(j, "registered", json_object_new_string(t));
-        time_format_utc(c->not_after * 1000000, t);
-        t[19] = 'Z';
-        t[20] = '\0';
-        json_object_object_add(j, "not_after", json_object_new_string(t));
-        json_object_object_add(j, "reason", json_object_new_string(c->reason));
-        r = send_record(rq, j);
-        json_object_put(j);
-        return r;
+        return send_record(userdata, j);
 }
 
 int admin_card_list(struct request *rq)

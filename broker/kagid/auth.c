@@ -53,6 +53,23 @@ static int start(struct request *rq, struct login *l, const char *factor, bool w
         return 0;
 }
 
+/* start(), then a locked account is refused before anything else: 1 to go
+ * on, 0 or negative when answered. */
+static int start_unlocked(struct request *rq, struct login *l, const char *step)
+{
+        int r;
+
+        if (start(rq, l, step, false) < 0)
+                return 0;
+        if (locked_now(rq, l, &r))
+                return answer_audited(rq, l, "auth", step, KAGI_DENY_LOCKED, MSG_LOCKED, "account locked");
+        if (r < 0) {
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                return r;
+        }
+        return 1;
+}
+
 /* The factors still to collect for this login, given what the stack has
  * proved; -EACCES when no accepted set can be completed. */
 static int factors_to_collect(struct request *rq, const struct login *l, uint32_t proved, uint32_t *ret)
@@ -73,14 +90,9 @@ int auth_preauth(struct request *rq)
         uint32_t collect;
         int r;
 
-        if (start(rq, &l, "preauth", false) < 0)
-                return 0;
-        if (locked_now(rq, &l, &r))
-                return answer_audited(rq, &l, "auth", "preauth", KAGI_DENY_LOCKED, MSG_LOCKED, "account locked");
-        if (r < 0) {
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+        r = start_unlocked(rq, &l, "preauth");
+        if (r <= 0)
                 return r;
-        }
         reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
         /* preauth runs before a password module: what kagi will ask once it
          * has checked the password, so the module need not ask again */
@@ -124,13 +136,9 @@ int auth_authfail(struct request *rq)
                 r = txn_audit(&t, &l, "auth", "password", "failure", reason, NULL);
         if (r >= 0)
                 r = txn_lock_event(&t, &l, ev, rule);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0) {
-                txn_abort(&t);
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+        r = txn_finish_or_refuse(&t, r);
+        if (r < 0)
                 return r;
-        }
         if (ev == LOCK_EV_LOCKED)
                 reply_decision(rq, KAGI_DENY_LOCKED, MSG_NOW_LOCKED);
         else
@@ -144,14 +152,9 @@ int auth_begin(struct request *rq)
         uint32_t proved, collect;
         int r;
 
-        if (start(rq, &l, "begin", false) < 0)
-                return 0;
-        if (locked_now(rq, &l, &r))
-                return answer_audited(rq, &l, "auth", "begin", KAGI_DENY_LOCKED, MSG_LOCKED, "account locked");
-        if (r < 0) {
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+        r = start_unlocked(rq, &l, "begin");
+        if (r <= 0)
                 return r;
-        }
         proved = (l.flags & KAGI_FLAG_STACKED_PASSWORD) ? KAGI_F_PASSWORD : 0;
         r = factors_to_collect(rq, &l, proved, &collect);
         if (r < 0) {
@@ -320,77 +323,4 @@ int auth_account(struct request *rq)
         }
         d = admission(rq, &l, &msg, &reason);
         return answer_audited(rq, &l, "account", "-", d, msg, d == KAGI_ALLOW ? "" : reason);
-}
-
-int auth_session_open(struct request *rq)
-{
-        _cleanup_(login_done) struct login l;
-        uint8_t raw[16];
-        char id[33];
-        struct txn t;
-        int r;
-
-        r = login_load(rq, &l);
-        if (r < 0) {
-                reply_decision(rq, KAGI_DENY_INVALID, MSG_INTERNAL);
-                return 0;
-        }
-        if (RAND_bytes(raw, sizeof(raw)) != 1) {
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
-                return -EIO;
-        }
-        for (size_t i = 0; i < sizeof(raw); i++)
-                snprintf(id + 2 * i, 3, "%02x", raw[i]);
-
-        r = txn_begin(&t, rq);
-        if (r >= 0)
-                r = store_session_open(rq->store, id, l.user, l.person, l.service, l.terminal,
-                                       msg_u32(rq->msg, KAGI_T_PID, 0), wall_now());
-        if (r >= 0)
-                r = txn_audit(&t, &l, "login", "-", "success", "", id);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0) {
-                txn_abort(&t);
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
-                return r;
-        }
-        reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
-        frame_put_str(rq->reply, KAGI_T_SESSION, id);
-        return 0;
-}
-
-int auth_session_close(struct request *rq)
-{
-        _cleanup_(login_done) struct login l;
-        const char *id = msg_str(rq->msg, KAGI_T_SESSION);
-        char owner[257];
-        struct txn t;
-        int r;
-
-        r = login_load(rq, &l);
-        if (r < 0) {
-                reply_decision(rq, KAGI_DENY_INVALID, MSG_INTERNAL);
-                return 0;
-        }
-        r = txn_begin(&t, rq);
-        if (r >= 0)
-                r = store_session_close(rq->store, id, wall_now(), owner, sizeof(owner));
-        if (r == -ENOENT) {
-                txn_abort(&t);
-                log_warn("logout of %s names unknown or ended session %s", l.user, id);
-                reply_decision(rq, KAGI_DENY_INVALID, MSG_INTERNAL);
-                return 0;
-        }
-        if (r >= 0)
-                r = txn_audit(&t, &l, "logout", "-", "success", "", id);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0) {
-                txn_abort(&t);
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
-                return r;
-        }
-        reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
-        return 0;
 }

@@ -100,13 +100,9 @@ static int refuse_counted(struct request *rq, const struct login *l, enum kagi_d
                 r = txn_audit(&t, &owner, "card-sharing", FACTOR, "denied", reason, NULL);
         if (r >= 0)
                 r = txn_lock_event(&t, l, ev, login_rule(rq, l));
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0) {
-                txn_abort(&t);
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+        r = txn_finish_or_refuse(&t, r);
+        if (r < 0)
                 return r;
-        }
         reply_decision_n(rq, d, ev == LOCK_EV_LOCKED ? MSG_NOW_LOCKED : msg, n);
         return 0;
 }
@@ -248,13 +244,8 @@ int card_verify(struct request *rq)
                 snprintf(why, sizeof(why), "card %s%s%s", c.serial, *reason ? "; " : "", reason);
                 r = txn_audit(&t, &l, "auth", FACTOR, d == KAGI_ALLOW ? "success" : "denied", why, NULL);
         }
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0) {
-                txn_abort(&t);
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+        if (txn_finish_or_refuse(&t, r) < 0)
                 goto out;
-        }
         reply_decision(rq, d, msg);
 out:
         card_cert_clear(&c);

@@ -134,6 +134,23 @@ void txn_abort(struct txn *t)
         store_rollback(t->rq->store);
 }
 
+int txn_finish(struct txn *t, int r)
+{
+        if (r >= 0)
+                r = txn_commit(t);
+        if (r < 0)
+                txn_abort(t);
+        return r;
+}
+
+int txn_finish_or_refuse(struct txn *t, int r)
+{
+        r = txn_finish(t, r);
+        if (r < 0)
+                reply_decision(t->rq, KAGI_ERROR, MSG_INTERNAL);
+        return r;
+}
+
 /* Record a decision that changes no state, then answer with it. */
 int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
                           enum kagi_decision d, enum msg_id msg, const char *reason)
@@ -144,13 +161,9 @@ int answer_audited(struct request *rq, const struct login *l, const char *event,
         r = txn_begin(&t, rq);
         if (r >= 0)
                 r = txn_audit(&t, l, event, factor, d == KAGI_ALLOW ? "success" : "denied", reason, NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0) {
-                txn_abort(&t);
-                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+        r = txn_finish_or_refuse(&t, r);
+        if (r < 0)
                 return r;
-        }
         reply_decision(rq, d, msg);
         return 0;
 }

@@ -2,6 +2,8 @@
  * settle steps the login and admin handlers share. */
 #pragma once
 
+#include <stddef.h>
+
 #include "request.h"
 
 struct login {
@@ -41,6 +43,12 @@ int txn_audit(struct txn *t, const struct login *l, const char *event, const cha
 int txn_lock_event(struct txn *t, const struct login *l, enum lock_event ev, const struct lockout_rule *rule);
 int txn_commit(struct txn *t);
 void txn_abort(struct txn *t);
+/* Commits when r >= 0 (every step before went well); on any failure rolls
+ * back. Returns r, or the commit's error. */
+int txn_finish(struct txn *t, int r);
+/* txn_finish, and on failure the answer KAGI_ERROR: what the handler was
+ * about to answer was never written. */
+int txn_finish_or_refuse(struct txn *t, int r);
 
 /* Record a decision that changes no state, then answer with it. */
 int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
@@ -62,3 +70,17 @@ void admin_login(const struct request *rq, struct login *l, const char *account,
 int send_record(struct request *rq, struct json_object *j);
 /* ALLOW with the JSON document as the answer. */
 void reply_json(struct request *rq, struct json_object *j);
+/* Members of an answer's document (json.c); NULL strings and times <= 0
+ * are JSON null. */
+void json_add_str(struct json_object *j, const char *key, const char *value);
+void json_add_int(struct json_object *j, const char *key, int64_t value);
+void json_add_bool(struct json_object *j, const char *key, bool value);
+void json_add_time(struct json_object *j, const char *key, int64_t unix_seconds);
+void json_putp(struct json_object **j);
+/* Text members of a struct, by table: each a `const char *` (pointers) or a
+ * char array at its offset in base. */
+struct json_member {
+        const char *key;
+        size_t offset;
+};
+void json_add_strings(struct json_object *j, const void *base, bool pointers, const struct json_member *m, size_t n);

@@ -38,7 +38,7 @@ void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
 int dispatch(struct request *rq);
 bool peer_in_group(uid_t uid, gid_t gid, const char *group);
 
-/* Handlers (auth.c, card.c, admin.c, admin_card.c). Each fills rq->reply. */
+/* Handlers (auth.c, card.c, session.c, admin.c, admin_card.c). Each fills rq->reply. */
 int auth_preauth(struct request *rq);
 int auth_authfail(struct request *rq);
 int auth_begin(struct request *rq);

@@ -7,25 +7,24 @@
 #include "store.h"
 #include "store_internal.h"
 
+static void read_lock(sqlite3_stmt *st, void *ret)
+{
+        struct lock_state *l = ret;
+
+        l->failures = (uint32_t)sqlite3_column_int64(st, 0);
+        l->locked_at = sqlite3_column_int64(st, 1);
+}
+
 int store_lock_get(struct store *s, const char *user, struct lock_state *ret)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_LOCK_GET);
         int r;
 
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-                ret->failures = (uint32_t)sqlite3_column_int64(st, 0);
-                ret->locked_at = sqlite3_column_int64(st, 1);
-        } else if (r == SQLITE_DONE) {
-                *ret = (struct lock_state){ 0 };
-        } else {
-                return store_errno(s, "read lock state");
-        }
-        sqlite3_reset(st);
-        return 0;
+        *ret = (struct lock_state){ 0 };
+        if (st)
+                sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        r = store_row(s, st, "read lock state", read_lock, ret);
+        return r == -ENOENT ? 0 : r;
 }
 
 int store_lock_put(struct store *s, const char *user, const struct lock_state *lk)
@@ -69,26 +68,25 @@ int store_users(struct store *s, store_user_cb cb, void *userdata)
         return r == SQLITE_DONE ? 0 : store_errno(s, "list users");
 }
 
+static void read_user_state(sqlite3_stmt *st, void *ret)
+{
+        struct user_state *u = ret;
+
+        read_lock(st, &u->lock);
+        u->last_success = sqlite3_column_int64(st, 2);
+        u->last_failure = sqlite3_column_int64(st, 3);
+        u->totp_enrolled = sqlite3_column_type(st, 4) != SQLITE_NULL;
+        u->totp_enrolled_at = sqlite3_column_int64(st, 4);
+        u->totp_last_skew = sqlite3_column_int(st, 5);
+}
+
 int store_user_state(struct store *s, const char *user, struct user_state *ret)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_USER_STATE);
-        int r;
 
-        if (!st)
-                return -EIO;
         *ret = (struct user_state){ 0 };
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-                ret->lock.failures = (uint32_t)sqlite3_column_int64(st, 0);
-                ret->lock.locked_at = sqlite3_column_int64(st, 1);
-                ret->last_success = sqlite3_column_int64(st, 2);
-                ret->last_failure = sqlite3_column_int64(st, 3);
-                ret->totp_enrolled = sqlite3_column_type(st, 4) != SQLITE_NULL;
-                ret->totp_enrolled_at = sqlite3_column_int64(st, 4);
-                ret->totp_last_skew = sqlite3_column_int(st, 5);
-                r = SQLITE_DONE;
-        }
-        sqlite3_reset(st);
-        return r == SQLITE_DONE ? 0 : store_errno(s, "read user state");
+        if (st)
+                sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        /* the query always has its one row (left joins onto the name) */
+        return store_row(s, st, "read user state", read_user_state, ret);
 }

@@ -227,13 +227,12 @@ static void row_to_record(sqlite3_stmt *st, struct audit_record *r)
 
 int audit_each(struct store *s, int64_t since_us, audit_cb cb, void *userdata)
 {
-        sqlite3_stmt *st = store_stmt(s, since_us > 0 ? STMT_AUDIT_SINCE : STMT_AUDIT_ALL);
+        sqlite3_stmt *st = store_stmt(s, STMT_AUDIT_ALL);
         int rc;
 
         if (!st)
                 return -EIO;
-        if (since_us > 0)
-                sqlite3_bind_int64(st, 1, since_us);
+        sqlite3_bind_int64(st, 1, since_us > 0 ? since_us : INT64_MIN);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct audit_record r;
                 int c;
@@ -271,6 +270,7 @@ int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
                 rc = -EIO;
                 goto out;
         }
+        sqlite3_bind_int64(st, 1, INT64_MIN);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct audit_record r;
 

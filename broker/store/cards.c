@@ -14,8 +14,10 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
         snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-static void row_to_card(sqlite3_stmt *st, struct card_row *c)
+static void row_to_card(sqlite3_stmt *st, void *ret)
 {
+        struct card_row *c = ret;
+
         copy_text(c->fingerprint, sizeof(c->fingerprint), st, 0);
         copy_text(c->serial, sizeof(c->serial), st, 1);
         copy_text(c->subject, sizeof(c->subject), st, 2);
@@ -31,18 +33,10 @@ static void row_to_card(sqlite3_stmt *st, struct card_row *c)
 int store_card_get(struct store *s, const char *fingerprint, struct card_row *ret)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_CARD_GET);
-        int r;
 
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW)
-                row_to_card(st, ret);
-        sqlite3_reset(st);
-        if (r == SQLITE_DONE)
-                return -ENOENT;
-        return r == SQLITE_ROW ? 0 : store_errno(s, "read card");
+        if (st)
+                sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
+        return store_row(s, st, "read card", row_to_card, ret);
 }
 
 int store_card_add(struct store *s, const struct card_row *c, int64_t now)

@@ -57,6 +57,9 @@ static const char *const schema_sql =
 
         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');";
 
+/* the columns row_to_card() reads, in its order */
+#define CARD_COLUMNS "fingerprint, serial, subject, issuer, account, state, registered, not_after, changed, reason"
+
 static const char *const sql[STMT_MAX_] = {
         [STMT_BEGIN] = "BEGIN IMMEDIATE",
         [STMT_COMMIT] = "COMMIT",
@@ -86,10 +89,10 @@ static const char *const sql[STMT_MAX_] = {
                               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         [STMT_AUDIT_HEAD_PUT] = "INSERT INTO audit_head(id, seq, mac, head_mac) VALUES(1, ?1, ?2, ?3) "
                                 "ON CONFLICT(id) DO UPDATE SET seq = ?1, mac = ?2, head_mac = ?3",
+        /* every record from ?1 on; verification reads them all with ?1 = 0 */
         [STMT_AUDIT_ALL] = "SELECT seq, time_us, event, account, person, terminal, service, factor, "
-                           "result, reason, session, mac FROM audit ORDER BY seq",
-        [STMT_CARD_GET] = "SELECT fingerprint, serial, subject, issuer, account, state, registered, not_after, "
-                          "changed, reason FROM cards WHERE fingerprint = ?1",
+                           "result, reason, session, mac FROM audit WHERE time_us >= ?1 ORDER BY seq",
+        [STMT_CARD_GET] = "SELECT " CARD_COLUMNS " FROM cards WHERE fingerprint = ?1",
         [STMT_CARD_ADD] = "INSERT INTO cards(fingerprint, serial, subject, issuer, account, state, registered, not_after) "
                           "VALUES(?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7)",
         [STMT_CARD_RETIRE_OTHERS] = "UPDATE cards SET state = 'retired', changed = ?3, reason = 'replaced by ' || ?2 "
@@ -97,10 +100,8 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_CARD_REVOKE] = "UPDATE cards SET state = 'revoked', changed = ?2, reason = ?3 "
                              "WHERE fingerprint = ?1 AND state != 'revoked'",
         [STMT_CARD_BY_SERIAL] = "SELECT fingerprint FROM cards WHERE serial = ?1 COLLATE NOCASE",
-        [STMT_CARD_LIST] = "SELECT fingerprint, serial, subject, issuer, account, state, registered, not_after, "
-                           "changed, reason FROM cards WHERE ?1 IS NULL OR account = ?1 ORDER BY account, registered",
-        [STMT_AUDIT_SINCE] = "SELECT seq, time_us, event, account, person, terminal, service, factor, "
-                             "result, reason, session, mac FROM audit WHERE time_us >= ?1 ORDER BY seq",
+        [STMT_CARD_LIST] = "SELECT " CARD_COLUMNS " FROM cards WHERE ?1 IS NULL OR account = ?1 "
+                           "ORDER BY account, registered",
 };
 
 /* kagid's workers write one at a time anyway (BEGIN IMMEDIATE): queueing on
@@ -151,6 +152,22 @@ int store_exec(struct store *s, sqlite3_stmt *st, const char *what)
         if (r != SQLITE_DONE && r != SQLITE_ROW)
                 return store_errno(s, what);
         return 0;
+}
+
+int store_row(struct store *s, sqlite3_stmt *st, const char *what, void (*read)(sqlite3_stmt *st, void *ret),
+              void *ret)
+{
+        int r;
+
+        if (!st)
+                return -EIO;
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+                read(st, ret);
+        sqlite3_reset(st);
+        if (r == SQLITE_DONE)
+                return -ENOENT;
+        return r == SQLITE_ROW ? 0 : store_errno(s, what);
 }
 
 static int check_parent_dir(const char *path, uid_t owner, char *err, size_t errsz)

@@ -26,7 +26,6 @@ enum stmt_id {
         STMT_AUDIT_INSERT,
         STMT_AUDIT_HEAD_PUT,
         STMT_AUDIT_ALL,
-        STMT_AUDIT_SINCE,
         STMT_CARD_GET,
         STMT_CARD_ADD,
         STMT_CARD_RETIRE_OTHERS,
@@ -45,4 +44,8 @@ struct store {
 /* The prepared statement, reset and unbound; NULL (logged) on failure. */
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
 int store_exec(struct store *s, sqlite3_stmt *st, const char *what);
+/* Steps st (bound by the caller) once: its row goes to read(). 0, -ENOENT
+ * when there is none, or the error. */
+int store_row(struct store *s, sqlite3_stmt *st, const char *what, void (*read)(sqlite3_stmt *st, void *ret),
+              void *ret);
 int store_errno(struct store *s, const char *what);
