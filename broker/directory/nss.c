@@ -83,6 +83,5 @@ const struct directory_ops directory_nss_ops = {
         .open = nss_open,
         .close = nss_close,
         .lookup = nss_lookup,
-        .check_password = NULL,
-        .certificates = NULL,
+        /* no password checks (the PAM stack does them) and no certificates */
 };
