@@ -150,7 +150,10 @@ enum kagi_tag {
         KAGI_T_SERIAL = 23,
         KAGI_T_FINGERPRINT = 24,
         KAGI_T_HOST = 25,         /* terminal host name */
-        KAGI_TAG_MAX_ = 26
+        KAGI_T_DEADLINE = 26,     /* u64 CLOCK_MONOTONIC ms: when the module stops waiting */
+        KAGI_T_ATTEMPT = 27,      /* an attempt reserved at preauth, settled later */
+        KAGI_T_ACCOUNT = 28,      /* u32 enum kagi_decision of the account phase, decided with the auth */
+        KAGI_TAG_MAX_ = 29
 };
 
 enum kagi_flag {

@@ -51,7 +51,7 @@ void pk_close(struct pk *pk);
 struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags);
 /* Send it and receive the RESULT. On any failure to talk to the broker the
  * answer is KAGI_UNAVAILABLE, logged precisely: the caller fails closed. */
-enum kagi_decision pk_call(struct pk *pk, const struct frame *req, struct kagi_msg *ret);
+enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *ret);
 
 /* The PAM conversation. */
 void pk_tell(struct pk *pk, bool error, const char *text);

@@ -53,6 +53,10 @@ struct kagi_config {
         char *admin_group;
         char *default_zone;
         uint32_t workers;
+        uint32_t max_connections;             /* open at once, all peers */
+        uint32_t max_connections_per_uid;     /* for each peer that is not root */
+        uint32_t root_connections;            /* of max_connections, kept for root */
+        uint32_t request_timeout_ms;          /* to deliver one whole request */
         enum kagi_lang language;
         char *contact;                        /* whom a locked-out user should call */
 

@@ -73,6 +73,15 @@ int directory_lookup_brief(struct directory *d, const char *user, struct dir_acc
         return lookup(d, user, false, ret);
 }
 
+bool directory_cached(struct directory *d, const char *user)
+{
+        struct dir_account a = { .uid = (uid_t)-1 };
+        int r = dir_cache_find(d->cache, user, now_ms(), &a);
+
+        dir_account_clear(&a);
+        return r > 0;
+}
+
 bool directory_checks_passwords(const struct directory *d)
 {
         return d->ops->check_password != NULL;

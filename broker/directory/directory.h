@@ -45,6 +45,9 @@ int directory_lookup(struct directory *d, const char *user, struct dir_account *
  * must ask separately (NSS: getspnam); ret->enabled is then true. For
  * decisions that do not depend on it (preauth, the factors to collect). */
 int directory_lookup_brief(struct directory *d, const char *user, struct dir_account *ret);
+/* Would a lookup of user be answered from the cache, without asking the
+ * directory? (For choosing a worker; the answer may be stale a moment later.) */
+bool directory_cached(struct directory *d, const char *user);
 /* Can the broker verify passwords itself (LDAP bind)? */
 bool directory_checks_passwords(const struct directory *d);
 /* 0: right; -EACCES: wrong (a failure); -ENOTSUP; other negative: unavailable. */

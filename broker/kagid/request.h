@@ -36,6 +36,9 @@ void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 int dispatch(struct request *rq);
+/* Is the client still waiting, and is there time to answer it? Nothing is
+ * committed for a request that is not (pool.c). */
+bool request_alive(const struct request *rq);
 bool peer_in_group(uid_t uid, gid_t gid, const char *group);
 
 /* Handlers (auth.c, card.c, session.c, admin.c, admin_card.c). Each fills rq->reply. */
