@@ -120,7 +120,17 @@ int txn_audit(struct txn *t, const struct login *l, const char *event, const cha
 
 int txn_commit(struct txn *t)
 {
-        int r = store_commit(t->rq->store);
+        int r;
+
+        /* What the client was told ("unavailable") is what happened: nothing
+         * is committed once it has given up or its deadline is too near. */
+        if (!request_alive(t->rq)) {
+                log_warn("%s for %s not recorded: the client gave up or its deadline passed",
+                         kagi_msg_type_name(t->rq->msg->type), t->n ? t->rec[0].account : "?");
+                store_rollback(t->rq->store);
+                return -ECANCELED;
+        }
+        r = store_commit(t->rq->store);
 
         if (r < 0)
                 return r;

@@ -1,6 +1,7 @@
 /* libkagi-store: kagid's durable state and the audit chain, in SQLite.
  *
- *   store.c     opening (WAL, synchronous=FULL), explicit transactions
+ *   store.c     opening (WAL, synchronous=FULL), the statements
+ *   commit.c    explicit transactions, concurrent ones sharing one commit
  *   accounts.c  lock state and last results per account; what kagi knows of one
  *   totp.c      TOTP enrollments (sealed secrets, last accepted step)
  *   sessions.c  login sessions
@@ -28,7 +29,10 @@ struct store;
  * directory must not be writable by others. */
 int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz);
 void store_close(struct store *s);
-/* BEGIN IMMEDIATE: writers are serialised, so read-modify-write is safe. */
+/* A write transaction. Transactions run one at a time (read-modify-write
+ * is safe) and see everything committed or written before them; concurrent
+ * ones share one commit (group commit, commit.c). store_commit returns once
+ * the transaction is on disk — or fails, and then nothing of it was kept. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
