@@ -56,7 +56,7 @@ static const struct {
         [KAGI_REQ_AUTHFAIL] = { "authfail", CTX | B(KAGI_T_ATTEMPT), NEED_CTX },
         [KAGI_REQ_BEGIN] = { "begin", CTX, NEED_CTX },
         [KAGI_REQ_VERIFY] = { "verify", CTX | B(KAGI_T_CODE) | B(KAGI_T_PASSWORD) | B(KAGI_T_ATTEMPT), NEED_CTX },
-        [KAGI_REQ_CARD_CHALLENGE] = { "card-challenge", CTX | B(KAGI_T_CERT),
+        [KAGI_REQ_CARD_CHALLENGE] = { "card-challenge", CTX | B(KAGI_T_CERT) | B(KAGI_T_ATTEMPT),
                                       NEED_CTX | B(KAGI_T_CERT) },
         [KAGI_REQ_CARD_VERIFY] = { "card-verify",
                                    CTX | B(KAGI_T_CERT) | B(KAGI_T_CHALLENGE) |

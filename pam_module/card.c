@@ -64,6 +64,7 @@ static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t 
                                       struct kagi_msg *m)
 {
         _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_CARD_VERIFY, flags | KAGI_FLAG_CARD_PRESENT);
+        enum kagi_decision d;
 
         if (!req)
                 return KAGI_ERROR;
@@ -73,7 +74,9 @@ static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t 
                 frame_put_blob(req, KAGI_T_SIGNATURE, sig->data, sig->len);
         if (tries >= 0)
                 frame_put_u32(req, KAGI_T_RETRIES, (uint32_t)tries);
-        return pk_call(pk, req, m);
+        d = pk_call(pk, req, m);
+        pk_keep_account(pk, d, m);
+        return d;
 }
 
 enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m)
@@ -107,6 +110,7 @@ enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_m
         req = pk_request(pk, KAGI_REQ_CARD_CHALLENGE, KAGI_FLAG_CARD_PRESENT);
         if (req)
                 frame_put_blob(req, KAGI_T_CERT, der, len);
+        pk_put_attempt(pk, req);
         d = pk_call(pk, req, m);
         if (d != KAGI_CONTINUE || !msg_has(m, KAGI_T_CHALLENGE) || m->f[KAGI_T_CHALLENGE].len > sizeof(challenge))
                 return d == KAGI_CONTINUE ? KAGI_ERROR : d;

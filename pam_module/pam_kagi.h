@@ -77,6 +77,11 @@ void pk_card_done(struct pk_card *c);
  * (no reader, card unreadable) are told to the user here. */
 enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
 
+/* The attempt preauth reserved, added to a request that settles it. */
+void pk_put_attempt(struct pk *pk, struct frame *req);
+/* Remembers an account phase kagid decided along with the login's success. */
+void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg *m);
+
 /* The phases (flow.c). Each returns a PAM code. */
 int pk_authenticate(struct pk *pk);
 int pk_preauth(struct pk *pk);

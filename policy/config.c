@@ -93,6 +93,7 @@ static const struct key lockout_keys[] = {
         { "privileged_unlock_after", K_DURATION, C(privileged.unlock_after), 0, 0, false },
         { "privileged_groups", K_STRV, C(privileged_groups), 0, 0, true },
         { "message", K_STR, C(lock_message), 0, 0, false },
+        { "attempt_timeout", K_DURATION, C(attempt_timeout), 0, 0, false },
         { NULL, 0, 0, 0, 0, false },
 };
 
@@ -581,6 +582,7 @@ static int set_defaults(struct kagi_config *c)
         c->ldap_lowercase_names = -1;
         c->lockout = (struct lockout_rule){ .threshold = 3, .unlock_after = 0 };
         c->privileged = (struct lockout_rule){ .threshold = 3, .unlock_after = 0 };
+        c->attempt_timeout = 120;
         c->totp_digits = 6;
         c->totp_step = 30;
         c->totp_window = 1;
@@ -688,6 +690,10 @@ static void validate(struct parse_state *st)
                              z->name);
                         return;
                 }
+        }
+        if (c->attempt_timeout == 0) {
+                fail(st, "attempt_timeout: must be a duration (a login begun must end some time)");
+                return;
         }
         if (c->root_connections >= c->max_connections) {
                 fail(st, "root_connections: must be less than max_connections (%u)", c->max_connections);

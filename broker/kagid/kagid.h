@@ -17,11 +17,14 @@
 #include "policy.h"
 #include "secrets.h"
 
+struct attempts;
+
 struct broker {
         struct kagi_config *cfg;
         struct kagi_keys keys;
         struct trust *trust;
         struct challenges *challenges;
+        struct attempts *attempts;            /* logins in flight (attempts.c) */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

@@ -23,6 +23,11 @@ static const char *const schema_sql =
         "  locked_at INTEGER NOT NULL DEFAULT 0,"
         "  last_success INTEGER NOT NULL DEFAULT 0,"
         "  last_failure INTEGER NOT NULL DEFAULT 0);"
+        /* names the directory does not know share a bounded set of counters */
+        "CREATE TABLE IF NOT EXISTS unknown_accounts("
+        "  bucket INTEGER PRIMARY KEY,"
+        "  failures INTEGER NOT NULL DEFAULT 0,"
+        "  locked_at INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE IF NOT EXISTS totp("
         "  name TEXT PRIMARY KEY,"
         "  sealed BLOB NOT NULL,"
@@ -64,6 +69,9 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_LOCK_GET] = "SELECT failures, locked_at FROM accounts WHERE name = ?1",
         [STMT_LOCK_PUT] = "INSERT INTO accounts(name, failures, locked_at) VALUES(?1, ?2, ?3) "
                           "ON CONFLICT(name) DO UPDATE SET failures = ?2, locked_at = ?3",
+        [STMT_UNKNOWN_GET] = "SELECT failures, locked_at FROM unknown_accounts WHERE bucket = ?1",
+        [STMT_UNKNOWN_PUT] = "INSERT INTO unknown_accounts(bucket, failures, locked_at) VALUES(?1, ?2, ?3) "
+                             "ON CONFLICT(bucket) DO UPDATE SET failures = ?2, locked_at = ?3",
         [STMT_NOTE_SUCCESS] = "UPDATE accounts SET last_success = ?2 WHERE name = ?1",
         [STMT_NOTE_FAILURE] = "UPDATE accounts SET last_failure = ?2 WHERE name = ?1",
         [STMT_TOTP_GET] = "SELECT sealed, last_counter, enrolled_at FROM totp WHERE name = ?1",

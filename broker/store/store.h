@@ -43,6 +43,12 @@ bool store_in_transaction(const struct store *s);
 int store_lock_get(struct store *s, const char *user, struct lock_state *ret);
 int store_lock_put(struct store *s, const char *user, const struct lock_state *st);
 int store_note_result(struct store *s, const char *user, bool success, int64_t now);
+/* The lock state names unknown to the directory share: bucket < STORE_UNKNOWN_BUCKETS.
+ * Failing with names that exist nowhere must look like failing with real
+ * ones, without a row for every name anyone types. */
+#define STORE_UNKNOWN_BUCKETS 4096
+int store_unknown_lock_get(struct store *s, uint32_t bucket, struct lock_state *ret);
+int store_unknown_lock_put(struct store *s, uint32_t bucket, const struct lock_state *st);
 
 /* For user list/show: every account kagi holds any state about. */
 typedef int (*store_user_cb)(void *userdata, const char *user);

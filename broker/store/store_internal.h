@@ -9,6 +9,8 @@
 enum stmt_id {
         STMT_LOCK_GET,
         STMT_LOCK_PUT,
+        STMT_UNKNOWN_GET,
+        STMT_UNKNOWN_PUT,
         STMT_NOTE_SUCCESS,
         STMT_NOTE_FAILURE,
         STMT_TOTP_GET,
