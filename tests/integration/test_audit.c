@@ -152,14 +152,16 @@ static void since_limits_the_listing(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(intact_log_verifies, setup, teardown),
-                cmocka_unit_test_setup_teardown(every_record_has_the_required_fields, setup, teardown),
-                cmocka_unit_test_setup_teardown(each_record_is_copied_to_the_log, setup, teardown),
-                cmocka_unit_test_setup_teardown(changed_record_is_detected, setup, teardown),
-                cmocka_unit_test_setup_teardown(removed_record_is_detected, setup, teardown),
-                cmocka_unit_test_setup_teardown(reordered_records_are_detected, setup, teardown),
-                cmocka_unit_test_setup_teardown(removed_newest_records_are_detected, setup, teardown),
-                cmocka_unit_test_setup_teardown(since_limits_the_listing, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(intact_log_verifies),
+                T(every_record_has_the_required_fields),
+                T(each_record_is_copied_to_the_log),
+                T(changed_record_is_detected),
+                T(removed_record_is_detected),
+                T(reordered_records_are_detected),
+                T(removed_newest_records_are_detected),
+                T(since_limits_the_listing),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

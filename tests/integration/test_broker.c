@@ -289,17 +289,18 @@ static int setup_zone(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(broker_down_refuses_with_one_clear_message, setup, teardown),
-                cmocka_unit_test_setup_teardown(stalled_broker_times_out_and_refuses, setup, teardown),
-                cmocka_unit_test_setup_teardown(malformed_frames_are_dropped_and_the_broker_keeps_serving, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(only_root_may_ask_for_login_decisions, setup, teardown),
-                cmocka_unit_test_setup_teardown(admin_commands_need_root_or_the_admin_group, setup, teardown),
-                cmocka_unit_test_setup_teardown(kagictl_reports_an_unreachable_broker, setup, teardown),
-                cmocka_unit_test_setup_teardown(a_second_broker_on_the_same_socket_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(bad_configuration_is_refused_with_file_line_and_key, setup, teardown),
-                cmocka_unit_test_setup_teardown(world_writable_state_is_refused, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(broker_down_refuses_with_one_clear_message),
+                T(stalled_broker_times_out_and_refuses),
+                T(malformed_frames_are_dropped_and_the_broker_keeps_serving),
+                T(only_root_may_ask_for_login_decisions),
+                T(admin_commands_need_root_or_the_admin_group),
+                T(kagictl_reports_an_unreachable_broker),
+                T(a_second_broker_on_the_same_socket_is_refused),
+                T(bad_configuration_is_refused_with_file_line_and_key),
+                T(world_writable_state_is_refused),
                 cmocka_unit_test_setup_teardown(zone_admits_only_its_groups, setup_zone, teardown),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

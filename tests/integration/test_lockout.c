@@ -264,17 +264,19 @@ static void lock_message_and_contact_are_configurable(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(third_wrong_code_locks_the_account, setup, teardown),
-                cmocka_unit_test_setup_teardown(failures_of_any_factor_count_together, setup, teardown),
-                cmocka_unit_test_setup_teardown(success_resets_the_count, setup, teardown),
-                cmocka_unit_test_setup_teardown(locked_account_is_refused_without_checking_anything, setup, teardown),
-                cmocka_unit_test_setup_teardown(unlock_by_administrator_is_audited_and_works, setup, teardown),
-                cmocka_unit_test_setup_teardown(status_shows_failures_lock_and_since_when, setup, teardown),
-                cmocka_unit_test_setup_teardown(parallel_guessing_gets_only_threshold_verifications, setup, teardown),
-                cmocka_unit_test_setup_teardown(counted_failures_survive_kill_9, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(third_wrong_code_locks_the_account),
+                T(failures_of_any_factor_count_together),
+                T(success_resets_the_count),
+                T(locked_account_is_refused_without_checking_anything),
+                T(unlock_by_administrator_is_audited_and_works),
+                T(status_shows_failures_lock_and_since_when),
+                T(parallel_guessing_gets_only_threshold_verifications),
+                T(counted_failures_survive_kill_9),
                 cmocka_unit_test_setup_teardown(unlock_after_elapses, setup_unlock_after, teardown),
                 cmocka_unit_test_setup_teardown(privileged_accounts_lock_sooner, setup_privileged, teardown),
                 cmocka_unit_test_setup_teardown(lock_message_and_contact_are_configurable, setup_message, teardown),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

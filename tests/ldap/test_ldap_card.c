@@ -139,10 +139,11 @@ static void certificate_removed_from_the_directory_stops_the_card(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(card_listed_in_the_directory_logs_in, setup, teardown),
-                cmocka_unit_test_setup_teardown(card_listed_for_someone_else_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(certificate_removed_from_the_directory_stops_the_card, setup,
-                                                teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(card_listed_in_the_directory_logs_in),
+                T(card_listed_for_someone_else_is_refused),
+                T(certificate_removed_from_the_directory_stops_the_card),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);

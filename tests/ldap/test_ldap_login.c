@@ -242,16 +242,17 @@ static void directory_stopped_right_after_a_login_counts_nothing(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(directory_password_and_code_log_in, setup, teardown),
-                cmocka_unit_test_setup_teardown(directory_details_reach_kagictl, setup, teardown),
-                cmocka_unit_test_setup_teardown(third_wrong_password_locks, setup, teardown),
-                cmocka_unit_test_setup_teardown(parallel_wrong_passwords_get_only_threshold_binds, setup, teardown),
-                cmocka_unit_test_setup_teardown(disabled_accounts_are_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(group_membership_changes_take_effect, setup, teardown),
-                cmocka_unit_test_setup_teardown(injection_attempts_match_nobody, setup, teardown),
-                cmocka_unit_test_setup_teardown(directory_down_refuses_without_counting, setup, teardown),
-                cmocka_unit_test_setup_teardown(directory_stopped_right_after_a_login_counts_nothing, setup,
-                                                teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(directory_password_and_code_log_in),
+                T(directory_details_reach_kagictl),
+                T(third_wrong_password_locks),
+                T(parallel_wrong_passwords_get_only_threshold_binds),
+                T(disabled_accounts_are_refused),
+                T(group_membership_changes_take_effect),
+                T(injection_attempts_match_nobody),
+                T(directory_down_refuses_without_counting),
+                T(directory_stopped_right_after_a_login_counts_nothing),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
