@@ -16,16 +16,12 @@ static int setup(void **state)
 {
         struct fx *f = fx_new(NULL, (const char *[]){ "alice", NULL });
         struct fx_conv c;
-        char code[16];
 
         if (!f)
                 return -1;
         /* some history: a failure, a success with a session */
         fx_login(f, "alice", "pw-alice", "000000", &c);
-        fx_code(FX_SECRET_ALICE, 0, code);
-        memset(&c, 0, sizeof(c));
-        c.answers[0] = "pw-alice";
-        c.answers[1] = code;
+        fx_right_answers(&c, "alice");
         if (fx_pam_items(f, "kagi-stack", "alice", "tty1", NULL, NULL, &c, FX_AUTH | FX_ACCOUNT | FX_SESSION) !=
             PAM_SUCCESS) {
                 fx_free(f);

@@ -26,12 +26,9 @@ static int teardown(void **state)
 static void correct_password_and_code_log_in(void **state)
 {
         struct fx *f = *state;
-        struct fx_conv c = { 0 };
-        char code[16];
+        struct fx_conv c;
 
-        fx_code(FX_SECRET_ALICE, 0, code);
-        c.answers[0] = "pw-alice";
-        c.answers[1] = code;
+        fx_right_answers(&c, "alice");
         assert_int_equal(fx_pam_items(f, "kagi-stack", "alice", "pts/3", "192.0.2.7", NULL, &c,
                                       FX_AUTH | FX_ACCOUNT | FX_SESSION),
                          PAM_SUCCESS);
@@ -185,12 +182,11 @@ static void removed_totp_no_longer_logs_in(void **state)
 {
         struct fx *f = *state;
         struct fx_conv c;
-        char code[16], out[1024];
+        char out[1024];
         const char *argv[] = { "totp", "remove", "alice", NULL };
 
         assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
-        fx_code(FX_SECRET_ALICE, 0, code);
-        assert_int_equal(fx_login(f, "alice", "pw-alice", code, &c), PAM_AUTH_ERR);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_AUTH_ERR);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=unenroll", "account=alice", "person=root", NULL }),
                          1);
 }
@@ -208,12 +204,9 @@ static void unknown_module_argument_is_an_error(void **state)
 static void su_records_the_person_behind_the_account(void **state)
 {
         struct fx *f = *state;
-        struct fx_conv c = { 0 };
-        char code[16];
+        struct fx_conv c;
 
-        fx_code(FX_SECRET_ALICE, 0, code);
-        c.answers[0] = "pw-alice";
-        c.answers[1] = code;
+        fx_right_answers(&c, "alice");
         assert_int_equal(fx_pam_items(f, "kagi-stack", "alice", "pts/9", NULL, "carol", &c, FX_AUTH), PAM_SUCCESS);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "person=carol", NULL }), 1);
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <security/pam_appl.h>
@@ -115,26 +114,18 @@ static void third_wrong_password_locks(void **state)
         assert_int_equal(c.n_prompts, 0);
 }
 
+static int guess_password(struct fx *f, const char *user, struct fx_conv *c)
+{
+        return login_now(f, user, "guess", c);
+}
+
 /* Binds are slow enough to overlap: the reservation alone must hold the line. */
 static void parallel_wrong_passwords_get_only_threshold_binds(void **state)
 {
         struct fx *f = *state;
-        pid_t kids[20];
         char out[4096];
 
-        for (int i = 0; i < 20; i++) {
-                kids[i] = fork();
-                assert_true(kids[i] >= 0);
-                if (kids[i] == 0) {
-                        struct fx_conv c;
-                        _exit(login_now(f, "suzuki", "guess", &c) == PAM_SUCCESS ? 1 : 0);
-                }
-        }
-        for (int i = 0; i < 20; i++) {
-                int status;
-                assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
-                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        }
+        assert_int_equal(fx_parallel_logins(f, 20, guess_password, "suzuki"), 0);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "account=suzuki", "reason=wrong password", NULL }), 3);
         assert_int_equal(fx_status_json(f, "suzuki", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":true"));
