@@ -23,11 +23,7 @@ static bool skip_all;
 static int group_setup(void **state)
 {
         (void)state;
-        if (fixture_init(&card) < 0)
-                return -1;
-        if (fixture_pcscd_start(&card) == -EPERM)
-                skip_all = true;
-        return 0;
+        return fixture_start(&card, &skip_all) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state)

@@ -21,19 +21,8 @@ bool fx_unavailable;
 
 int fx_group_setup(void **state)
 {
-        int r;
-
         (void)state;
-        r = fixture_init(&fx);
-        if (r < 0)
-                return -1;
-        r = fixture_pcscd_start(&fx);
-        if (r == -EPERM) {
-                fprintf(stderr, "no private pcscd possible here: the tests are skipped\n");
-                fx_unavailable = true;
-                return 0;
-        }
-        return r < 0 ? -1 : 0;
+        return fixture_start(&fx, &fx_unavailable) < 0 ? -1 : 0;
 }
 
 int fx_group_teardown(void **state)

@@ -24,10 +24,8 @@ static bool skip_all;
 static int group_setup(void **state)
 {
         (void)state;
-        if (slapd_test_start(&slapd) < 0 || fixture_init(&card) < 0)
+        if (slapd_test_start(&slapd) < 0 || fixture_start(&card, &skip_all) < 0)
                 return -1;
-        if (fixture_pcscd_start(&card) == -EPERM)
-                skip_all = true;
         return 0;
 }
 
