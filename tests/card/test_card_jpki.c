@@ -48,7 +48,7 @@ static void my_number_card_login(const char *const *extra)
         assert_int_equal(sig.len, 256);
         assert_true(fx_sig_verifies(der, len, challenge, sizeof(challenge), sig.data, sig.len));
         free(want);
-        fx_disconnect(&s);
+        fx_close(&s);
 }
 
 static void my_number_card_reads_cert_and_signs(void **state)
@@ -144,7 +144,7 @@ static void card_vanishing_at_verify_is_removal(void **state)
         assert_int_equal(tries, 99);
         assert_int_equal(fixture_wait_empty(&fx), 0);
         assert_int_equal(card_still_present(s.card), -ENODEV);
-        fx_disconnect(&s);
+        fx_close(&s);
 }
 
 /* The application is chosen by SELECT: a card with both answers PIV
@@ -162,17 +162,17 @@ static void application_is_chosen_by_select(void **state)
                 "--piv-key", fixture_pki(&fx, "alice-ec.key"), NULL }), 0);
         fx_connect(&s, CARD_APP_ANY);
         assert_int_equal(card_app(s.card), CARD_APP_PIV);
-        card_disconnect(s.card);
+        fx_disconnect(&s);
         fx_connect(&s, CARD_APP_JPKI);
         assert_int_equal(card_app(s.card), CARD_APP_JPKI);
-        fx_disconnect(&s);
+        fx_close(&s);
 
         /* a My Number Card offers no PIV */
         assert_int_equal(fx_card_jpki("alice-jpki", NULL), 0);
         assert_int_equal(card_ctx_open(&s.ctx), 0);
         assert_int_equal(card_wait(s.ctx, NULL, 0, reader), 0);
         assert_int_equal(card_connect(s.ctx, reader, CARD_APP_PIV, &card), -EMEDIUMTYPE);
-        fx_disconnect(&s);
+        fx_close(&s);
 }
 
 int main(void)

@@ -54,7 +54,7 @@ static void login_signs(const char *name, const char *const *extra, enum card_si
         assert_true(fx_sig_verifies_pem(name, challenge, sizeof(challenge), sig.data, sig.len));
         /* and not over something else */
         assert_false(fx_sig_verifies_pem(name, "other", 5, sig.data, sig.len));
-        fx_disconnect(&s);
+        fx_close(&s);
 }
 
 static void rsa_card_reads_cert_and_signs(void **state)
@@ -87,7 +87,7 @@ static void separate_verify_then_sign(void **state)
         assert_int_equal(card_verify_pin(s->card, "123456", &tries), 0);
         assert_int_equal(card_sign(s->card, challenge, sizeof(challenge), &sig), 0);
         assert_true(fx_sig_verifies_pem("alice-rsa", challenge, sizeof(challenge), sig.data, sig.len));
-        card_disconnect(s->card);
+        fx_disconnect(s);
 
         /* disconnecting reset the card: the PIN is needed again */
         fx_connect(s, CARD_APP_ANY);
@@ -120,7 +120,7 @@ static void wrong_pin_counts_down_and_third_blocks(void **state)
         /* blocked for good: even the right PIN is refused, also after the
          * card was pulled and put back */
         assert_int_equal(card_verify_pin(s->card, "123456", &tries), -EPERM);
-        card_disconnect(s->card);
+        fx_disconnect(s);
         assert_int_equal(fixture_vcard_pull(&fx), 0);
         assert_int_equal(fixture_vcard_push(&fx), 0);
         fx_connect(s, CARD_APP_ANY);
@@ -179,7 +179,7 @@ static void card_vanishing_while_signing_is_removal(void **state)
         assert_int_equal(fixture_wait_empty(&fx), 0);
         assert_int_equal(card_still_present(s.card), -ENODEV);
         assert_int_equal(card_sign(s.card, challenge, sizeof(challenge), &sig), -ENODEV);
-        fx_disconnect(&s);
+        fx_close(&s);
 }
 
 static void card_pulled_between_steps_is_removal(void **state)

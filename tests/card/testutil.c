@@ -65,6 +65,11 @@ void fx_disconnect(struct fx_session *s)
 {
         card_disconnect(s->card);
         s->card = NULL;
+}
+
+void fx_close(struct fx_session *s)
+{
+        fx_disconnect(s);
         card_ctx_close(s->ctx);
         s->ctx = NULL;
 }
@@ -93,7 +98,7 @@ int fx_session_teardown(void **state)
         struct fx_session *s = *state;
 
         if (s) {
-                fx_disconnect(s);
+                fx_close(s);
                 free(s);
         }
         return fx_test_teardown(state);

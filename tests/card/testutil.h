@@ -51,12 +51,14 @@ struct fx_session {
 /* Connects s->card (opening s->ctx first when it is NULL), asserting that
  * the card is found in the fixture's reader and offers one of apps. */
 void fx_connect(struct fx_session *s, unsigned apps);
-/* Disconnects the card and closes the context (either may be NULL). */
+/* Disconnects the card (which resets it); the context stays for fx_connect. */
 void fx_disconnect(struct fx_session *s);
+/* Disconnects and closes the context (either may be NULL). */
+void fx_close(struct fx_session *s);
 
 /* A test of one card: its setup (a wrapper of fx_session_setup) puts that
  * card in the reader and connects, the test takes the connection with
- * fx_session(state), the teardown disconnects and takes the card out. */
+ * fx_session(state), the teardown closes it and takes the card out. */
 #define FX_SESSION_TEST(test, setup) cmocka_unit_test_setup_teardown(test, setup, fx_session_teardown)
 /* fx_test_setup, then insert(name, NULL) and fx_connect(CARD_APP_ANY). */
 int fx_session_setup(void **state, int (*insert)(const char *name, const char *const *extra), const char *name);
