@@ -87,7 +87,7 @@ int fx_session_setup(void **state, int (*insert)(const char *name, const char *c
         if (!s)
                 return -1;
         *state = s;
-        if (insert(name, NULL) < 0)
+        if (insert(name, NULL) != 0)
                 return -1;
         fx_connect(s, CARD_APP_ANY);
         return 0;
