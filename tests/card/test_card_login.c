@@ -1,7 +1,6 @@
 /* IC card + PIN login end to end: the real PAM stack loads pam_kagi.so, which
  * talks to a real pcscd (vpcd driver) holding the virtual card, and to a real
  * kagid that checks everything. */
-#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>

@@ -1,5 +1,4 @@
 /* Helpers shared by the card tests (see testutil.h). */
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>

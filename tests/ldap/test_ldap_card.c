@@ -1,7 +1,6 @@
 /* A card bound to its person by the directory (userCertificate;binary)
  * rather than by kagictl card register: real slapd, real pcscd with the
  * virtual card, real kagid, the real PAM stack. */
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
