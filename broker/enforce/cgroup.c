@@ -20,6 +20,7 @@
  * scan for processes to remember looks. */
 #define WALK_DEPTH 8
 #define WALK_DIRS 256
+#define REMOVE_DEPTH 32         /* deeper than that, rmdir gives up: -EBUSY */
 #define PROCS_MAX (1u << 20)
 
 int cg_write(int dir_fd, const char *file, const char *text)
@@ -171,7 +172,7 @@ int cg_remove_tree(int parent_fd, const char *name, unsigned depth)
         struct dirent *de;
         int r = 0;
 
-        if (depth > WALK_DEPTH)
+        if (depth > REMOVE_DEPTH)
                 return -EBUSY;
         fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
