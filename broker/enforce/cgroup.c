@@ -54,8 +54,10 @@ int cg_read_pids(int dir_fd, pid_t **ret, size_t *ret_n)
         for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 uint64_t v;
 
-                if (parse_uint(line, INT32_MAX, &v) < 0 || v == 0)
+                if (parse_uint(line, INT32_MAX, &v) < 0)
                         return -EBADMSG;
+                if (v == 0)
+                        continue;       /* a process outside our PID namespace */
                 if (n == cap) {
                         pid_t *p;
 

@@ -55,6 +55,8 @@ static inline void enforce_freep(struct enforce **e) { enforce_free(*e); *e = NU
 enum enforce_kind enforce_kind(const struct enforce *e);
 /* One line saying why no mechanism is available; NULL when there is one. */
 const char *enforce_why_none(const struct enforce *e);
+/* cgroup mode: kagi's directory ("/sys/fs/cgroup/unified/kagi"); else NULL. */
+const char *enforce_cgroup_root(const struct enforce *e);
 
 /* ---- sessions ------------------------------------------------------------ */
 
@@ -110,6 +112,9 @@ int enforce_session_signal(struct enforce_session *s, int sig);
  * gone (also those moved out) and the cgroup removed, 0 when not yet. */
 int enforce_session_end(struct enforce_session *s, const char *message, int64_t grace_ms);
 int enforce_session_end_continue(struct enforce_session *s, int64_t *ret_wake_ms);
+/* For the session's record: true when processes outlived the grace and
+ * cgroup.kill / SIGKILL ended them. */
+bool enforce_session_was_killed(const struct enforce_session *s);
 /* Removes an empty session's cgroup; -EBUSY while processes are in it. */
 int enforce_session_remove(struct enforce_session *s);
 
@@ -160,6 +165,7 @@ struct enforce {
         char *mount_root;            /* what /proc/PID/cgroup calls that mount ("/") */
         int mount_fd;
         char *root;                  /* cgroup mode: kagi's directory below the mount */
+        char *root_path;             /* the same, absolute */
         int root_fd;
         char *slice;
         sd_bus *bus;                 /* systemd mode */
@@ -188,6 +194,7 @@ struct enforce_session {
         uid_t tty_owner;
         enum enforce_end_state end;
         int64_t kill_at;
+        bool killed;
 };
 
 void enforce_log(const struct enforce *e, int priority, const char *fmt, ...)

@@ -18,22 +18,29 @@
 #define RECHECK_OUTSIDE_MS 100  /* moved-out processes: no event says they left */
 #define RECHECK_KILLED_MS 20    /* after SIGKILL: exit is usually a matter of ms */
 
-int enforce_session_signal(struct enforce_session *s, int sig)
+/* One scan, then each signal in turn to every process remembered. */
+static int signal_all(struct enforce_session *s, const int *sigs, size_t n_sigs)
 {
         int r, sent = 0;
 
         r = enforce_session_scan(s);
         if (r < 0)
-                enforce_log(s->e, LOG_WARNING, "session %s: scan before signal %d failed: %s",
-                            s->id, sig, strerror(-r));
-        for (size_t i = s->n_seen; i-- > 0;) {
-                if (pidfd_send_signal(s->seen[i].pidfd, sig, NULL, 0) == 0)
-                        sent++;
-                else if (errno != ESRCH)
-                        enforce_log(s->e, LOG_WARNING, "session %s: signal %d to process %d: %s",
-                                    s->id, sig, (int)s->seen[i].pid, strerror(errno));
-        }
+                enforce_log(s->e, LOG_WARNING, "session %s: scan before signalling failed: %s",
+                            s->id, strerror(-r));
+        for (size_t k = 0; k < n_sigs; k++)
+                for (size_t i = 0; i < s->n_seen; i++) {
+                        if (pidfd_send_signal(s->seen[i].pidfd, sigs[k], NULL, 0) == 0)
+                                sent += k == 0;
+                        else if (errno != ESRCH)
+                                enforce_log(s->e, LOG_WARNING, "session %s: signal %d to process %d: %s",
+                                            s->id, sigs[k], (int)s->seen[i].pid, strerror(errno));
+                }
         return r < 0 && sent == 0 ? r : sent;
+}
+
+int enforce_session_signal(struct enforce_session *s, int sig)
+{
+        return signal_all(s, &sig, 1);
 }
 
 int enforce_session_end(struct enforce_session *s, const char *message, int64_t grace_ms)
@@ -51,9 +58,7 @@ int enforce_session_end(struct enforce_session *s, const char *message, int64_t 
                                     s->id, s->tty, strerror(-r));
         }
         /* errors are logged, not returned: cgroup.kill needs none of this */
-        enforce_session_signal(s, SIGHUP);
-        enforce_session_signal(s, SIGTERM);
-        enforce_session_signal(s, SIGCONT);
+        signal_all(s, (const int[]){ SIGHUP, SIGTERM, SIGCONT }, 3);
         s->kill_at = now_ms() + grace_ms;
         s->end = END_GRACE;
         return 0;
@@ -64,6 +69,7 @@ static void kill_all(struct enforce_session *s)
         size_t outside;
         int r, populated;
 
+        s->killed = cg_populated(s->events_fd) != 0 || seen_prune(s) > 0;
         r = cg_write(s->dir_fd, "cgroup.kill", "1");
         if (r < 0)
                 enforce_log(s->e, LOG_ERR, "session %s: cgroup.kill: %s", s->id, strerror(-r));
@@ -110,6 +116,11 @@ int enforce_session_end_continue(struct enforce_session *s, int64_t *ret_wake_ms
         else
                 *ret_wake_ms = s->kill_at;
         return 0;
+}
+
+bool enforce_session_was_killed(const struct enforce_session *s)
+{
+        return s->killed;
 }
 
 int enforce_session_remove(struct enforce_session *s)

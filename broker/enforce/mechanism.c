@@ -240,6 +240,10 @@ static int own_root(struct enforce *e, const char *root)
          * it is signalled could outlive its session: refuse instead. */
         if (faccessat(fd, "cgroup.kill", W_OK, 0) < 0)
                 return enforce_none(e, "%s/%s has no cgroup.kill (needs Linux >= 5.14)", e->mount, root);
+        if (asprintf(&e->root_path, "%s/%s", e->mount, root) < 0) {
+                e->root_path = NULL;
+                return -ENOMEM;
+        }
         e->root_fd = fd;
         fd = -1;
         return 1;
@@ -364,6 +368,7 @@ void enforce_free(struct enforce *e)
         free(e->mount);
         free(e->mount_root);
         free(e->root);
+        free(e->root_path);
         free(e->slice);
         free(e);
 }
@@ -376,4 +381,9 @@ enum enforce_kind enforce_kind(const struct enforce *e)
 const char *enforce_why_none(const struct enforce *e)
 {
         return e->kind == ENFORCE_NONE ? e->why_none : NULL;
+}
+
+const char *enforce_cgroup_root(const struct enforce *e)
+{
+        return e->kind == ENFORCE_CGROUP ? e->root_path : NULL;
 }

@@ -70,11 +70,23 @@ static int session_locate(struct enforce *e, const char *id, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
+/* cgroup.procs takes a PID: the pidfd says it is still the process meant
+ * just before (reusing it in between would take a whole cycle of PIDs), and
+ * seen_adopt checks the process that was moved afterwards. */
+static int move_pid(struct enforce_session *s, pid_t pid, int pidfd)
+{
+        char line[24];
+
+        if (pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+                return -errno;
+        snprintf(line, sizeof(line), "%d\n", (int)pid);
+        return cg_write(s->dir_fd, "cgroup.procs", line);
+}
+
 int enforce_session_start(struct enforce *e, const char *id, pid_t pid, struct enforce_session **ret)
 {
         _cleanup_(enforce_session_freep) struct enforce_session *s = NULL;
         _cleanup_(freep) char *rel = NULL;
-        char line[24];
         int pidfd, r;
 
         if (e->kind == ENFORCE_NONE)
@@ -99,10 +111,8 @@ int enforce_session_start(struct enforce *e, const char *id, pid_t pid, struct e
                 r = session_new(e, id, rel, &s);
         if (r >= 0)
                 r = cg_open_session(s);
-        if (r >= 0 && e->kind == ENFORCE_CGROUP) {
-                snprintf(line, sizeof(line), "%d\n", (int)pid);
-                r = cg_write(s->dir_fd, "cgroup.procs", line);
-        }
+        if (r >= 0 && e->kind == ENFORCE_CGROUP)
+                r = move_pid(s, pid, pidfd);
         if (r >= 0) {
                 r = seen_adopt(s, pid, pidfd);
                 pidfd = -1;
@@ -150,7 +160,6 @@ int enforce_session_open(struct enforce *e, const char *id, struct enforce_sessi
 
 int enforce_session_add(struct enforce_session *s, pid_t pid)
 {
-        char line[24];
         int pidfd, r;
 
         if (pid <= 0)
@@ -158,12 +167,7 @@ int enforce_session_add(struct enforce_session *s, pid_t pid)
         pidfd = pidfd_open(pid, 0);
         if (pidfd < 0)
                 return -errno;
-        if (s->e->kind == ENFORCE_SYSTEMD_SCOPE)
-                r = scope_attach(s->e, s->id, pid);
-        else {
-                snprintf(line, sizeof(line), "%d\n", (int)pid);
-                r = cg_write(s->dir_fd, "cgroup.procs", line);
-        }
+        r = s->e->kind == ENFORCE_SYSTEMD_SCOPE ? scope_attach(s->e, s->id, pid) : move_pid(s, pid, pidfd);
         if (r < 0) {
                 close(pidfd);
                 return r;

@@ -125,8 +125,11 @@ static inline bool t_cgroup_of(pid_t pid, char *buf, size_t size)
         if (!line || (line != text && line[-1] != '\n'))
                 return false;
         line += 3;
-        line[strcspn(line, "\n")] = '\0';
-        snprintf(buf, size, "%s", line);
+        n = (ssize_t)strcspn(line, "\n");
+        if ((size_t)n >= size)
+                return false;
+        memcpy(buf, line, (size_t)n);
+        buf[n] = '\0';
         return true;
 }
 

@@ -73,8 +73,9 @@ static pid_t start_with(struct fx *f, void (*fn)(void *), const char *id)
         return pid;
 }
 
-/* Ends the session as kagid would and checks that nothing of it is left. */
-static void end_and_check_gone(struct fx *f, int64_t grace_ms, int pidfd)
+/* Ends the session as kagid would and checks that nothing of it is left;
+ * killed: whether the grace must have run out (cgroup.kill), -1 either. */
+static void end_and_check_gone(struct fx *f, int64_t grace_ms, int pidfd, int killed)
 {
         char id[ENFORCE_ID_MAX + 1];
 
@@ -84,6 +85,8 @@ static void end_and_check_gone(struct fx *f, int64_t grace_ms, int pidfd)
         if (pidfd >= 0)
                 assert_true(t_exited(pidfd));
         assert_false(t_session_dir_exists(f->t, id));
+        if (killed >= 0)
+                assert_int_equal(enforce_session_was_killed(f->s), killed);
         enforce_session_free(f->s);
         f->s = NULL;
 }
@@ -251,6 +254,7 @@ static void every_process_ends_and_own_login_survives(void **state)
 
         /* then cgroup.kill; the end is complete when the cgroup is removed */
         assert_int_equal(t_drive_end(f->s, grace_ms + T_WAIT_MS), 1);
+        assert_true(enforce_session_was_killed(f->s));
         printf("# all gone and cgroup removed %lld ms after the end request (grace %lld ms)\n",
                (long long)(t_now() - t0), (long long)grace_ms);
         for (int i = 0; i < N_PROCS; i++)
@@ -353,7 +357,7 @@ static void a_process_moved_out_after_it_was_seen_still_ends(void **state)
         assert_false(t_pids_contain(f->s, pid));
         assert_int_equal(enforce_session_populated(f->s), 0);
 
-        end_and_check_gone(f, 200, pidfd);
+        end_and_check_gone(f, 200, pidfd, 1);
         printf("# %s: process %d left the cgroup for %s and was still killed through its pidfd\n",
                f->t->mechanism, (int)pid, cg);
 }
@@ -390,7 +394,7 @@ static void a_cgroup_made_inside_the_session_ends_with_it(void **state)
         assert_int_equal(t_read_pid(f->report[0]), pid);
         assert_true(t_pids_contain(f->s, pid));        /* found below the session's cgroup */
         assert_int_equal(enforce_session_populated(f->s), 1);
-        end_and_check_gone(f, 200, pidfd);
+        end_and_check_gone(f, 200, pidfd, 1);
 }
 
 /* A process that forks and exits in a loop, so its PID keeps changing. */
@@ -421,7 +425,7 @@ static void a_process_that_keeps_forking_away_still_ends(void **state)
         usleep(50 * 1000);
         assert_int_equal(enforce_session_populated(f->s), 1);
         t0 = t_now();
-        end_and_check_gone(f, 200, -1);
+        end_and_check_gone(f, 200, -1, -1);
         printf("# %s: the fork chain was gone %lld ms after the end request (grace 200 ms)\n",
                f->t->mechanism, (long long)(t_now() - t0));
 }
@@ -467,7 +471,7 @@ static void a_process_hidden_below_the_scan_ends_by_cgroup_kill(void **state)
         assert_false(t_pids_contain(f->s, pid));        /* 12 levels down: not listed */
         assert_int_equal(enforce_session_scan(f->s), 0);        /* nor seen */
         assert_int_equal(enforce_session_populated(f->s), 1);
-        end_and_check_gone(f, 200, pidfd);
+        end_and_check_gone(f, 200, pidfd, 1);
         printf("# %s: a process 12 cgroups below the session ended by cgroup.kill\n", f->t->mechanism);
 }
 
@@ -500,7 +504,7 @@ static void a_session_is_found_again_after_a_restart(void **state)
         assert_int_equal(enforce_session_start(again, "s5", getpid(), &other), -EEXIST);
         assert_null(other);
 
-        end_and_check_gone(f, 200, pidfd);
+        end_and_check_gone(f, 200, pidfd, 0);     /* it went on SIGHUP */
         enforce_free(again);
 }
 
