@@ -50,12 +50,17 @@ int scope_connect(struct enforce *e)
 
         r = sd_bus_open_system(&e->bus);
         if (r < 0)
-                return enforce_none(e, "systemd runs but its bus is unreachable: %s", strerror(-r));
+                return enforce_none(e, "the system bus (for systemd) is unreachable: %s", strerror(-r));
         sd_bus_set_method_call_timeout(e->bus, BUS_TIMEOUT_USEC);
-        /* JobRemoved is what says a scope is up; ask for it as logind does */
+        /* JobRemoved is what says a scope is up; ask for it as logind does.
+         * It is also the probe: no answer, no scopes. */
         r = sd_bus_call_method(e->bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &err, NULL, NULL);
-        if (r < 0 && !sd_bus_error_has_name(&err, "org.freedesktop.systemd1.AlreadySubscribed"))
-                bus_error(e, "Subscribe", &err, r);
+        if (r < 0 && !sd_bus_error_has_name(&err, "org.freedesktop.systemd1.AlreadySubscribed")) {
+                enforce_none(e, "systemd does not answer on the system bus: %s",
+                             sd_bus_error_is_set(&err) ? err.message : strerror(-r));
+                sd_bus_error_free(&err);
+                return 0;
+        }
         sd_bus_error_free(&err);
         return 1;
 }

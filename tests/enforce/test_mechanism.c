@@ -141,6 +141,23 @@ static void a_cgroup2_entry_on_another_file_system_is_no_mechanism(void **state)
         enforce_free(e);
 }
 
+/* Where systemd is not running, asking for its scopes must not pass for a
+ * mechanism: it is "none", and privileged logins are refused. */
+static void systemd_scopes_without_systemd_are_no_mechanism(void **state)
+{
+        struct enforce *e = NULL;
+        struct enforce_session *s = NULL;
+
+        (void)state;
+        if (sd_booted() > 0)
+                skip();
+        assert_int_equal(enforce_new(&(struct enforce_config){ .force = ENFORCE_SYSTEMD_SCOPE, .log = t_log }, &e), 0);
+        assert_int_equal(enforce_kind(e), ENFORCE_NONE);
+        printf("# mechanism asked: systemd-scope; got none (%s)\n", enforce_why_none(e));
+        assert_int_equal(enforce_session_start(e, "s1", getpid(), &s), -EOPNOTSUPP);
+        enforce_free(e);
+}
+
 static void bad_configurations_are_refused(void **state)
 {
         const char *roots[] = { "", "/kagi", "kagi/", "a//b", "..", "a/../b", "./a", "a b", "a\nb" };
@@ -180,6 +197,7 @@ int main(void)
                 T(this_host_is_detected_as_it_is),
                 T(without_cgroup2_there_is_no_mechanism),
                 T(a_cgroup2_entry_on_another_file_system_is_no_mechanism),
+                T(systemd_scopes_without_systemd_are_no_mechanism),
                 T(bad_configurations_are_refused),
                 T(scope_units_are_named_from_the_session_id),
         };
