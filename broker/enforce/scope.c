@@ -3,7 +3,8 @@
  * session's first process as logind starts a session scope, and waited for
  * until its job is done (then the process is in it). Everything after that
  * works on the scope's cgroup directly (seen.c, kill.c): systemd only
- * creates and removes it. Not exercised on a host without systemd. */
+ * creates and removes it. Tested on hosts without systemd only against
+ * tests/enforce/fake-systemd.py; real systemd is for a systemd host to show. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
