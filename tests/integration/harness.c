@@ -507,6 +507,8 @@ static int record_conv(int n, const struct pam_message **msgs, struct pam_respon
                 case PAM_PROMPT_ECHO_ON:
                         if (c->n_prompts < FX_MAX_MSGS)
                                 snprintf(c->prompts[c->n_prompts++], sizeof(c->prompts[0]), "%s", m->msg);
+                        if (c->delay_ms)
+                                usleep(c->delay_ms * 1000);
                         if (c->next >= FX_MAX_MSGS || !c->answers[c->next]) {
                                 free(resp);
                                 return PAM_CONV_ERR;
