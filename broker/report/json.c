@@ -7,7 +7,9 @@
 
 #include "report_internal.h"
 
-#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+/* one item a line; meta and the summary, which people read, indented */
+#define JSON_ITEM (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define JSON_PRETTY (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* A new reference to v, with every string in it valid UTF-8. */
 static struct json_object *repaired(struct json_object *v)
@@ -83,13 +85,13 @@ static struct json_object *item_out(const struct column *cols, size_t n_cols, co
         return out;
 }
 
-static int put(FILE *f, struct json_object *o)
+static int put(FILE *f, struct json_object *o, int flags)
 {
         const char *s;
 
         if (!o)
                 return -ENOMEM;
-        s = json_object_to_json_string_ext(o, JSON_FLAGS);
+        s = json_object_to_json_string_ext(o, flags);
         if (!s) {
                 json_object_put(o);
                 return -ENOMEM;
@@ -152,7 +154,7 @@ static int integrity_out(const struct report *r, FILE *f)
         if (!o)
                 return -ENOMEM;
         json_object_object_add(o, "clauses", clauses(report_sections[S_INTEGRITY].clauses));
-        return put(f, o);
+        return put(f, o, JSON_ITEM);
 }
 
 static int section_out(const struct report *r, enum section_id s, FILE *f)
@@ -161,7 +163,7 @@ static int section_out(const struct report *r, enum section_id s, FILE *f)
         int k;
 
         fprintf(f, "\"%s\": {\"clauses\": ", sec->key);
-        k = put(f, clauses(sec->clauses));
+        k = put(f, clauses(sec->clauses), JSON_ITEM);
         if (k < 0)
                 return k;
         for (size_t id = 0; id < T_MAX_; id++) {
@@ -173,7 +175,7 @@ static int section_out(const struct report *r, enum section_id s, FILE *f)
                 fprintf(f, ",\n\"%s\": [", t->member);
                 for (size_t i = 0; i < jlen(items); i++) {
                         fputs(i ? ",\n" : "\n", f);
-                        k = put(f, item_out(t->cols, t->n_cols, jidx(items, i)));
+                        k = put(f, item_out(t->cols, t->n_cols, jidx(items, i)), JSON_ITEM);
                         if (k < 0)
                                 return k;
                 }
@@ -188,7 +190,7 @@ int json_render(const struct report *r, FILE *f)
         int k;
 
         fputs("{\n\"meta\": ", f);
-        k = put(f, meta_out(r));
+        k = put(f, meta_out(r), JSON_PRETTY);
         if (k < 0)
                 return k;
         for (size_t s = 0; s < S_MAX_; s++) {
@@ -203,7 +205,7 @@ int json_render(const struct report *r, FILE *f)
                         return k;
         }
         fputs(",\n\"summary\": ", f);
-        k = put(f, repaired(r->summary));
+        k = put(f, repaired(r->summary), JSON_PRETTY);
         if (k < 0)
                 return k;
         fputs("\n}\n", f);
