@@ -25,7 +25,8 @@ static const char css[] =
         "border:1px solid #9aa0a6;border-radius:3px;white-space:nowrap}"
         "table{border-collapse:collapse;margin:.4em 0 1em;font-size:9pt}"
         "table.list{width:100%}"
-        "th,td{border:1px solid #9aa0a6;padding:2px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+        "th,td{border:1px solid #9aa0a6;padding:2px 6px;text-align:left;vertical-align:top;overflow-wrap:break-word}"
+        ".nw{white-space:nowrap}"
         "thead th{background:#e8eaed;font-weight:bold}"
         "thead{display:table-header-group}"
         "tr{break-inside:avoid}"
@@ -54,10 +55,11 @@ static const char css[] =
         "svg .failures rect{fill:#c5221f}"
         "svg rect.minutes{fill:#a15c00}"
         "nav ol{columns:2;font-size:9.5pt}"
+        "figure{margin:.6em 0 1.4em;break-inside:avoid}figcaption{font-weight:bold;font-size:10pt}"
         ".broken{color:#c5221f;font-weight:bold}"
         "@media print{body{max-width:none;margin:0;padding:0;font-size:9pt}nav{display:none}"
         ".scroll{overflow:visible}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
-        "section.part{break-before:page}h2{background:none}}";
+        "section.part{break-before:page}h2{background:none}table.list{font-size:7.5pt}}";
 
 struct html {
         const struct report *r;
@@ -125,7 +127,7 @@ static void mark_cell(struct html *h, const char *tag, const char *code)
         enum mark mk = MARK_NONE;
 
         (void)mark_from_code(code, &mk);
-        sbuf_addf(&h->b, "<%s class=\"m m-%s\" title=\"", tag, mark_code(mk));
+        sbuf_addf(&h->b, "<%s class=\"m nw m-%s\" title=\"", tag, mark_code(mk));
         esc(h, label(h->r->lang, mark_label(mk)));
         sbuf_addf(&h->b, "\">%s</%s>", mark_symbol(mk), tag);
 }
@@ -222,15 +224,15 @@ static void findings(struct html *h)
 
                 raw(h, "<tr>");
                 mark_cell(h, "td", jstr(x, "mark"));
-                raw(h, "<td>");
+                raw(h, "<td class=\"nw\">");
                 esc(h, jstr(x, "clause"));
                 raw(h, "</td><td>");
                 esc(h, check_label(r, jstr(x, "check")));
-                raw(h, "</td><td>");
+                raw(h, "</td><td class=\"nw\">");
                 esc(h, department_label(r, jstr(x, "department")));
                 raw(h, "</td><td>");
                 esc(h, jstr(x, "message"));
-                raw(h, "</td><td>");
+                raw(h, "</td><td class=\"nw\">");
                 esc(h, jstr(x, "rule"));
                 raw(h, "</td></tr>\n");
                 flush(h, false);
@@ -260,9 +262,9 @@ static void rules(struct html *h)
 
                 raw(h, "<tr>");
                 mark_cell(h, "td", jstr(e, "mark"));
-                raw(h, "<td>");
+                raw(h, "<td class=\"nw\">");
                 esc(h, jstr(e, "clause"));
-                raw(h, "</td><td>");
+                raw(h, "</td><td class=\"nw\">");
                 esc(h, jstr(e, "id"));
                 raw(h, "</td><td>");
                 esc(h, jstr(e, "text"));
@@ -303,7 +305,9 @@ static void listing(struct html *h, enum table_id id, bool sub)
                 for (size_t k = 0; k < spec->n_cols; k++) {
                         sbuf_reset(&h->v);
                         cell_format(r, &spec->cols[k], jidx(items, i), &h->v);
-                        raw(h, spec->cols[k].kind == COL_INT ? "<td class=\"num\">" : "<td>");
+                        raw(h, spec->cols[k].kind == COL_INT    ? "<td class=\"num\">"
+                               : spec->cols[k].kind == COL_TIME ? "<td class=\"nw\">"
+                                                                : "<td>");
                         esc(h, sbuf_str(&h->v));
                         raw(h, "</td>");
                 }
@@ -334,6 +338,26 @@ static void integrity(struct html *h)
                 raw(h, "</td></tr>\n");
         }
         raw(h, "</tbody></table>\n");
+}
+
+/* A chart with its caption; the minutes chart words its own (top N). */
+static void figure(struct html *h, const char *caption, void (*draw)(const struct report *, struct sbuf *))
+{
+        struct sbuf c = { 0 };
+        char top[16];
+        const char *args[1] = { top };
+
+        if (!caption) {
+                snprintf(top, sizeof(top), "%d", SVG_MINUTES_TOP);
+                label_fill(&c, label(h->r->lang, L_CHART_MINUTES), args, 1);
+                caption = sbuf_str(&c);
+        }
+        raw(h, "<figure><figcaption>");
+        esc(h, caption);
+        raw(h, "</figcaption>\n");
+        draw(h->r, &h->b);
+        raw(h, "</figure>\n");
+        sbuf_free(&c);
 }
 
 static void contents(struct html *h)
@@ -386,8 +410,8 @@ int html_render(const struct report *r, FILE *f)
         findings(&h);
         totals(&h);
         heading(&h, "h3", "charts", label(r->lang, L_CHARTS), NULL);
-        svg_daily(r, &h.b);
-        svg_minutes(r, &h.b);
+        figure(&h, label(r->lang, L_CHART_DAILY), svg_daily);
+        figure(&h, NULL, svg_minutes);
         rules(&h);
         raw(&h, "</section>\n");
         flush(&h, false);

@@ -275,6 +275,7 @@ int text_render(const struct report *r, FILE *f);
 int csv_render(const struct report *r, FILE *f);
 int json_render(const struct report *r, FILE *f);
 int html_render(const struct report *r, FILE *f);
+#define SVG_MINUTES_TOP 15      /* persons in the privileged-minutes chart */
 void svg_daily(const struct report *r, struct sbuf *b);
 void svg_minutes(const struct report *r, struct sbuf *b);
 /* &, <, >, " and ' as references; the rest cleaned (clean_append). */

@@ -8,7 +8,6 @@
 #define W 760                   /* user units; the page scales the chart to its width */
 #define LEFT 64
 #define RIGHT 16
-#define MINUTES_TOP 15          /* persons in the privileged chart */
 
 static const char *const months_en[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
@@ -122,14 +121,14 @@ void svg_daily(const struct report *r, struct sbuf *b)
 void svg_minutes(const struct report *r, struct sbuf *b)
 {
         const struct json_object *m = r->tables[T_MINUTES];
-        size_t n = jlen(m) < MINUTES_TOP ? jlen(m) : MINUTES_TOP;
+        size_t n = jlen(m) < SVG_MINUTES_TOP ? jlen(m) : SVG_MINUTES_TOP;
         int64_t max = 1;
         int height = 40 + (int)n * 22 + (jlen(m) > n ? 22 : 0), label_w = 180;
         struct sbuf title = { 0 }, name = { 0 };
         char top[16];
         const char *args[1] = { top };
 
-        snprintf(top, sizeof(top), "%zu", (size_t)MINUTES_TOP);
+        snprintf(top, sizeof(top), "%zu", (size_t)SVG_MINUTES_TOP);
         label_fill(&title, label(r->lang, L_CHART_MINUTES), args, 1);
         svg_open(b, n ? height : 60, "chart-minutes", sbuf_str(&title));
         sbuf_free(&title);

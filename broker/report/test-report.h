@@ -2,6 +2,7 @@
  * reading the marks and findings of a summary the way a reader would. */
 #pragma once
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
