@@ -99,6 +99,13 @@ static inline const char *test_message(struct json_object *summary, const char *
                         fail_msg("'%s' does not contain '%s'", h_ ? h_ : "(null)", n_); \
         } while (0)
 
+#define assert_prefix(s, prefix)                                                           \
+        do {                                                                               \
+                const char *s_ = (s), *p_ = (prefix);                                      \
+                if (!s_ || strncmp(s_, p_, strlen(p_)) != 0)                               \
+                        fail_msg("'%.200s' does not start with '%s'", s_ ? s_ : "(null)", p_); \
+        } while (0)
+
 #define assert_not_contains(haystack, needle)                                     \
         do {                                                                      \
                 const char *h_ = (haystack), *n_ = (needle);                      \
