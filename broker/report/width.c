@@ -18,9 +18,10 @@ static bool is_control(ucs4_t uc)
                uc_is_general_category(uc, UC_CATEGORY_Zp);
 }
 
-/* Calls emit for each character of s, cleaned: a valid printable character
- * as its bytes, anything else as its escape. Returns false when emit did. */
-typedef bool (*clean_emit)(void *userdata, const char *p, size_t n, int cells);
+/* Calls emit for each piece of s, cleaned: a run of printable ASCII (which
+ * may be split, one cell a byte), a valid printable character as its bytes,
+ * anything else as its escape (never split). Stops when emit returns false. */
+typedef bool (*clean_emit)(void *userdata, const char *p, size_t n, int cells, bool splittable);
 
 static void clean_each(const char *s, clean_emit emit, void *userdata)
 {
@@ -29,13 +30,25 @@ static void clean_each(const char *s, clean_emit emit, void *userdata)
 
         while (left > 0) {
                 ucs4_t uc;
-                int n = u8_mbtoucr(&uc, p, left);
+                int n;
                 char esc[16];
+                size_t run = 0;
 
+                /* most of a report is printable ASCII: pass it on a run at a time */
+                while (run < left && p[run] >= 0x20 && p[run] < 0x7f)
+                        run++;
+                if (run > 0) {
+                        if (!emit(userdata, (const char *)p, run, (int)run, true))
+                                return;
+                        p += run;
+                        left -= run;
+                        continue;
+                }
+                n = u8_mbtoucr(&uc, p, left);
                 if (n < 0) {
                         /* an invalid or cut sequence: show its first byte and go on */
                         snprintf(esc, sizeof(esc), "\\x%02X", p[0]);
-                        if (!emit(userdata, esc, strlen(esc), (int)strlen(esc)))
+                        if (!emit(userdata, esc, strlen(esc), (int)strlen(esc), false))
                                 return;
                         p++;
                         left--;
@@ -46,12 +59,12 @@ static void clean_each(const char *s, clean_emit emit, void *userdata)
                                 snprintf(esc, sizeof(esc), "\\x%02X", (unsigned)uc);
                         else
                                 snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)uc);
-                        if (!emit(userdata, esc, strlen(esc), (int)strlen(esc)))
+                        if (!emit(userdata, esc, strlen(esc), (int)strlen(esc), false))
                                 return;
                 } else {
                         int w = uc_width(uc, "UTF-8");
 
-                        if (!emit(userdata, (const char *)p, (size_t)n, w < 0 ? 0 : w))
+                        if (!emit(userdata, (const char *)p, (size_t)n, w < 0 ? 0 : w, false))
                                 return;
                 }
                 p += n;
@@ -59,9 +72,10 @@ static void clean_each(const char *s, clean_emit emit, void *userdata)
         }
 }
 
-static bool emit_append(void *userdata, const char *p, size_t n, int cells)
+static bool emit_append(void *userdata, const char *p, size_t n, int cells, bool splittable)
 {
         (void)cells;
+        (void)splittable;
         sbuf_add(userdata, p, n);
         return true;
 }
@@ -110,11 +124,13 @@ struct cut {
         bool cut;
 };
 
-static bool emit_cut(void *userdata, const char *p, size_t n, int cells)
+static bool emit_cut(void *userdata, const char *p, size_t n, int cells, bool splittable)
 {
         struct cut *c = userdata;
 
         if (c->used + (size_t)cells > c->budget) {
+                if (splittable)
+                        sbuf_add(c->b, p, c->budget - c->used);
                 c->cut = true;
                 return false;
         }
