@@ -166,7 +166,7 @@ static void matrix(struct html *h)
 
                 raw(h, "<tr><th>");
                 esc(h, jstr(row, "label"));
-                raw(h, "</th><td>");
+                raw(h, "</th><td class=\"nw\">");
                 esc(h, jstr(row, "clause"));
                 raw(h, "</td>");
                 for (size_t d = 0; d < jlen(marks); d++)

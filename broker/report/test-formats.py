@@ -8,7 +8,9 @@
   text  no control character; every table's columns start where their dashes do,
         counting display cells (East Asian wide = 2)
 
-usage: test-formats.py RENDER MODEL SCHEMA [MORE-MODELS...]
+  docs  every rule the report prints is in docs/report-rules.md, worded the same
+
+usage: test-formats.py RENDER MODEL SCHEMA RULES-DOC [MORE-MODELS...]
 Run with Debian's /usr/bin/python3 (the packages come from scripts/deps).
 """
 import csv
@@ -96,6 +98,16 @@ def check_json(data, schema, what, fixture):
               what + ": the broken chain is a finding")
 
 
+def check_rules_doc(doc, data, what):
+    """The report's rules, as kagictl(8) states them (N for the dormant days)."""
+    summary = json.loads(data.decode("utf-8"))["summary"]
+    days = str(json.loads(data.decode("utf-8"))["meta"]["dormant_days"])
+    for rule in summary["rules"]:
+        text = rule["text"].replace(days, "*N*") if rule["id"].startswith("ACC-2") else rule["text"]
+        check("`%s`" % rule["id"] in doc and text in doc,
+              "%s: rule %s worded as the report words it in docs/report-rules.md" % (what, rule["id"]))
+
+
 def check_html(data, what, fixture):
     root = lxml.etree.fromstring(data)            # raises on anything not well-formed
     parser = html5lib.HTMLParser(strict=True)
@@ -160,18 +172,23 @@ def check_text(data, what):
 
 
 def main():
-    tool, fixture, schema_path = sys.argv[1:4]
+    tool, fixture, schema_path, rules_path = sys.argv[1:5]
     with open(schema_path, encoding="utf-8") as f:
         schema = json.load(f)
+    with open(rules_path, encoding="utf-8") as f:
+        rules_doc = f.read()
     jsonschema.Draft202012Validator.check_schema(schema)
-    models = [(fixture, True)] + [(m, False) for m in sys.argv[4:]]
+    models = [(fixture, True)] + [(m, False) for m in sys.argv[5:]]
     with tempfile.TemporaryDirectory() as tmp:
         for model, is_fixture in models:
             for lang in ("ja", "en"):
                 name = "%s %s" % (os.path.basename(model), lang)
                 out = os.path.join(tmp, "out")
                 check_csv(render(tool, "csv", lang, model, out), lang, name + " csv", is_fixture)
-                check_json(render(tool, "json", lang, model, out), schema, name + " json", is_fixture)
+                data = render(tool, "json", lang, model, out)
+                check_json(data, schema, name + " json", is_fixture)
+                if is_fixture:
+                    check_rules_doc(rules_doc, data, name)
                 check_html(render(tool, "html", lang, model, out), name + " html", is_fixture)
                 check_text(render(tool, "text", lang, model, out), name + " text")
     print("%d passed, %d failed" % (CHECKED[0] - len(FAILED), len(FAILED)))
