@@ -57,8 +57,10 @@ int report_summarize(const struct json_object *model, enum report_lang lang,
 
 /* Writes the review to out: the model's sections, the ones derived from them
  * (dormant accounts, role holders, privileged minutes per person, how long
- * each lock lasted) and the summary, in lang. The model is not changed.
- * 0, -EINVAL (the model; err says why), -EIO (a write failed), -ENOMEM. */
+ * each lock lasted) and the summary, in lang. The model is not changed, but
+ * json-c reference counts inside it are: render one model from one thread at
+ * a time. 0, -EINVAL (the model; err says why), -EIO (a write failed),
+ * -ENOMEM. */
 int report_render(const struct json_object *model, enum report_format format,
                   enum report_lang lang, FILE *out, char *err, size_t errsz);
 
