@@ -5,8 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common.h"
+
 /* Internal names are short in the source and prefixed in the object files,
- * so none of them can clash with another library's when kagid links them all. */
+ * so none of them can clash with another library's when kagid links them all
+ * (defined after common.h, so a name common.h may take stays its own). */
 #define cell_format report_cell_format
 #define check_label report_check_label
 #define clauses_format report_clauses_format
@@ -52,7 +55,6 @@
 #define time_parse report_time_parse
 #define utf8_repair report_utf8_repair
 
-#include "common.h"
 #include "labels.h"
 #include "report.h"
 
