@@ -1,5 +1,7 @@
 /* IC card + PIN login, the module's part: the card does the PIN check and
- * the signature, the broker does every check and decides.
+ * the signature, the broker does every check and decides. Built into
+ * pam_kagi_card.so, which pam_kagi.so loads only when a card is to be used
+ * (plugin.c): a password login never maps pcsclite or libcrypto.
  *
  *   certificate from the card -> CARD_CHALLENGE -> (warn before the last PIN
  *   try) PIN prompt -> the card verifies the PIN and signs SHA-256 of the
@@ -16,7 +18,7 @@
 #include "card.h"
 #include "pam_kagi.h"
 
-int pk_card_probe(struct pk *pk, struct pk_card *c)
+static int card_probe(struct pk *pk, struct pk_card *c)
 {
         int r;
 
@@ -31,7 +33,7 @@ int pk_card_probe(struct pk *pk, struct pk_card *c)
         return 0;
 }
 
-void pk_card_done(struct pk_card *c)
+static void card_done(struct pk_card *c)
 {
         card_ctx_close(c->ctx);
         c->ctx = NULL;
@@ -79,7 +81,7 @@ static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t 
         return d;
 }
 
-enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m)
+static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m)
 {
         _cleanup_(card_disconnectp) struct kagi_card *card = NULL;
         _cleanup_(frame_freep) struct frame *req = NULL;
@@ -151,4 +153,17 @@ enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_m
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s aborted: %s", pk->user, card_strerror(r));
                 return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         }
+}
+
+const struct pk_card_ops *pam_kagi_card_ops(void)
+{
+        static const struct pk_card_ops ops = {
+                .version = PK_CARD_OPS_VERSION,
+                .pk_size = sizeof(struct pk),
+                .probe = card_probe,
+                .done = card_done,
+                .login = card_login,
+        };
+
+        return &ops;
 }

@@ -64,18 +64,33 @@ void pk_tell_result(struct pk *pk, const struct kagi_msg *m);
 
 /* The IC card (card.c). */
 enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT };
+struct pk_card_ops;
 struct pk_card {
+        const struct pk_card_ops *ops;        /* the card stack that opened ctx */
         struct card_ctx *ctx;
         enum pk_card_state state;
         int err;                   /* why there is no reader (card_strerror) */
         char reader[128];
 };
-/* A quick look, without waiting: is a card in a reader? */
+/* A quick look, without waiting: is a card in a reader? Loads the card
+ * stack only when a card could be used: the zone takes cards and pcscd's
+ * socket is there. */
 int pk_card_probe(struct pk *pk, struct pk_card *c);
 void pk_card_done(struct pk_card *c);
 /* The whole card login; the broker's answer is left in m. Local failures
  * (no reader, card unreadable) are told to the user here. */
 enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
+
+/* The card stack's side (card.c, in pam_kagi_card.so; plugin.c loads it). */
+#define PK_CARD_OPS_VERSION 1
+struct pk_card_ops {
+        uint32_t version;
+        size_t pk_size;                       /* both sides built from the same struct pk */
+        int (*probe)(struct pk *pk, struct pk_card *c);
+        void (*done)(struct pk_card *c);
+        enum kagi_decision (*login)(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
+};
+const struct pk_card_ops *pam_kagi_card_ops(void);
 
 /* The attempt preauth reserved, added to a request that settles it. */
 void pk_put_attempt(struct pk *pk, struct frame *req);

@@ -145,7 +145,8 @@ bool zone_satisfied(const struct kagi_zone *z, uint32_t verified);
 /* MFA-1: a set is multi-factor when it holds a knowledge and a possession
  * factor, and a PIN only with its card. */
 bool factor_set_is_multifactor(uint32_t set);
-/* Does any zone accept a card? */
+/* Does the zone (any zone) accept a card? */
+bool zone_accepts_cards(const struct kagi_zone *z);
 bool config_uses_cards(const struct kagi_config *c);
 /* ACC-1: may this account log in here? groups = the account's groups. */
 bool zone_admits(const struct kagi_zone *z, const char *user, const struct strv *groups);

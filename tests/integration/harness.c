@@ -84,6 +84,9 @@ static int write_pam_services(struct fx *f)
         int r;
 
         r = copy_program(f, env_or_die("PAM_KAGI"), "pam_kagi.so", mod);
+        /* its card stack, which it loads from its own directory */
+        if (r >= 0)
+                r = copy_program(f, env_or_die("PAM_KAGI_CARD"), "pam_kagi_card.so", p);
         if (r < 0)
                 return r;
         if (mkdir(f->pamdir, 0755) < 0 && errno != EEXIST)
