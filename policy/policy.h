@@ -277,8 +277,19 @@ enum msg_id {
         MSG_PROMPT_CODE,
         MSG_PROMPT_PIN,
         MSG_BUSY,               /* every attempt still allowed is in flight */
+        MSG_NO_INDIVIDUAL,      /* a role's target, logged into with no person proved */
+        MSG_NEED_GRANT,         /* {name}: the role to ask for */
+        MSG_GRANT_PENDING,      /* {n}: the request, {name}: the approver group */
+        MSG_GRANT_REFUSED,      /* {name}: why */
+        MSG_PROMPT_REASON,      /* {name}: the role */
+        MSG_PROMPT_DURATION,    /* {n}: the role's longest grant in minutes */
+        MSG_PROMPT_PERSON_PASSWORD, /* {name}: the person behind su/sudo */
+        MSG_PROMPT_PERSON_CODE,
         MSG_ID_MAX_
 };
 /* The text in the configured language; {contact} and {n} are filled in. A
  * NULL config gives the English text with the default contact. */
 void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, char *buf, size_t size);
+/* The same with {name} filled in (a role, a person, a reason). */
+void message_format_name(const struct kagi_config *c, enum msg_id id, unsigned n, const char *name, char *buf,
+                         size_t size);

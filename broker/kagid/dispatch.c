@@ -39,15 +39,20 @@ static const struct handler {
         { KAGI_REQ_CARD_LIST, admin_card_list, NEED_ADMIN },
 };
 
-void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n)
+void reply_decision_name(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n, const char *name)
 {
         char text[1024];
 
         frame_put_u32(rq->reply, KAGI_T_DECISION, d);
         if (d != KAGI_ALLOW && d != KAGI_CONTINUE) {
-                message_format(rq->b->cfg, msg, n, text, sizeof(text));
+                message_format_name(rq->b->cfg, msg, n, name, text, sizeof(text));
                 frame_put_str(rq->reply, KAGI_T_MESSAGE, text);
         }
+}
+
+void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n)
+{
+        reply_decision_name(rq, d, msg, n, NULL);
 }
 
 void reply_decision(struct request *rq, enum kagi_decision d, enum msg_id msg)

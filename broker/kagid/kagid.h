@@ -18,6 +18,7 @@
 #include "secrets.h"
 
 struct attempts;
+struct proofs;
 
 struct broker {
         struct kagi_config *cfg;
@@ -25,6 +26,7 @@ struct broker {
         struct trust *trust;
         struct challenges *challenges;
         struct attempts *attempts;            /* logins in flight (attempts.c) */
+        struct proofs *proofs;                /* fresh logins, for inline grant requests */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };
