@@ -94,7 +94,7 @@ static struct kagi_zone usable_sets(const struct login *l)
 static bool broker_checks_password(struct request *rq, const struct login *l)
 {
         /* the person behind su/sudo: always, through the password service */
-        return directory_checks_passwords(rq->dir) || (l->target && l->individual);
+        return directory_checks_passwords(rq->dir) || l->kagid_password;
 }
 
 /* What the stack proved counts only for the account it checked: not for
@@ -284,8 +284,8 @@ int login_verify(struct request *rq, struct login *l, const char *password, cons
                 return r;
 
         if (password) {
-                r = l->target ? person_password_check(rq, l->user, password)
-                              : directory_check_password(rq->dir, l->user, password);
+                r = l->kagid_password ? person_password_check(rq, l->user, password)
+                                      : directory_check_password(rq->dir, l->user, password);
                 if (r == -EACCES) {
                         ok = false;
                         /* a directory refuses binds of accounts it has locked itself */

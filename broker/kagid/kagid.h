@@ -19,6 +19,7 @@
 
 struct attempts;
 struct proofs;
+struct maint;
 
 struct broker {
         struct kagi_config *cfg;
@@ -27,6 +28,7 @@ struct broker {
         struct challenges *challenges;
         struct attempts *attempts;            /* logins in flight (attempts.c) */
         struct proofs *proofs;                /* fresh logins, for inline grant requests */
+        struct maint *maint;                  /* kagid's timers (maint.c) */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

@@ -120,9 +120,11 @@ int login_as_person(struct request *rq, struct login *l, const char *person, boo
                 dir_account_clear(&l->acct);
         l->looked_up = false;
         l->bucket = -1;
-        l->user = person;
-        l->person = person;
+        snprintf(l->person_name, sizeof(l->person_name), "%s", person);
+        l->user = l->person_name;
+        l->person = l->person_name;
         l->individual = true;
+        l->kagid_password = true;
         return login_lookup(rq, l, want_enabled);
 }
 
@@ -238,19 +240,28 @@ int txn_finish_or_refuse(struct txn *t, int r)
         return r;
 }
 
-/* Record a decision that changes no state, then answer with it. */
-int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
-                          enum kagi_decision d, enum msg_id msg, const char *reason)
+int audit_only(struct request *rq, const struct login *l, const char *event, const char *factor, const char *result,
+               const char *reason)
 {
         struct txn t;
         int r;
 
         r = txn_begin(&t, rq);
         if (r >= 0)
-                r = txn_audit(&t, l, event, factor, d == KAGI_ALLOW ? "success" : "denied", reason, NULL);
-        r = txn_finish_or_refuse(&t, r);
-        if (r < 0)
+                r = txn_audit(&t, l, event, factor, result, reason, NULL);
+        return txn_finish(&t, r);
+}
+
+/* Record a decision that changes no state, then answer with it. */
+int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
+                          enum kagi_decision d, enum msg_id msg, const char *reason)
+{
+        int r = audit_only(rq, l, event, factor, d == KAGI_ALLOW ? "success" : "denied", reason);
+
+        if (r < 0) {
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 return r;
+        }
         reply_decision(rq, d, msg);
         return 0;
 }
@@ -409,19 +420,23 @@ int login_account_decision(struct request *rq, const struct login *l, struct acc
         return 0;
 }
 
-int account_audit(struct txn *t, const struct login *l, const struct account_verdict *v)
+int grant_use_audit(struct txn *t, const struct login *l, const struct account_verdict *v, const char *session)
 {
         char why[300];
+
+        if (v->d != KAGI_ALLOW || !v->grant)
+                return 0;
+        /* PRIV-6: each use of a grant, naming the person */
+        snprintf(why, sizeof(why), "grant %lld (role %s) opens %s", (long long)v->grant, v->role, login_account(l));
+        return txn_audit(t, l, "grant-use", "-", "success", why, session);
+}
+
+int account_audit(struct txn *t, const struct login *l, const struct account_verdict *v)
+{
         int r = txn_audit(t, l, "account", "-", v->d == KAGI_ALLOW ? "success" : "denied",
                           v->d == KAGI_ALLOW && !v->grant ? "" : v->reason, NULL);
 
-        /* PRIV-6: each use of a grant, naming the person */
-        if (r >= 0 && v->d == KAGI_ALLOW && v->grant) {
-                snprintf(why, sizeof(why), "grant %lld (role %s) opens %s", (long long)v->grant, v->role,
-                         login_account(l));
-                r = txn_audit(t, l, "grant-use", "-", "success", why, NULL);
-        }
-        return r;
+        return r < 0 ? r : grant_use_audit(t, l, v, NULL);
 }
 
 /* Does the person hold any role (so that a grant may be asked for inline)? */

@@ -32,7 +32,9 @@ struct login {
          * person's, whose lock counts; records still name the account */
         bool target;
         bool individual;                      /* a person is proved (su/sudo, card owner) */
+        bool kagid_password;                  /* kagid checks the password itself (password.c) */
         char account[257];                    /* the target account, when user is the person */
+        char person_name[257];                /* the person, as given */
 };
 
 int login_load(struct request *rq, struct login *l);
@@ -65,6 +67,9 @@ int txn_finish(struct txn *t, int r);
  * about to answer was never written. */
 int txn_finish_or_refuse(struct txn *t, int r);
 
+/* Record what happened, in a transaction of its own; no answer. */
+int audit_only(struct request *rq, const struct login *l, const char *event, const char *factor, const char *result,
+               const char *reason);
 /* Record a decision that changes no state, then answer with it. */
 int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
                    enum kagi_decision d, enum msg_id msg, const char *reason);
@@ -91,8 +96,10 @@ struct account_verdict {
         char why[256];
 };
 int login_account_decision(struct request *rq, const struct login *l, struct account_verdict *ret);
-/* Its records: the account phase's, and a grant's use. */
+/* Its records: the account phase's, and a grant's use (with the session it
+ * opened, if any). */
 int account_audit(struct txn *t, const struct login *l, const struct account_verdict *v);
+int grant_use_audit(struct txn *t, const struct login *l, const struct account_verdict *v, const char *session);
 /* Its tags in the answer: ACCOUNT, the ROLE to ask for or the GRANT that
  * admits, and for a role's holder the PROOF of this login. */
 void put_account(struct request *rq, const struct login *l, const struct account_verdict *v);
@@ -118,6 +125,24 @@ int proof_issue(struct proofs *p, const char *person, const char *terminal, int6
  * for another person or terminal; -ENOENT. */
 int proof_take(struct proofs *p, const uint8_t *token, size_t len, const char *person, const char *terminal,
                int64_t now);
+
+/* Grants (grant.c) and what tells approvers (notify.c): the role's notify
+ * command, run without a shell, the request in its environment. */
+int grant_request(struct request *rq);
+int grant_decide(struct request *rq);
+int grant_list(struct request *rq);
+int grant_revoke(struct request *rq);
+int grant_extend(struct request *rq);
+struct grant_row;
+void grant_notify(struct broker *b, const struct kagi_role *role, const struct grant_row *g, const char *event);
+
+/* kagid's timers (maint.c): grants expire, notify commands are reaped. */
+int maint_start(struct broker *b, char *err, size_t errsz);
+void maint_stop(struct broker *b);
+void maint_reap_later(struct broker *b, pid_t pid);
+
+/* The administrator or person behind the socket, by name (admin.c). */
+void peer_name(const struct request *rq, char *buf, size_t size);
 
 /* The person's password, checked by kagid itself (password.c): LDAP bind,
  * or [broker] password_service. 0 right; -EACCES wrong; else unavailable. */

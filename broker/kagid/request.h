@@ -36,6 +36,8 @@ void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg,
 void reply_decision_name(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n, const char *name);
 void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Throws away what the answer held so far: another answer replaces it. */
+void reply_restart(struct request *rq);
 
 int dispatch(struct request *rq);
 /* Is the client still waiting, and is there time to answer it? Nothing is

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "limits.h"
+#include "login.h"
 #include "pool.h"
 
 #define QUICK_WORKERS 2
@@ -165,7 +166,9 @@ static struct pool *pool_for(struct server *srv, const struct job *j)
 
         if (j->cred.uid != 0 || !is_login_request(m->type))
                 return srv->admin;
-        if (m->type == KAGI_REQ_SESSION_OPEN || m->type == KAGI_REQ_SESSION_CLOSE)
+        /* a session of a role's target is decided like an account phase */
+        if (m->type == KAGI_REQ_SESSION_CLOSE ||
+            (m->type == KAGI_REQ_SESSION_OPEN && !(user && config_is_target(srv->b->cfg, user))))
                 return srv->quick;
         if (msg_has(m, KAGI_T_PASSWORD))
                 return srv->login;            /* a bind, whatever the cache holds */
@@ -401,6 +404,8 @@ int server_run(struct broker *b, volatile int *stop)
                 r = pool_start(&srv.quick, "quick", QUICK_WORKERS, b, &srv, err, sizeof(err));
         if (r >= 0)
                 r = pool_start(&srv.admin, "admin", ADMIN_WORKERS, b, &srv, err, sizeof(err));
+        if (r >= 0)
+                r = maint_start(b, err, sizeof(err));
         if (r < 0) {
                 log_err("%s", err);
         } else {
@@ -416,6 +421,7 @@ int server_run(struct broker *b, volatile int *stop)
         pool_stop(srv.login);
         pool_stop(srv.quick);
         pool_stop(srv.admin);
+        maint_stop(b);
         if (srv.lfd >= 0) {
                 close(srv.lfd);
                 unlink(cfg->socket);
