@@ -110,7 +110,8 @@ static const struct {
                               B(KAGI_T_DECISION) | B(KAGI_T_FACTORS) | B(KAGI_T_MESSAGE) |
                                       B(KAGI_T_SESSION) | B(KAGI_T_CHALLENGE) | B(KAGI_T_RETRIES) |
                                       B(KAGI_T_JSON) | B(KAGI_T_ATTEMPT) | B(KAGI_T_ACCOUNT) | B(KAGI_T_PROOF) |
-                                      B(KAGI_T_ROLE) | B(KAGI_T_GRANT) | B(KAGI_T_PERSON) | B(KAGI_T_DURATION),
+                                      B(KAGI_T_ROLE) | B(KAGI_T_GRANT) | B(KAGI_T_PERSON) | B(KAGI_T_DURATION) |
+                                      B(KAGI_T_FLAGS),
                               B(KAGI_T_DECISION) },
         [KAGI_REP_RECORD] = { "record", B(KAGI_T_JSON), B(KAGI_T_JSON) },
 };

@@ -357,7 +357,8 @@ static int account_then(struct txn *t, struct login *l, void *userdata)
         struct account_verdict *v = userdata;
         int r = login_account_decision(t->rq, l, v);
 
-        if (r < 0)
+        /* a refusal is the account phase's own to record: it asks again */
+        if (r < 0 || v->d != KAGI_ALLOW)
                 return r;
         return account_audit(t, l, v);
 }

@@ -53,6 +53,9 @@ static void reply_grant(struct request *rq, const struct grant_row *g)
 
         reply_json(rq, j);
         frame_put_u64(rq->reply, KAGI_T_GRANT, (uint64_t)g->id);
+        /* for the PAM module, which reads no JSON: not active yet */
+        if (strcmp(g->state, "pending") == 0)
+                frame_put_u32(rq->reply, KAGI_T_FLAGS, KAGI_FLAG_PENDING);
 }
 
 /* ---- who is asking ---------------------------------------------------------------- */
