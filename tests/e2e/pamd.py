@@ -1,0 +1,39 @@
+"""The PAM service files the suite logs in through: examples/pam.d/ as
+shipped, with the module's path and the suite's config filled in, so what
+the README and the examples show is what is tested."""
+import os
+
+import sandbox
+import sshd
+
+# example file -> the service name the client reads it as
+SERVICES = {
+    "sshd": sshd.SERVICE,        # the name sshd was started as
+    "sudo": "sudo-kagi-e2e",     # sudoers: Defaults pam_service=…
+    "su": "su",                  # util-linux su has a fixed service name
+    "login": "login",            # so does shadow's login
+}
+SUDOERS = """Defaults pam_service=sudo-kagi-e2e
+Defaults pam_login_service=sudo-kagi-e2e
+Defaults lecture=never
+# one attempt per run: each case controls every attempt it makes
+Defaults passwd_tries=1
+%kagi-e2e-staff ALL=(ALL:ALL) ALL
+"""
+
+
+def service_text(example, module, conf):
+    out = []
+    for line in open(example):
+        if "pam_kagi.so" in line and not line.lstrip().startswith("#"):
+            line = line.replace("pam_kagi.so", f"{module} config={conf}", 1)
+        out.append(line)
+    return "".join(out)
+
+
+def install(examples, module, conf):
+    """Into the sandbox's private /etc only."""
+    for example, service in SERVICES.items():
+        sandbox.write(f"/etc/pam.d/{service}",
+                      service_text(os.path.join(examples, "pam.d", example), module, conf))
+    sandbox.write("/etc/sudoers.d/kagi-e2e", SUDOERS, 0o440)
