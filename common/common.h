@@ -4,7 +4,7 @@
  *   - decisions and factors: the vocabulary of every answer
  *   - the wire protocol: frames of typed fields (frame.c is pure and fuzzed)
  *   - framed I/O over a socket with deadlines (io.c)
- *   - strict number and duration parsing (parse.c)
+ *   - strict number and duration parsing (parse.c), time as kagi writes it (time.c)
  */
 #pragma once
 
@@ -34,6 +34,8 @@ char *secret_strdup(const char *s);
 void secret_strfree(char *s);
 static inline void secret_strfreep(char **p) { secret_strfree(*p); *p = NULL; }
 bool secret_equal(const void *a, const void *b, size_t len);
+/* The broker's keys (audit HMAC, sealing) are 256 bits. */
+#define KAGI_KEY_LEN 32
 
 /* ---- decisions and factors -------------------------------------------- */
 
@@ -215,6 +217,10 @@ int64_t now_ms(void);
 int io_connect_unix(const char *path, int64_t deadline, int *ret_fd);
 int frame_send(int fd, const struct frame *f, int64_t deadline);
 int frame_recv(int fd, struct kagi_msg *m, int64_t deadline);
+
+/* ---- time ------------------------------------------------------------------ */
+/* "2026-11-21T09:00:00.000000Z": ISO 8601, UTC, microseconds (time.c). */
+void time_format_utc(int64_t time_us, char buf[40]);
 
 /* ---- strict parsing ---------------------------------------------------- */
 int parse_uint(const char *s, uint64_t max, uint64_t *ret);

@@ -51,7 +51,7 @@ static const struct key pam_keys[] = {
         { NULL, 0, 0, 0, 0, false },
 };
 
-/* [directory]: the LDAP keys are described in broker/directory_ldap.c. */
+/* [directory]: the LDAP keys are described in broker/directory/ldap.c. */
 static const struct key directory_keys[] = {
         { "backend", K_BACKEND, C(backend), 0, 0, false },
         { "uri", K_STRV, C(ldap_uri), 0, 0, true },

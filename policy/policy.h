@@ -73,7 +73,7 @@ struct kagi_config {
         uint32_t ldap_timeout;
         uint32_t directory_cache_ttl;         /* [directory] cache_ttl, every backend */
         enum kagi_ldap_schema ldap_schema;
-        /* Mapping: NULL means the schema's default (broker/ldap_map.c); the
+        /* Mapping: NULL means the schema's default (broker/directory/ldap_map.c); the
          * value "none" turns a lookup off where that makes sense. */
         char *ldap_user_attr;
         char *ldap_user_filter;

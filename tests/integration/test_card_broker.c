@@ -34,7 +34,7 @@ static int group_setup(void **state)
         if (!script)
                 return -1;
         snprintf(pki, sizeof(pki), "/tmp/kagi-pki-%d", (int)getpid());
-        snprintf(cmd, sizeof(cmd), "%s %s >/dev/null", script, pki);
+        snprintf(cmd, sizeof(cmd), "'%s' '%s' >/dev/null", script, pki);
         return system(cmd) == 0 ? 0 : -1;
 }
 

@@ -93,12 +93,14 @@ EOF
 
 write_conf() {
     local d=$1
+    # a copy beside the config: slapd.conf cannot name a path with a space
+    cp "$here/ad-lite.schema" "$d/ad-lite.schema"
     cat > "$d/slapd.conf" <<EOF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
-include $here/ad-lite.schema
+include $d/ad-lite.schema
 
 modulepath /usr/lib/ldap
 moduleload back_mdb

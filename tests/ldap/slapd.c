@@ -12,7 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "broker.h"
+#include "directory.h"
+#include "log.h"
 #include "slapd.h"
 
 static const char *fixture(void)

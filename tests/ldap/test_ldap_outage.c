@@ -18,7 +18,8 @@
 
 #include <cmocka.h>
 
-#include "broker.h"
+#include "common.h"
+#include "directory.h"
 #include "slapd.h"
 
 #define TIMEOUT 1                             /* [directory] timeout in these tests */

@@ -16,7 +16,8 @@
 
 #include <cmocka.h>
 
-#include "broker.h"
+#include "common.h"
+#include "directory.h"
 #include "slapd.h"
 
 static struct slapd sd;

@@ -1,11 +1,11 @@
-/* The hash-chained audit log (broker/audit.c, LOG-3) on a real SQLite store
+/* The hash-chained audit log (broker/store/audit.c, LOG-3) on a real SQLite store
  * in a temporary directory: a clean log verifies, and every change made
  * behind kagid's back with plain SQL is found and named by its record. */
 #include "unit.h"
 
 #include <sqlite3.h>
 
-#include "broker.h"
+#include "store.h"
 
 #define N_RECORDS 5
 
@@ -13,6 +13,7 @@ static const uint8_t key[KAGI_KEY_LEN] = "audit-key-for-the-unit-tests-01";
 
 struct fixture {
         char *dir;
+        char path[PATH_MAX];
         struct store *s;
 };
 
@@ -40,13 +41,13 @@ static void append(struct store *s, int64_t time_us, const char *account, const 
 static int setup(void **state)
 {
         struct fixture *f = calloc(1, sizeof(*f));
-        char path[PATH_MAX], err[256];
+        char err[256];
 
         if (!f)
                 return -1;
         f->dir = unit_tmpdir();
-        unit_path(path, sizeof(path), f->dir, "kagi.db");
-        if (store_open(path, geteuid(), &f->s, err, sizeof(err)) < 0) {
+        unit_path(f->path, sizeof(f->path), f->dir, "kagi.db");
+        if (store_open(f->path, geteuid(), &f->s, err, sizeof(err)) < 0) {
                 print_error("store_open: %s\n", err);
                 return -1;
         }
@@ -67,13 +68,19 @@ static int teardown(void **state)
         return 0;
 }
 
-/* Plain SQL, as someone with write access to the file would do it. */
+/* Plain SQL on a connection of its own, as someone with write access to
+ * the file would do it. */
 static void sql(struct fixture *f, const char *stmt)
 {
+        sqlite3 *db = NULL;
         char *msg = NULL;
 
-        if (sqlite3_exec(store_db(f->s), stmt, NULL, NULL, &msg) != SQLITE_OK)
+        if (sqlite3_open(f->path, &db) != SQLITE_OK)
+                fail_msg("%s: cannot open", f->path);
+        sqlite3_busy_timeout(db, 5000);
+        if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK)
                 fail_msg("%s: %s", stmt, msg);
+        sqlite3_close(db);
 }
 
 static struct audit_verdict verify(struct fixture *f, const uint8_t *k)
@@ -346,21 +353,21 @@ static void times_are_iso8601_utc_with_microseconds(void **state)
         char buf[40];
 
         (void)state;
-        audit_format_time(0, buf);
+        time_format_utc(0, buf);
         assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
-        audit_format_time(INT64_C(1111111111123456), buf);
+        time_format_utc(INT64_C(1111111111123456), buf);
         assert_string_equal(buf, "2005-03-18T01:58:31.123456Z");
-        audit_format_time(INT64_C(1700000000000001), buf);
+        time_format_utc(INT64_C(1700000000000001), buf);
         assert_string_equal(buf, "2023-11-14T22:13:20.000001Z");
         /* before 1970 (only a damaged record can say so) */
-        audit_format_time(-1, buf);
+        time_format_utc(-1, buf);
         assert_string_equal(buf, "1969-12-31T23:59:59.999999Z");
-        audit_format_time(INT64_C(-1500000), buf);
+        time_format_utc(INT64_C(-1500000), buf);
         assert_string_equal(buf, "1969-12-31T23:59:58.500000Z");
         /* whatever a damaged record holds stays inside the buffer */
-        audit_format_time(INT64_MIN, buf);
+        time_format_utc(INT64_MIN, buf);
         assert_true(strlen(buf) < sizeof(buf));
-        audit_format_time(INT64_MAX, buf);
+        time_format_utc(INT64_MAX, buf);
         assert_true(strlen(buf) < sizeof(buf));
 }
 

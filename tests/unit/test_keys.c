@@ -1,9 +1,9 @@
-/* Key files (broker/keys.c, CRED-1): created 0600 with random bytes when
+/* Key files (broker/secrets/keys.c, CRED-1): created 0600 with random bytes when
  * absent, the same keys read back after, and refused when others could read
  * or replace them. */
 #include "unit.h"
 
-#include "broker.h"
+#include "secrets.h"
 
 #define OTHER_UID 54321
 #define UNTOUCHED 0xAA

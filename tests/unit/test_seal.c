@@ -1,8 +1,8 @@
-/* Secrets at rest (broker/seal.c, CRED-1): AES-256-GCM bound to the account
+/* Secrets at rest (broker/secrets/seal.c, CRED-1): AES-256-GCM bound to the account
  * by the additional data; any change to what is stored is refused. */
 #include "unit.h"
 
-#include "broker.h"
+#include "secrets.h"
 
 #define NONCE_LEN 12
 #define TAG_LEN 16

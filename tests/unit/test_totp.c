@@ -1,11 +1,11 @@
-/* TOTP (broker/totp.c): RFC 6238 appendix B, the window, replay refusal
+/* TOTP (broker/secrets/totp.c): RFC 6238 appendix B, the window, replay refusal
  * (CRED-2), skew reporting (LOG-4), strict code format, base32 secrets as
  * authenticator apps show them, and the otpauth:// URI. */
 #include "unit.h"
 
 #include <liboath/oath.h>
 
-#include "broker.h"
+#include "secrets.h"
 
 /* RFC 6238 appendix B: the SHA-1 seed is the ASCII of "1234567890" twice. */
 static const uint8_t rfc_seed[] = "12345678901234567890";

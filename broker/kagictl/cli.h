@@ -1,0 +1,75 @@
+/* Private to the kagictl program: the parsed command line, the calls to
+ * kagid and the printing every command shares (out.c), and the commands
+ * (cmd_*.c). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "ctl.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+
+struct ctl {
+        const char *socket;
+        int timeout_ms;
+        bool json;
+};
+
+/* Every option any command takes; each command says which it accepts. */
+enum opt {
+        OPT_JSON = 1u << 0,
+        OPT_REASON = 1u << 1,
+        OPT_SECRET = 1u << 2,
+        OPT_NO_QR = 1u << 3,
+        OPT_SINCE = 1u << 4,
+        OPT_CERT = 1u << 5,
+        OPT_FINGERPRINT = 1u << 6,
+        OPT_RETIRE_OLD = 1u << 7,
+};
+
+struct args {
+        const char *cmd;                      /* "user", "status" … */
+        const char *sub;                      /* "list" …, or NULL */
+        const char *pos[2];                   /* positional arguments */
+        unsigned n_pos;
+        unsigned given;                       /* enum opt */
+        const char *reason;
+        const char *secret;
+        const char *since;
+        const char *cert;
+        const char *fingerprint;
+};
+
+/* out.c */
+int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Sends req and checks the RESULT: 0, or the exit status with the one line
+ * on stderr already printed. */
+int call(struct ctl *ctl, struct frame *req, client_record_cb cb, void *userdata, struct kagi_msg *ret);
+/* call, then the answer's JSON document into *ret (freed by the caller). */
+int call_json(struct ctl *ctl, struct frame *req, json_object **ret);
+json_object *parse_json(const struct kagi_msg *m);
+int print_json(json_object *j);
+void json_putp(json_object **j);
+const char *jstr(json_object *j, const char *key);   /* "-" when absent or null */
+int64_t jint(json_object *j, const char *key);
+bool jbool(json_object *j, const char *key);
+/* A listing: each RECORD printed by print (or, with --json, one array). */
+int run_listing(struct ctl *ctl, struct frame *req, void (*print)(json_object *), const char *header);
+
+/* The commands. */
+int cmd_status(struct ctl *ctl, const struct args *a);
+int cmd_user_show(struct ctl *ctl, const struct args *a);
+int cmd_user_list(struct ctl *ctl, const struct args *a);
+int cmd_unlock(struct ctl *ctl, const struct args *a);
+int cmd_totp_enroll(struct ctl *ctl, const struct args *a);
+int cmd_totp_remove(struct ctl *ctl, const struct args *a);
+int cmd_audit_show(struct ctl *ctl, const struct args *a);
+int cmd_audit_verify(struct ctl *ctl, const struct args *a);
+int cmd_card_register(struct ctl *ctl, const struct args *a);
+int cmd_card_revoke(struct ctl *ctl, const struct args *a);
+int cmd_card_list(struct ctl *ctl, const struct args *a);

@@ -1,0 +1,292 @@
+/* What every login decision shares: the request's context (account, zone,
+ * terminal, the person behind it), transactions that carry audit records,
+ * and the reserve / release / settle steps of a credential check (LOCK-1).
+ * auth.c and card.c describe the order of the steps. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "login.h"
+
+/* ---- the request's context ---------------------------------------------------- */
+
+int login_load(struct request *rq, struct login *l)
+{
+        const struct kagi_msg *m = rq->msg;
+        const char *zone;
+        const char *host;
+
+        *l = (struct login){ 0 };
+        l->user = msg_str(m, KAGI_T_USER);
+        l->service = msg_str(m, KAGI_T_SERVICE);
+        l->tty = msg_str(m, KAGI_T_TTY);
+        l->rhost = msg_str(m, KAGI_T_RHOST);
+        l->ruser = msg_str(m, KAGI_T_RUSER);
+        l->flags = msg_u32(m, KAGI_T_FLAGS, 0);
+        host = msg_str(m, KAGI_T_HOST);
+        zone = msg_str(m, KAGI_T_ZONE);
+        l->zone = config_zone(rq->b->cfg, zone && *zone ? zone : rq->b->cfg->default_zone);
+        /* the person behind the account: su/sudo name the invoking user */
+        l->person = l->ruser && *l->ruser ? l->ruser : l->user;
+        snprintf(l->terminal, sizeof(l->terminal), "%s:%s%s%s", host && *host ? host : rq->b->host,
+                 l->tty && *l->tty ? l->tty : "-", l->rhost && *l->rhost ? " from " : "",
+                 l->rhost && *l->rhost ? l->rhost : "");
+        if (!l->user || !*l->user)
+                return -EINVAL;
+        if (!l->zone) {
+                log_warn("request for %s names unknown zone '%s'", l->user, zone);
+                return -ENOENT;
+        }
+        return 0;
+}
+
+void login_done(struct login *l)
+{
+        if (l->looked_up)
+                dir_account_clear(&l->acct);
+}
+
+int login_lookup(struct request *rq, struct login *l, bool want_enabled)
+{
+        int r = want_enabled ? directory_lookup(rq->dir, l->user, &l->acct)
+                             : directory_lookup_brief(rq->dir, l->user, &l->acct);
+
+        if (r < 0) {
+                log_err("directory unavailable looking up %s: %s", l->user, strerror(-r));
+                dir_account_clear(&l->acct);
+                return r;
+        }
+        l->looked_up = true;
+        return 0;
+}
+
+bool login_privileged(const struct request *rq, const struct login *l)
+{
+        if (!l->acct.exists)
+                return false;
+        if (l->acct.uid == 0)
+                return true;
+        for (size_t i = 0; i < l->acct.groups.n; i++)
+                if (strv_contains(&rq->b->cfg->privileged_groups, l->acct.groups.v[i]))
+                        return true;
+        return false;
+}
+
+const struct lockout_rule *login_rule(const struct request *rq, const struct login *l)
+{
+        return login_privileged(rq, l) ? &rq->b->cfg->privileged : &rq->b->cfg->lockout;
+}
+
+int64_t wall_now(void)
+{
+        return (int64_t)time(NULL);
+}
+
+/* ---- transactions that carry audit records ------------------------------------ */
+
+int txn_begin(struct txn *t, struct request *rq)
+{
+        *t = (struct txn){ .rq = rq };
+        return store_begin(rq->store);
+}
+
+int txn_audit(struct txn *t, const struct login *l, const char *event, const char *factor,
+              const char *result, const char *reason, const char *session)
+{
+        struct audit_record *r;
+
+        if (t->n >= ARRAY_SIZE(t->rec))
+                return -E2BIG;
+        r = &t->rec[t->n];
+        snprintf(t->factor[t->n], sizeof(t->factor[0]), "%s", factor ? factor : "");
+        snprintf(t->reason[t->n], sizeof(t->reason[0]), "%s", reason ? reason : "");
+        *r = (struct audit_record){
+                .event = event,
+                .account = l ? l->user : NULL,
+                .person = l ? l->person : NULL,
+                .terminal = l ? l->terminal : NULL,
+                .service = l ? l->service : NULL,
+                .factor = t->factor[t->n],
+                .result = result,
+                .reason = t->reason[t->n],
+                .session = session,
+        };
+        int rc = audit_append(t->rq->store, t->rq->b->keys.audit, r);
+        if (rc >= 0)
+                t->n++;
+        return rc;
+}
+
+int txn_commit(struct txn *t)
+{
+        int r = store_commit(t->rq->store);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < t->n; i++)
+                audit_syslog(&t->rec[i]);
+        return 0;
+}
+
+void txn_abort(struct txn *t)
+{
+        store_rollback(t->rq->store);
+}
+
+int txn_finish(struct txn *t, int r)
+{
+        if (r >= 0)
+                r = txn_commit(t);
+        if (r < 0)
+                txn_abort(t);
+        return r;
+}
+
+int txn_finish_or_refuse(struct txn *t, int r)
+{
+        r = txn_finish(t, r);
+        if (r < 0)
+                reply_decision(t->rq, KAGI_ERROR, MSG_INTERNAL);
+        return r;
+}
+
+/* Record a decision that changes no state, then answer with it. */
+int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
+                          enum kagi_decision d, enum msg_id msg, const char *reason)
+{
+        struct txn t;
+        int r;
+
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = txn_audit(&t, l, event, factor, d == KAGI_ALLOW ? "success" : "denied", reason, NULL);
+        r = txn_finish_or_refuse(&t, r);
+        if (r < 0)
+                return r;
+        reply_decision(rq, d, msg);
+        return 0;
+}
+
+static const char *lock_event_reason(enum lock_event ev, const struct lockout_rule *rule, char *buf, size_t size)
+{
+        if (ev == LOCK_EV_LOCKED)
+                snprintf(buf, size, "%u consecutive failures", rule->threshold);
+        else
+                snprintf(buf, size, "unlock_after %llus elapsed", (unsigned long long)rule->unlock_after);
+        return buf;
+}
+
+int txn_lock_event(struct txn *t, const struct login *l, enum lock_event ev, const struct lockout_rule *rule)
+{
+        char why[96];
+
+        if (ev == LOCK_EV_NONE)
+                return 0;
+        return txn_audit(t, l, ev == LOCK_EV_LOCKED ? "lock" : "unlock", "-",
+                         ev == LOCK_EV_LOCKED ? "locked" : "unlocked", lock_event_reason(ev, rule, why, sizeof(why)),
+                         NULL);
+}
+
+/* Step 1. Returns 1 when the caller may verify, 0 when the answer (locked) is
+ * already given, negative on error (answered too). */
+int attempt_reserve(struct request *rq, const struct login *l, const char *factor)
+{
+        const struct lockout_rule *rule = login_rule(rq, l);
+        struct lock_state st;
+        enum lock_event ev;
+        enum lock_step step;
+        struct txn t;
+        int r;
+
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = store_lock_get(rq->store, l->user, &st);
+        if (r < 0)
+                goto fail;
+        step = lockout_reserve(rule, &st, wall_now(), &ev);
+        r = store_lock_put(rq->store, l->user, &st);
+        if (r >= 0)
+                r = txn_lock_event(&t, l, ev, rule);
+        if (r >= 0 && step == LOCK_REFUSE)
+                r = txn_audit(&t, l, "auth", factor, "denied", "account locked", NULL);
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0)
+                goto fail;
+        if (step == LOCK_REFUSE) {
+                reply_decision(rq, KAGI_DENY_LOCKED, MSG_LOCKED);
+                return 0;
+        }
+        return 1;
+fail:
+        txn_abort(&t);
+        reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+        return r;
+}
+
+/* Nothing was verified after all (directory down, card pulled before the
+ * PIN was judged): take the reserved attempt back, so it is never counted
+ * against the user, and record why. The caller answers. */
+int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *result,
+                    const char *reason)
+{
+        struct lock_state st;
+        struct txn t;
+        int r;
+
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = store_lock_get(rq->store, l->user, &st);
+        if (r >= 0 && st.failures > 0 && st.locked_at == 0) {
+                st.failures--;
+                r = store_lock_put(rq->store, l->user, &st);
+        }
+        if (r >= 0)
+                r = txn_audit(&t, l, "auth", factor, result, reason, NULL);
+        if (r >= 0)
+                r = txn_commit(&t);
+        if (r < 0)
+                txn_abort(&t);
+        return r;
+}
+
+/* Step 3 without the reply; the transaction is left open for the caller to
+ * add what belongs to it (TOTP counter) and commit. */
+int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock_event *ret_event)
+{
+        struct request *rq = t->rq;
+        const struct lockout_rule *rule = login_rule(rq, l);
+        struct lock_state st;
+        int r;
+
+        *ret_event = LOCK_EV_NONE;
+        r = store_lock_get(rq->store, l->user, &st);
+        if (r < 0)
+                return r;
+        lockout_settle(rule, &st, success, wall_now(), ret_event);
+        r = store_lock_put(rq->store, l->user, &st);
+        if (r >= 0)
+                r = store_note_result(rq->store, l->user, success, wall_now());
+        return r;
+}
+
+/* After the credentials are right: may this account log in here at all? */
+enum kagi_decision admission(const struct request *rq, const struct login *l, enum msg_id *ret_msg,
+                             const char **ret_reason)
+{
+        if (!l->acct.enabled) {
+                *ret_msg = MSG_DISABLED;
+                *ret_reason = "account disabled in the directory";
+                return KAGI_DENY_DISABLED;
+        }
+        if (!zone_admits(l->zone, l->user, &l->acct.groups)) {
+                *ret_msg = MSG_NOT_PERMITTED;
+                *ret_reason = "not admitted to the zone";
+                return KAGI_DENY_POLICY;
+        }
+        (void)rq;
+        *ret_msg = MSG_AUTH_FAILED;
+        *ret_reason = "";
+        return KAGI_ALLOW;
+}

@@ -1,0 +1,125 @@
+/* libkagi-store: kagid's durable state and the audit chain, in SQLite.
+ *
+ *   store.c     opening (WAL, synchronous=FULL), explicit transactions
+ *   accounts.c  lock state and last results per account; what kagi knows of one
+ *   totp.c      TOTP enrollments (sealed secrets, last accepted step)
+ *   sessions.c  login sessions
+ *   cards.c     the card registry (CARD-1..3)
+ *   audit.c     the append-only, HMAC-SHA256 chained audit log (LOG-1..3)
+ *
+ * The interface speaks kagi's records, never SQL: a second backend
+ * (PostgreSQL) is a folder of its own behind this header. Writers hold a
+ * transaction (store_begin … store_commit); a commit is on disk before it
+ * returns. Never: interprets policy, asks the directory, or sees a secret in
+ * clear (TOTP secrets arrive sealed).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common.h"
+#include "policy.h"
+
+struct store;
+/* Opens (creating) the database; one connection per thread. The file and its
+ * directory must not be writable by others. */
+int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz);
+void store_close(struct store *s);
+/* BEGIN IMMEDIATE: writers are serialised, so read-modify-write is safe. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+/* Between store_begin and its commit or rollback (holding the write lock). */
+bool store_in_transaction(const struct store *s);
+
+/* ---- accounts (accounts.c) ------------------------------------------------- */
+int store_lock_get(struct store *s, const char *user, struct lock_state *ret);
+int store_lock_put(struct store *s, const char *user, const struct lock_state *st);
+int store_note_result(struct store *s, const char *user, bool success, int64_t now);
+
+/* For user list/show: every account kagi holds any state about. */
+typedef int (*store_user_cb)(void *userdata, const char *user);
+int store_users(struct store *s, store_user_cb cb, void *userdata);
+struct user_state {
+        struct lock_state lock;
+        int64_t last_success;
+        int64_t last_failure;
+        bool totp_enrolled;
+        int64_t totp_enrolled_at;
+        int totp_last_skew;
+};
+int store_user_state(struct store *s, const char *user, struct user_state *ret);
+
+/* ---- TOTP enrollments (totp.c) --------------------------------------------- */
+struct totp_row {
+        uint8_t *sealed;
+        size_t sealed_len;
+        uint64_t last_counter;
+        int64_t enrolled_at;
+};
+int store_totp_get(struct store *s, const char *user, struct totp_row *ret);  /* -ENOENT */
+void totp_row_clear(struct totp_row *r);
+int store_totp_put(struct store *s, const char *user, const uint8_t *sealed, size_t len, int64_t now);
+int store_totp_accept(struct store *s, const char *user, uint64_t counter, int skew);
+int store_totp_delete(struct store *s, const char *user);  /* -ENOENT */
+
+/* ---- sessions (sessions.c) ------------------------------------------------- */
+int store_session_open(struct store *s, const char *id, const char *user, const char *person,
+                       const char *service, const char *terminal, uint32_t pid, int64_t now);
+int store_session_close(struct store *s, const char *id, int64_t now, char *ret_user, size_t usz);
+
+/* ---- the card registry (cards.c) ------------------------------------------- */
+struct card_row {
+        char fingerprint[65];                 /* SHA-256 of the certificate, lower-case hex */
+        char serial[129];
+        char subject[512];
+        char issuer[512];
+        char account[257];
+        char state[16];                       /* active, retired, revoked */
+        int64_t registered;
+        int64_t not_after;
+        int64_t changed;                      /* when retired or revoked */
+        char reason[1024];
+};
+int store_card_get(struct store *s, const char *fingerprint, struct card_row *ret);  /* -ENOENT */
+/* Registers c (fingerprint, serial, subject, issuer, account, not_after) as active. */
+int store_card_add(struct store *s, const struct card_row *c, int64_t now);
+/* Returns how many cards were retired. */
+int store_card_retire_others(struct store *s, const char *account, const char *keep, int64_t now);
+int store_card_revoke(struct store *s, const char *fingerprint, const char *reason, int64_t now); /* -EALREADY */
+int store_card_by_serial(struct store *s, const char *serial, char fingerprint[65], size_t *ret_matches);
+typedef int (*store_card_cb)(void *userdata, const struct card_row *c);
+int store_cards(struct store *s, const char *account, store_card_cb cb, void *userdata);
+
+/* ---- the audit log (audit.c) ----------------------------------------------- */
+struct audit_record {
+        int64_t seq;                          /* set by audit_append */
+        int64_t time_us;                      /* UTC, microseconds; set by audit_append if 0 */
+        const char *event;                    /* auth, lock, unlock, login, logout, enroll … */
+        const char *account;
+        const char *person;                   /* who, behind the account */
+        const char *terminal;
+        const char *service;
+        const char *factor;
+        const char *result;                   /* success, failure, denied, … */
+        const char *reason;
+        const char *session;
+};
+/* Inside the caller's transaction: chains r to the newest record. Refuses
+ * (-EBADMSG) to append onto a head that does not verify. */
+int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_record *r);
+
+struct audit_verdict {
+        bool ok;
+        int64_t records;                      /* records checked */
+        int64_t first_bad;                    /* seq of the first bad record, 0 if none */
+        char why[256];
+};
+/* The whole chain and its head, read as of one moment. */
+int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_verdict *ret);
+typedef int (*audit_cb)(void *userdata, const struct audit_record *r);
+/* Records from since_us on (0: all), in order; the strings live for the callback. */
+int audit_each(struct store *s, int64_t since_us, audit_cb cb, void *userdata);

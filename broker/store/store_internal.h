@@ -1,0 +1,51 @@
+/* Private to the store's own files: the connection and its prepared
+ * statements. Nothing outside broker/store/ includes this (or sqlite3.h). */
+#pragma once
+
+#include <stdbool.h>
+#include <sqlite3.h>
+
+
+enum stmt_id {
+        STMT_BEGIN,
+        STMT_COMMIT,
+        STMT_ROLLBACK,
+        STMT_LOCK_GET,
+        STMT_LOCK_PUT,
+        STMT_NOTE_SUCCESS,
+        STMT_NOTE_FAILURE,
+        STMT_TOTP_GET,
+        STMT_TOTP_PUT,
+        STMT_TOTP_ACCEPT,
+        STMT_TOTP_DELETE,
+        STMT_SESSION_OPEN,
+        STMT_SESSION_CLOSE,
+        STMT_USERS,
+        STMT_USER_STATE,
+        STMT_AUDIT_HEAD,
+        STMT_AUDIT_INSERT,
+        STMT_AUDIT_HEAD_PUT,
+        STMT_AUDIT_ALL,
+        STMT_CARD_GET,
+        STMT_CARD_ADD,
+        STMT_CARD_RETIRE_OTHERS,
+        STMT_CARD_REVOKE,
+        STMT_CARD_BY_SERIAL,
+        STMT_CARD_LIST,
+        STMT_MAX_
+};
+
+struct store {
+        sqlite3 *db;
+        sqlite3_stmt *stmts[STMT_MAX_];
+        bool writing;              /* holds write_lock */
+};
+
+/* The prepared statement, reset and unbound; NULL (logged) on failure. */
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
+int store_exec(struct store *s, sqlite3_stmt *st, const char *what);
+/* Steps st (bound by the caller) once: its row goes to read(). 0, -ENOENT
+ * when there is none, or the error. */
+int store_row(struct store *s, sqlite3_stmt *st, const char *what, void (*read)(sqlite3_stmt *st, void *ret),
+              void *ret);
+int store_errno(struct store *s, const char *what);
