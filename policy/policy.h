@@ -200,6 +200,9 @@ enum msg_id {
         MSG_PROMPT_PASSWORD,
         MSG_PROMPT_CODE,
         MSG_PROMPT_PIN,
+        MSG_ABANDONED,          /* a prompt got no answer or an empty one */
+        MSG_CODE_IS_PASSWORD,   /* the code prompt was answered with the password */
+        MSG_PRESS_ENTER,        /* ends a refusal carried in an ssh prompt */
         MSG_ID_MAX_
 };
 /* The text in the configured language; {contact} and {n} are filled in. A
