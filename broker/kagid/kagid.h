@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct attempts;
+
 #include "certs.h"
 #include "policy.h"
 #include "secrets.h"
@@ -22,6 +24,7 @@ struct broker {
         struct kagi_keys keys;
         struct trust *trust;
         struct challenges *challenges;
+        struct attempts *attempts;            /* logins in progress (attempts.c) */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

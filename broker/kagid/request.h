@@ -25,6 +25,7 @@ struct request {
         int fd;                               /* for streamed answers */
         const struct kagi_msg *msg;
         struct frame *reply;
+        enum kagi_decision decision;          /* what reply_decision answered */
         int64_t deadline;
 };
 
@@ -48,6 +49,7 @@ int auth_session_open(struct request *rq);
 int auth_session_close(struct request *rq);
 int card_challenge(struct request *rq);
 int card_verify(struct request *rq);
+int auth_abandon(struct request *rq);
 
 int admin_status(struct request *rq);
 int admin_unlock(struct request *rq);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "attempts.h"
 #include "request.h"
 
 #define REQUEST_TIMEOUT_MS 5000       /* to receive one request frame */
@@ -33,7 +34,7 @@ static void serve(struct worker *w, int fd)
         _cleanup_(frame_freep) struct frame *reply = frame_new(KAGI_REP_RESULT);
         struct ucred cred;
         socklen_t len = sizeof(cred);
-        struct request rq = { .b = w->b, .store = w->store, .dir = w->dir, .fd = fd };
+        struct request rq = { .b = w->b, .store = w->store, .dir = w->dir, .fd = fd, .decision = KAGI_ERROR };
         int r;
 
         if (!m || !reply)
@@ -168,6 +169,8 @@ int server_run(struct broker *b, volatile int *stop)
 {
         struct worker *workers;
         size_t n = b->cfg->workers, started = 0;
+        pthread_t watcher;
+        bool watching = false;
         char err[512];
         int lfd = -1, r = 0;
 
@@ -190,6 +193,12 @@ int server_run(struct broker *b, volatile int *stop)
                 r = lfd;
                 goto out;
         }
+        r = attempts_watch_start(b, stop, &watcher);
+        if (r < 0) {
+                log_err("cannot watch logins in progress: %s", strerror(-r));
+                goto out;
+        }
+        watching = true;
         for (; started < n; started++) {
                 workers[started].lfd = lfd;
                 r = -pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]);
@@ -205,6 +214,8 @@ int server_run(struct broker *b, volatile int *stop)
         /* the workers finish the requests they hold, then see the stop */
         for (size_t i = 0; i < started; i++)
                 pthread_join(workers[i].thread, NULL);
+        if (watching)
+                pthread_join(watcher, NULL);
         log_info("stopping");
 out:
         if (lfd >= 0) {

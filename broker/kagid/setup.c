@@ -1,10 +1,11 @@
 /* Everything kagid holds for its whole life: configuration, keys, the card
- * trust store and the challenges in flight. */
+ * trust store, the challenges and the logins in flight. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "attempts.h"
 #include "request.h"
 
 /* What can be checked before serving: the directory's own files (LDAP bind
@@ -24,6 +25,8 @@ static int check_setup(struct broker *b, char *err, size_t errsz)
         r = trust_open(b->cfg, &b->trust);
         if (r >= 0)
                 r = challenges_new(&b->challenges);
+        if (r >= 0)
+                r = attempts_new(&b->attempts);
         if (r < 0) {
                 snprintf(err, errsz, "out of memory");
                 return r;
@@ -53,6 +56,7 @@ int broker_setup(struct broker *b, const char *config, bool check_only, char *er
 
 void broker_teardown(struct broker *b)
 {
+        attempts_free(b->attempts);
         challenges_free(b->challenges);
         trust_close(b->trust);
         keys_wipe(&b->keys);

@@ -287,6 +287,27 @@ static void card_pulled_during_signing_aborts_the_login(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=aborted", NULL }), 1);
 }
 
+/* pam_kagi(8), "Abandoned prompts": nothing reaches the card, the attempt
+ * the challenge reserved is given back, and it is recorded. */
+static void no_pin_or_an_empty_one_is_abandoned_and_not_counted(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char out[4096];
+
+        SKIP_IF_NO_PCSCD();
+        insert_piv("alice-rsa", NULL);
+        assert_int_equal(card_login(f, "alice", NULL, &c), PAM_AUTH_ERR);
+        assert_int_equal(card_login(f, "alice", "", &c), PAM_AUTH_ERR);
+        assert_true(fx_said(&c, "Login cancelled: nothing was entered. This does not count as a failed attempt."));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "\"failures\":0"));
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "factor=card+pin", "result=abandoned", NULL }),
+                         2);
+        /* the card's own PIN counter was never touched */
+        assert_int_equal(fixture_vcard_tries(&card, "piv"), 3);
+}
+
 static void no_card_within_the_wait_is_refused(void **state)
 {
         struct fx *f = *state;
@@ -337,6 +358,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(another_persons_card_is_refused_and_audited_as_sharing, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(card_pulled_during_signing_aborts_the_login, setup, teardown),
+                cmocka_unit_test_setup_teardown(no_pin_or_an_empty_one_is_abandoned_and_not_counted, setup, teardown),
                 cmocka_unit_test_setup_teardown(no_card_within_the_wait_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(pcscd_absent_is_refused_with_a_clear_message, setup, teardown),
                 cmocka_unit_test_setup_teardown(password_and_code_still_work_without_a_card, setup, teardown),

@@ -70,7 +70,11 @@ bool fx_log_contains(struct fx *f, const char *needle);
 /* One PAM transaction: answers to the prompts in order; what was asked and
  * what was told are recorded. */
 #define FX_MAX_MSGS 8
+/* An answer that makes the process die (SIGKILL) at that prompt, as su does
+ * on Ctrl-C and sshd's PAM process when the client goes away. */
+extern const char FX_DIE[];
 struct fx_conv {
+        int flags;                             /* PAM flags of each call: PAM_SILENT */
         const char *answers[FX_MAX_MSGS];
         size_t next;
         char prompts[FX_MAX_MSGS][256];
