@@ -78,7 +78,7 @@ static int refuse_in_prompt(struct pk *pk, const char *text)
         int r;
 
         message_format(pk->cfg, MSG_PRESS_ENTER, 0, enter, sizeof(enter));
-        snprintf(prompt, sizeof(prompt), "%s %s ", text, enter);
+        snprintf(prompt, sizeof(prompt), "%s%s ", text, enter);
         r = converse(pk, PAM_PROMPT_ECHO_OFF, prompt, &answer);
         secret_strfree(answer);
         return r;

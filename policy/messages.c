@@ -47,7 +47,7 @@ static const char *const text[MSG_ID_MAX_][2] = {
                                    "your authenticator app. This does not count as a failed attempt.",
                                    "入力されたのはパスワードです。この欄には認証アプリに表示される確認コードを"
                                    "入力してください。失敗回数には数えません。" },
-        [MSG_PRESS_ENTER] = { "[press Enter]", "［Enterキーを押してください］" },
+        [MSG_PRESS_ENTER] = { " [press Enter]", "［Enterキーを押してください］" },  /* appended to the line: English takes a space, Japanese none */
 };
 
 static const char *const default_contact[2] = { "your system administrator", "システム管理者" };
