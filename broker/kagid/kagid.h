@@ -1,7 +1,9 @@
 /* libkagi-kagid: kagid's request handling — the socket and its workers
  * (server.c), the table of requests and who may send them (dispatch.c),
- * login decisions (login.c, auth.c, card.c, session.c) and administration
- * (admin.c, admin_card.c, json.c). main.c is the daemon around it.
+ * login decisions (login.c, auth.c, card.c, session.c, abandon.c), the
+ * logins in progress whose process may end unanswered (attempts.c) and
+ * administration (admin.c, admin_card.c, json.c). main.c is the daemon
+ * around it.
  *
  * Every decision that changes state is committed, with its audit record,
  * before its answer is sent. Never: trusts what a peer claims about itself
