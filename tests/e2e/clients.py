@@ -5,6 +5,7 @@ transcript: the text the user's terminal showed.
 """
 import io
 import re
+import threading
 
 import pexpect
 
@@ -18,6 +19,15 @@ PASSWORD = r"(Password|password for \S+): "
 CODE = r"(Verification code|確認コード): "
 ENV = {"LANG": "C.UTF-8", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "dumb"}
 
+# the sessions the current case started (per thread: cases run side by side)
+_seen = threading.local()
+
+
+def sessions_seen():
+    """The sessions started on this thread since the last call."""
+    seen, _seen.list = getattr(_seen, "list", []), []
+    return seen
+
 
 class Session:
     def __init__(self, argv, env, timeout=15):
@@ -27,6 +37,9 @@ class Session:
                                codec_errors="replace", timeout=timeout, dimensions=(24, 200))
         self.p.logfile_read = self._out
         self.status = None
+        if not hasattr(_seen, "list"):
+            _seen.list = []
+        _seen.list.append(self)
 
     @property
     def transcript(self):
@@ -41,6 +54,16 @@ class Session:
             raise AssertionError(f"{self.argv[0]} {kind} waiting for /{pattern}/; the terminal showed:\n"
                                  + self.transcript) from None
         return self.p.before
+
+    def next_of(self, *patterns, timeout=-1):
+        """Which of the patterns the terminal shows next (its index), or None
+        when the client ends first."""
+        try:
+            i = self.p.expect(list(patterns) + [pexpect.EOF], timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise AssertionError(f"{self.argv[0]} timed out waiting for one of {patterns}; the terminal showed:\n"
+                                 + self.transcript) from None
+        return None if i == len(patterns) else i
 
     def answer(self, pattern, text):
         self.wait_for(pattern)

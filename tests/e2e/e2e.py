@@ -39,7 +39,12 @@ def main():
 
     import machine
     import suite
-    import cases_login  # noqa: F401  (registers its cases)
+    # each registers its cases, in this order
+    import cases_login  # noqa: F401
+    import cases_messages  # noqa: F401
+    import cases_prompts  # noqa: F401
+    import cases_japanese  # noqa: F401
+    import cases_docs  # noqa: F401
 
     m = machine.Machine(p)
     m.start()

@@ -1,18 +1,22 @@
 """The four clients as a test drives them: how a login is started, answered
 and ended, which PAM service it uses and whom the audit log must name."""
+import re
+
 import clients
 import pamd
 import sshd
+import text
 
 SHELL_PROMPT = r"\$ $"
+# the end of a refusal that kagi carries in a prompt over ssh, either language
+ACK = "(" + "|".join(re.escape(t["enter"]) for t in (text.EN, text.JA)) + ") $"
 
 
 class Client:
     name = None
     service = None
-    retries = False              # does it ask again after a failure?
 
-    def start(self, m, u):
+    def start(self, m, u, *options):
         raise NotImplementedError
 
     def person(self, m, u):
@@ -32,7 +36,10 @@ class Client:
         return clients.logged_in(s)
 
     def give_up(self, s):
-        """End a refused client that would ask again."""
+        """Let a refused client end: acknowledge kagi's refusal prompts (ssh)
+        and wait for it to exit."""
+        while s.next_of(ACK) == 0:
+            s.p.sendline("")
         return s.end()
 
 
@@ -40,16 +47,16 @@ class Ssh(Client):
     name = "ssh"
     service = sshd.SERVICE
 
-    def start(self, m, u):
-        return clients.ssh(u.name)
+    def start(self, m, u, *options):
+        return clients.ssh(u.name, *options)
 
 
 class Sudo(Client):
     name = "sudo"
     service = pamd.SERVICES["sudo"]
 
-    def start(self, m, u):
-        return clients.sudo(u.name)
+    def start(self, m, u, *options):
+        return clients.sudo(u.name, *options)
 
     def session_account(self, u):
         return "root"
@@ -59,7 +66,7 @@ class Su(Client):
     name = "su"
     service = "su"
 
-    def start(self, m, u):
+    def start(self, m, u, *options):
         return clients.su(m.invoker.name, u.name)
 
     def person(self, m, u):
@@ -69,9 +76,8 @@ class Su(Client):
 class Login(Client):
     name = "login"
     service = "login"
-    retries = True
 
-    def start(self, m, u):
+    def start(self, m, u, *options):
         return clients.login(u.name)
 
     def finish(self, s):
@@ -83,7 +89,7 @@ class Login(Client):
     def give_up(self, s):
         # login asks for a user name again (hanging up ends it), or it stops
         # by itself (PAM_MAXTRIES: "Maximum number of tries exceeded")
-        if s.wait_for(r"login: |Maximum number of tries exceeded") is not None and s.p.match.group(0) == "login: ":
+        if s.next_of(r"login: $") == 0:
             return s.hang_up()
         return s.end()
 

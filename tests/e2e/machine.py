@@ -1,6 +1,7 @@
 """Everything a test case uses: the sandbox, kagid, sshd, PAM services, users."""
 import os
 import secrets
+import threading
 
 import broker
 import pamd
@@ -16,6 +17,7 @@ class Machine:
         self.sshd = sshd.Sshd(self.work)
         self.users = {}
         self._n = 0
+        self._names = threading.Lock()
 
     def start(self):
         sandbox.setup()
@@ -31,8 +33,9 @@ class Machine:
 
     def new_user(self, staff=True, enroll=True, password=None):
         """A fresh account (so no case sees another's failures): name, password, TOTP secret."""
-        self._n += 1
-        name = f"e2e{self._n:02d}"
+        with self._names:
+            self._n += 1
+            name = f"e2e{self._n:02d}"
         password = password or "pw-" + secrets.token_hex(6)
         sandbox.add_user(name, password, [broker.STAFF] if staff else [])
         secret = base32_secret()

@@ -13,6 +13,8 @@ SERVICES = {
     "su": "su",                  # util-linux su has a fixed service name
     "login": "login",            # so does shadow's login
 }
+# shadow's login gives up on an unanswered prompt after this (login.defs)
+LOGIN_TIMEOUT = 8
 SUDOERS = """Defaults pam_service=sudo-kagi-e2e
 Defaults pam_login_service=sudo-kagi-e2e
 Defaults lecture=never
@@ -37,3 +39,5 @@ def install(examples, module, conf):
         sandbox.write(f"/etc/pam.d/{service}",
                       service_text(os.path.join(examples, "pam.d", example), module, conf))
     sandbox.write("/etc/sudoers.d/kagi-e2e", SUDOERS, 0o440)
+    defs = [line for line in open("/etc/login.defs") if not line.startswith("LOGIN_TIMEOUT")]
+    sandbox.write("/etc/login.defs", "".join(defs) + f"LOGIN_TIMEOUT {LOGIN_TIMEOUT}\n")

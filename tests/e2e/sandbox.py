@@ -14,6 +14,7 @@ import grp
 import os
 import subprocess
 import sys
+import threading
 
 # every path the suite writes to; a tmpfs of the namespace, so nothing outlives it
 WORK = "/run/kagi-e2e"
@@ -64,12 +65,17 @@ def add_group(name):
     run("groupadd", name)
 
 
+# useradd and chpasswd lock /etc/passwd and fail rather than wait: one at a time
+_accounts = threading.Lock()
+
+
 def add_user(name, password, groups=()):
     args = ["useradd", "--create-home", "--shell", "/bin/sh"]
     if groups:
         args += ["--groups", ",".join(groups)]
-    run(*args, name)
-    run("chpasswd", input=f"{name}:{password}\n", text=True)
+    with _accounts:
+        run(*args, name)
+        run("chpasswd", input=f"{name}:{password}\n", text=True)
 
 
 def write(path, text, mode=0o644):
