@@ -12,7 +12,10 @@
  * Nothing abandoned counts toward the lock.
  *
  * Only the watcher closes pidfds and frees slots, so a slot a worker has
- * just ended is never reused while the watcher polls its pidfd. */
+ * just ended is never reused while the watcher polls its pidfd. The table
+ * lives in memory: a login abandoned while kagid restarts is not recorded
+ * (nothing was counted for it either, except a card challenge's advance
+ * count, which stays). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>

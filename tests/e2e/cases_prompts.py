@@ -74,23 +74,32 @@ def interrupted_at(c, prompt):
     return test
 
 
-def sudo_prompt_override(m):
-    """sudo -p shows its own text for every prompt, kagi's code prompt too;
-    the password given twice is explained and not counted."""
-    u = m.new_user()
-    s = clients.sudo(u.name, "-p", "Password please: ")
-    s.answer("Password please: ", u.password)
-    s.answer("Password please: ", u.password)
-    s.end()
-    check(not s.shows(text.EN["code_prompt"]), "sudo -p replaced the code prompt too", s)
-    check(s.shows(text.EN["code_is_password"]), "the second answer is explained", s)
-    check(u.failures() == 0, f"not counted: {u.failures()}")
-    # the right code at the same prompt works
-    s = clients.sudo(u.name, "-p", "Password please: ")
-    s.answer("Password please: ", u.password)
-    s.answer("Password please: ", u.code())
-    s.end()
-    check(clients.logged_in(s) == "root", "the code at sudo's prompt logs in", s)
+def sudo_prompt_override(how):
+    """sudo -p and passprompt_override show sudo's text for every prompt,
+    kagi's code prompt too; the password given twice is explained and not
+    counted."""
+    def test(m):
+        prompt = pamd.OVERRIDE_PROMPT
+        if how == "-p":
+            u = m.new_user()
+            options = ["-p", prompt]
+        else:
+            u = m.new_user(groups=[pamd.OVERRIDE_GROUP])
+            options = []
+        s = clients.sudo(u.name, *options)
+        s.answer(prompt, u.password)
+        s.answer(prompt, u.password)
+        s.end()
+        check(not s.shows(text.EN["code_prompt"]), f"{how} replaced the code prompt too", s)
+        check(s.shows(text.EN["code_is_password"]), "the second answer is explained", s)
+        check(u.failures() == 0, f"not counted: {u.failures()}")
+        # the right code at the same prompt works
+        s = clients.sudo(u.name, *options)
+        s.answer(prompt, u.password)
+        s.answer(prompt, u.code())
+        s.end()
+        check(clients.logged_in(s) == "root", "the code at sudo's prompt logs in", s)
+    return test
 
 
 def six_digit_password_is_a_code(m):
@@ -125,7 +134,10 @@ for c in flows.ALL:
         interrupted_at(c, clients.CODE))
     case(f"{c.name}: Ctrl-C at the password prompt is abandoned: audited, not counted", c.name)(
         interrupted_at(c, clients.PASSWORD))
-case("sudo -p: the password at the overridden code prompt is explained, not counted", "sudo")(sudo_prompt_override)
+case("sudo -p: the password at the overridden code prompt is explained, not counted", "sudo")(
+    sudo_prompt_override("-p"))
+case("sudoers passprompt_override: the password at the code prompt is explained, not counted", "sudo")(
+    sudo_prompt_override("passprompt_override"))
 case("sudo: a six-digit password at the code prompt is checked as a code (the documented exception)", "sudo")(
     six_digit_password_is_a_code)
 case("login: a prompt left until login's timeout is abandoned: audited, not counted", "login")(login_timeout)

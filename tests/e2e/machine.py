@@ -22,6 +22,7 @@ class Machine:
     def start(self):
         sandbox.setup()
         sandbox.add_group(broker.STAFF)
+        sandbox.add_group(pamd.OVERRIDE_GROUP)
         self.kagi.configure("en")
         pamd.install(self.paths["examples"], self.paths["pam_kagi"], self.kagi.conf)
         self.kagi.start()
@@ -31,13 +32,13 @@ class Machine:
         self.sshd.stop()
         self.kagi.stop()
 
-    def new_user(self, staff=True, enroll=True, password=None):
+    def new_user(self, staff=True, enroll=True, password=None, groups=()):
         """A fresh account (so no case sees another's failures): name, password, TOTP secret."""
         with self._names:
             self._n += 1
             name = f"e2e{self._n:02d}"
         password = password or "pw-" + secrets.token_hex(6)
-        sandbox.add_user(name, password, [broker.STAFF] if staff else [])
+        sandbox.add_user(name, password, ([broker.STAFF] if staff else []) + list(groups))
         secret = base32_secret()
         if enroll:
             self.kagi.enroll(name, secret)

@@ -15,11 +15,15 @@ SERVICES = {
 }
 # shadow's login gives up on an unanswered prompt after this (login.defs)
 LOGIN_TIMEOUT = 8
-SUDOERS = """Defaults pam_service=sudo-kagi-e2e
+# members of this group get sudo's passprompt_override: every prompt reads so
+OVERRIDE_GROUP = "kagi-e2e-override"
+OVERRIDE_PROMPT = "Password please: "
+SUDOERS = f"""Defaults pam_service=sudo-kagi-e2e
 Defaults pam_login_service=sudo-kagi-e2e
 Defaults lecture=never
 # one attempt per run: each case controls every attempt it makes
 Defaults passwd_tries=1
+Defaults:%{OVERRIDE_GROUP} passprompt_override, passprompt="{OVERRIDE_PROMPT}"
 %kagi-e2e-staff ALL=(ALL:ALL) ALL
 """
 
