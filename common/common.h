@@ -153,8 +153,11 @@ enum kagi_tag {
         KAGI_T_SERIAL = 23,
         KAGI_T_FINGERPRINT = 24,
         KAGI_T_HOST = 25,         /* terminal host name */
-        KAGI_T_WHY = 26,          /* u32 enum kagi_abandon */
-        KAGI_TAG_MAX_ = 27
+        KAGI_T_DEADLINE = 26,     /* u64 CLOCK_MONOTONIC ms: when the module stops waiting */
+        KAGI_T_ATTEMPT = 27,      /* an attempt reserved at preauth, settled later */
+        KAGI_T_ACCOUNT = 28,      /* u32 enum kagi_decision of the account phase, decided with the auth */
+        KAGI_T_WHY = 29,          /* u32 enum kagi_abandon */
+        KAGI_TAG_MAX_ = 30
 };
 
 enum kagi_flag {

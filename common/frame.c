@@ -36,13 +36,16 @@ static const struct {
         [KAGI_T_SERIAL] = { FT_STR, 128 },
         [KAGI_T_FINGERPRINT] = { FT_STR, 128 },
         [KAGI_T_HOST] = { FT_STR, 256 },
+        [KAGI_T_DEADLINE] = { FT_U64, 8 },
+        [KAGI_T_ATTEMPT] = { FT_BLOB, 16 },
+        [KAGI_T_ACCOUNT] = { FT_U32, 4 },
         [KAGI_T_WHY] = { FT_U32, 4 },
 };
 
 #define B(t) (UINT64_C(1) << (t))
 /* The terminal context every PAM request carries. */
 #define CTX (B(KAGI_T_USER) | B(KAGI_T_SERVICE) | B(KAGI_T_TTY) | B(KAGI_T_RHOST) | \
-             B(KAGI_T_RUSER) | B(KAGI_T_ZONE) | B(KAGI_T_HOST) | B(KAGI_T_FLAGS))
+             B(KAGI_T_RUSER) | B(KAGI_T_ZONE) | B(KAGI_T_HOST) | B(KAGI_T_FLAGS) | B(KAGI_T_DEADLINE))
 #define NEED_CTX (B(KAGI_T_USER) | B(KAGI_T_SERVICE))
 
 static const struct {
@@ -51,10 +54,10 @@ static const struct {
         uint64_t required;
 } schema[KAGI_MSG_TYPE_MAX_] = {
         [KAGI_REQ_PREAUTH] = { "preauth", CTX, NEED_CTX },
-        [KAGI_REQ_AUTHFAIL] = { "authfail", CTX, NEED_CTX },
+        [KAGI_REQ_AUTHFAIL] = { "authfail", CTX | B(KAGI_T_ATTEMPT), NEED_CTX },
         [KAGI_REQ_BEGIN] = { "begin", CTX, NEED_CTX },
-        [KAGI_REQ_VERIFY] = { "verify", CTX | B(KAGI_T_CODE) | B(KAGI_T_PASSWORD), NEED_CTX },
-        [KAGI_REQ_CARD_CHALLENGE] = { "card-challenge", CTX | B(KAGI_T_CERT),
+        [KAGI_REQ_VERIFY] = { "verify", CTX | B(KAGI_T_CODE) | B(KAGI_T_PASSWORD) | B(KAGI_T_ATTEMPT), NEED_CTX },
+        [KAGI_REQ_CARD_CHALLENGE] = { "card-challenge", CTX | B(KAGI_T_CERT) | B(KAGI_T_ATTEMPT),
                                       NEED_CTX | B(KAGI_T_CERT) },
         [KAGI_REQ_CARD_VERIFY] = { "card-verify",
                                    CTX | B(KAGI_T_CERT) | B(KAGI_T_CHALLENGE) |
@@ -65,7 +68,7 @@ static const struct {
         [KAGI_REQ_SESSION_CLOSE] = { "session-close", CTX | B(KAGI_T_SESSION),
                                      NEED_CTX | B(KAGI_T_SESSION) },
         /* FACTORS: the one factor the prompt asked for */
-        [KAGI_REQ_ABANDON] = { "abandon", CTX | B(KAGI_T_FACTORS) | B(KAGI_T_WHY),
+        [KAGI_REQ_ABANDON] = { "abandon", CTX | B(KAGI_T_FACTORS) | B(KAGI_T_WHY) | B(KAGI_T_ATTEMPT),
                                NEED_CTX | B(KAGI_T_FACTORS) | B(KAGI_T_WHY) },
 
         [KAGI_REQ_STATUS] = { "status", B(KAGI_T_USER), B(KAGI_T_USER) },
@@ -88,7 +91,7 @@ static const struct {
         [KAGI_REP_RESULT] = { "result",
                               B(KAGI_T_DECISION) | B(KAGI_T_FACTORS) | B(KAGI_T_MESSAGE) |
                                       B(KAGI_T_SESSION) | B(KAGI_T_CHALLENGE) | B(KAGI_T_RETRIES) |
-                                      B(KAGI_T_JSON),
+                                      B(KAGI_T_JSON) | B(KAGI_T_ATTEMPT) | B(KAGI_T_ACCOUNT),
                               B(KAGI_T_DECISION) },
         [KAGI_REP_RECORD] = { "record", B(KAGI_T_JSON), B(KAGI_T_JSON) },
 };

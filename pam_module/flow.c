@@ -9,8 +9,18 @@
 #include "pam_kagi.h"
 
 #define DATA_PREAUTH "pam_kagi_preauth"
-#define DATA_FACTORS "pam_kagi_factors"
+#define DATA_ACCOUNT "pam_kagi_account"
 #define DATA_SESSION "pam_kagi_session"
+
+/* What preauth learnt, for the rest of the transaction: the attempt kagid
+ * holds in flight for it, and what kagid will want once the password
+ * module has passed. */
+struct preauth_data {
+        uint8_t attempt[16];
+        size_t attempt_len;
+        uint32_t factors;
+        bool has_factors;
+};
 
 /* When the broker cannot be asked, the user gets one clear line. */
 static int refuse_unreachable(struct pk *pk, enum pk_phase phase)
@@ -34,6 +44,35 @@ static int finish(struct pk *pk, enum pk_phase phase, enum kagi_decision d, cons
         return pk_decision_to_pam(phase, d);
 }
 
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+        (void)pamh;
+        (void)status;
+        free(data);
+}
+
+static void free_preauth(pam_handle_t *pamh, void *data, int status)
+{
+        (void)pamh;
+        (void)status;
+        secret_free(data, sizeof(struct preauth_data));
+}
+
+static const struct preauth_data *preauth_data(struct pk *pk)
+{
+        const void *data = NULL;
+
+        return pam_get_data(pk->pamh, DATA_PREAUTH, &data) == PAM_SUCCESS ? data : NULL;
+}
+
+void pk_put_attempt(struct pk *pk, struct frame *req)
+{
+        const struct preauth_data *p = preauth_data(pk);
+
+        if (req && p && p->attempt_len)
+                frame_put_blob(req, KAGI_T_ATTEMPT, p->attempt, p->attempt_len);
+}
+
 /* A prompt produced no credential: the broker records why and counts
  * nothing; the user reads why the login stops here. */
 static int abandon(struct pk *pk, uint32_t factor, enum kagi_abandon why)
@@ -45,37 +84,37 @@ static int abandon(struct pk *pk, uint32_t factor, enum kagi_abandon why)
                 frame_put_u32(req, KAGI_T_FACTORS, factor);
                 frame_put_u32(req, KAGI_T_WHY, why);
         }
+        /* the attempt preauth holds in flight ends here, not when it lapses */
+        pk_put_attempt(pk, req);
         return finish(pk, PK_PHASE_AUTH, ask(pk, req, m), m);
-}
-
-static void free_data(pam_handle_t *pamh, void *data, int status)
-{
-        (void)pamh;
-        (void)status;
-        free(data);
 }
 
 int pk_preauth(struct pk *pk)
 {
         _cleanup_(frame_freep) struct frame *req = NULL;
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        struct preauth_data *p;
         struct pk_card card;
         enum kagi_decision d;
-        uint32_t *factors;
 
         pk_card_probe(pk, &card);
         req = pk_request(pk, KAGI_REQ_PREAUTH, card.state == PK_CARD_PRESENT ? KAGI_FLAG_CARD_PRESENT : 0);
         pk_card_done(&card);
         d = ask(pk, req, m);
-        /* remembered for the default mode: a password module runs between us,
-         * and what the broker will want once it has passed */
+        /* remembered for the default mode: a password module runs between us */
         if (d == KAGI_ALLOW) {
-                if (pam_set_data(pk->pamh, DATA_PREAUTH, (void *)DATA_PREAUTH, NULL) != PAM_SUCCESS)
+                p = calloc(1, sizeof(*p));
+                if (!p)
                         return PAM_BUF_ERR;
-                if (msg_has(m, KAGI_T_FACTORS) && (factors = malloc(sizeof(*factors)))) {
-                        *factors = msg_u32(m, KAGI_T_FACTORS, 0);
-                        if (pam_set_data(pk->pamh, DATA_FACTORS, factors, free_data) != PAM_SUCCESS)
-                                free(factors);
+                if (m->f[KAGI_T_ATTEMPT].p && m->f[KAGI_T_ATTEMPT].len <= sizeof(p->attempt)) {
+                        p->attempt_len = m->f[KAGI_T_ATTEMPT].len;
+                        memcpy(p->attempt, m->f[KAGI_T_ATTEMPT].p, p->attempt_len);
+                }
+                p->has_factors = msg_has(m, KAGI_T_FACTORS);
+                p->factors = msg_u32(m, KAGI_T_FACTORS, 0);
+                if (pam_set_data(pk->pamh, DATA_PREAUTH, p, free_preauth) != PAM_SUCCESS) {
+                        free_preauth(pk->pamh, p, 0);
+                        return PAM_BUF_ERR;
                 }
         }
         return finish(pk, PK_PHASE_AUTH, d, m);
@@ -99,6 +138,7 @@ int pk_authfail(struct pk *pk)
                 return PAM_AUTH_ERR;
         }
         req = pk_request(pk, KAGI_REQ_AUTHFAIL, 0);
+        pk_put_attempt(pk, req);
         d = ask(pk, req, m);
         if (d == KAGI_UNAVAILABLE || d == KAGI_ERROR)
                 pam_syslog(pk->pamh, LOG_ERR, "failure of %s could not be counted by kagid", pk->user);
@@ -113,10 +153,9 @@ int pk_authfail(struct pk *pk)
  * Returns that password, or NULL. */
 static const char *stacked_password(struct pk *pk)
 {
-        const void *marker = NULL, *tok = NULL;
+        const void *tok = NULL;
 
-        if (pam_get_data(pk->pamh, DATA_PREAUTH, &marker) != PAM_SUCCESS || !marker ||
-            pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS)
+        if (!preauth_data(pk) || pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS)
                 return NULL;
         return tok;
 }
@@ -132,12 +171,11 @@ static enum kagi_decision factors_needed(struct pk *pk, uint32_t flags, struct p
                                          uint32_t *ret)
 {
         _cleanup_(frame_freep) struct frame *begin = NULL;
-        const void *known = NULL;
+        const struct preauth_data *p = preauth_data(pk);
         enum kagi_decision d;
 
-        if ((flags & KAGI_FLAG_STACKED_PASSWORD) &&
-            pam_get_data(pk->pamh, DATA_FACTORS, &known) == PAM_SUCCESS && known) {
-                *ret = *(const uint32_t *)known;
+        if ((flags & KAGI_FLAG_STACKED_PASSWORD) && p && p->has_factors) {
+                *ret = p->factors;
                 return KAGI_CONTINUE;
         }
         pk_card_probe(pk, card);
@@ -189,15 +227,38 @@ int pk_authenticate(struct pk *pk)
                 frame_put_str(req, KAGI_T_PASSWORD, password);
         if (req && code)
                 frame_put_str(req, KAGI_T_CODE, code);
+        pk_put_attempt(pk, req);
         d = ask(pk, req, m);
+        pk_keep_account(pk, d, m);
         return finish(pk, PK_PHASE_AUTH, d, m);
+}
+
+void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg *m)
+{
+        char *user;
+
+        /* kagid decided (and audited) the account phase with this login:
+         * pam_acct_mgmt in the same transaction, for the same user, need
+         * not ask again */
+        if (d != KAGI_ALLOW || msg_u32(m, KAGI_T_ACCOUNT, KAGI_ERROR) != KAGI_ALLOW || !(user = strdup(pk->user)))
+                return;
+        if (pam_set_data(pk->pamh, DATA_ACCOUNT, user, free_data) != PAM_SUCCESS)
+                free(user);
 }
 
 int pk_account(struct pk *pk)
 {
-        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_ACCOUNT, 0);
+        _cleanup_(frame_freep) struct frame *req = NULL;
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        const void *decided = NULL;
 
+        if (pam_get_data(pk->pamh, DATA_ACCOUNT, &decided) == PAM_SUCCESS && decided &&
+            strcmp(decided, pk->user) == 0) {
+                /* once: a second account phase asks */
+                pam_set_data(pk->pamh, DATA_ACCOUNT, NULL, NULL);
+                return PAM_SUCCESS;
+        }
+        req = pk_request(pk, KAGI_REQ_ACCOUNT, 0);
         return finish(pk, PK_PHASE_ACCOUNT, ask(pk, req, m), m);
 }
 

@@ -52,7 +52,7 @@ void pk_close(struct pk *pk);
 struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags);
 /* Send it and receive the RESULT. On any failure to talk to the broker the
  * answer is KAGI_UNAVAILABLE, logged precisely: the caller fails closed. */
-enum kagi_decision pk_call(struct pk *pk, const struct frame *req, struct kagi_msg *ret);
+enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *ret);
 
 /* The PAM conversation (conv.c). */
 /* Information: not shown under PAM_SILENT. */
@@ -81,18 +81,38 @@ enum kagi_abandon pk_code_answer(char *answer, const char *password, unsigned di
 
 /* The IC card (card.c). */
 enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT };
+struct pk_card_ops;
 struct pk_card {
+        const struct pk_card_ops *ops;        /* the card stack that opened ctx */
         struct card_ctx *ctx;
         enum pk_card_state state;
         int err;                   /* why there is no reader (card_strerror) */
         char reader[128];
 };
-/* A quick look, without waiting: is a card in a reader? */
+/* A quick look, without waiting: is a card in a reader? Loads the card
+ * stack only when a card could be used: the zone takes cards and pcscd's
+ * socket is there. */
 int pk_card_probe(struct pk *pk, struct pk_card *c);
 void pk_card_done(struct pk_card *c);
 /* The whole card login; the broker's answer is left in m. Local failures
  * (no reader, card unreadable) are told to the user here. */
 enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
+
+/* The card stack's side (card.c, in pam_kagi_card.so; plugin.c loads it). */
+#define PK_CARD_OPS_VERSION 1
+struct pk_card_ops {
+        uint32_t version;
+        size_t pk_size;                       /* both sides built from the same struct pk */
+        int (*probe)(struct pk *pk, struct pk_card *c);
+        void (*done)(struct pk_card *c);
+        enum kagi_decision (*login)(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
+};
+const struct pk_card_ops *pam_kagi_card_ops(void);
+
+/* The attempt preauth reserved, added to a request that settles it. */
+void pk_put_attempt(struct pk *pk, struct frame *req);
+/* Remembers an account phase kagid decided along with the login's success. */
+void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg *m);
 
 /* The phases (flow.c). Each returns a PAM code. */
 int pk_authenticate(struct pk *pk);

@@ -20,7 +20,7 @@
  * longer one; we refuse such lines before inih sees them. */
 #define LINE_MAX_BYTES 199
 
-enum key_type { K_STR, K_PATH, K_UINT, K_DURATION, K_BOOL, K_TRIBOOL, K_STRV, K_LANG, K_BACKEND,
+enum key_type { K_STR, K_PATH, K_UINT, K_MS, K_DURATION, K_BOOL, K_TRIBOOL, K_STRV, K_LANG, K_BACKEND,
                 K_SCHEMA, K_SETS, K_ATTR, K_ATTRS, K_FILTER };
 
 struct key {
@@ -41,6 +41,10 @@ static const struct key broker_keys[] = {
         { "admin_group", K_STR, C(admin_group), 0, 0, false },
         { "default_zone", K_STR, C(default_zone), 0, 0, false },
         { "workers", K_UINT, C(workers), 1, 256, false },
+        { "max_connections", K_UINT, C(max_connections), 16, 65536, false },
+        { "max_connections_per_uid", K_UINT, C(max_connections_per_uid), 1, 65536, false },
+        { "root_connections", K_UINT, C(root_connections), 1, 65536, false },
+        { "request_timeout", K_MS, C(request_timeout_ms), 100, 60000, false },
         { "language", K_LANG, C(language), 0, 0, false },
         { "contact", K_STR, C(contact), 0, 0, false },
         { NULL, 0, 0, 0, 0, false },
@@ -89,6 +93,7 @@ static const struct key lockout_keys[] = {
         { "privileged_unlock_after", K_DURATION, C(privileged.unlock_after), 0, 0, false },
         { "privileged_groups", K_STRV, C(privileged_groups), 0, 0, true },
         { "message", K_STR, C(lock_message), 0, 0, false },
+        { "attempt_timeout", K_DURATION, C(attempt_timeout), 0, 0, false },
         { NULL, 0, 0, 0, 0, false },
 };
 
@@ -369,6 +374,26 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                 }
                 *(uint32_t *)field = (uint32_t)u;
                 return;
+        case K_MS:
+                /* "500ms", or a duration in seconds ("2s", "2") */
+                if (strlen(value) > 2 && strcmp(value + strlen(value) - 2, "ms") == 0) {
+                        char num[32];
+
+                        snprintf(num, sizeof(num), "%.*s", (int)(strlen(value) - 2), value);
+                        if (parse_uint(num, k->max, &u) < 0)
+                                u = 0;
+                } else if (parse_duration(value, &u) < 0 || u > k->max / 1000) {
+                        u = 0;
+                } else {
+                        u *= 1000;
+                }
+                if (u < k->min || u > k->max) {
+                        fail(st, "%s: '%s' is not a time from %llums to %llums (e.g. 500ms, 2s)", k->name, value,
+                             (unsigned long long)k->min, (unsigned long long)k->max);
+                        return;
+                }
+                *(uint32_t *)field = (uint32_t)u;
+                return;
         case K_DURATION:
                 if (strcmp(value, "never") == 0)
                         u = 0;
@@ -543,6 +568,10 @@ static int set_defaults(struct kagi_config *c)
         c->admin_group = strdup("kagi-admin");
         c->default_zone = strdup("default");
         c->workers = 8;
+        c->max_connections = 1024;
+        c->max_connections_per_uid = 32;
+        c->root_connections = 256;
+        c->request_timeout_ms = 2000;
         c->language = KAGI_LANG_EN;
         c->pam_timeout = 5;
         c->backend = KAGI_DIR_NSS;
@@ -553,6 +582,7 @@ static int set_defaults(struct kagi_config *c)
         c->ldap_lowercase_names = -1;
         c->lockout = (struct lockout_rule){ .threshold = 3, .unlock_after = 0 };
         c->privileged = (struct lockout_rule){ .threshold = 3, .unlock_after = 0 };
+        c->attempt_timeout = 120;
         c->totp_digits = 6;
         c->totp_step = 30;
         c->totp_window = 1;
@@ -660,6 +690,14 @@ static void validate(struct parse_state *st)
                              z->name);
                         return;
                 }
+        }
+        if (c->attempt_timeout == 0) {
+                fail(st, "attempt_timeout: must be a duration (a login begun must end some time)");
+                return;
+        }
+        if (c->root_connections >= c->max_connections) {
+                fail(st, "root_connections: must be less than max_connections (%u)", c->max_connections);
+                return;
         }
         if (!config_zone(c, c->default_zone)) {
                 fail(st, "default_zone: no [zone %s] section", c->default_zone);

@@ -41,6 +41,8 @@ static const char *const text[MSG_ID_MAX_][2] = {
         [MSG_PROMPT_PASSWORD] = { "Password: ", "パスワード: " },
         [MSG_PROMPT_CODE] = { "Verification code: ", "確認コード: " },
         [MSG_PROMPT_PIN] = { "IC card PIN: ", "ICカードの暗証番号: " },
+        [MSG_BUSY] = { "Too many logins to this account are in progress at once. Try again in a moment.",
+                       "このアカウントへのログインが同時に多数行われています。しばらくしてから再度お試しください。" },
         [MSG_ABANDONED] = { "Login cancelled: nothing was entered. This does not count as a failed attempt.",
                             "入力がなかったため、ログインを中止しました。失敗回数には数えません。" },
         [MSG_CODE_IS_PASSWORD] = { "That was your password. This prompt asks for the verification code shown by "

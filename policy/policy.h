@@ -53,6 +53,10 @@ struct kagi_config {
         char *admin_group;
         char *default_zone;
         uint32_t workers;
+        uint32_t max_connections;             /* open at once, all peers */
+        uint32_t max_connections_per_uid;     /* for each peer that is not root */
+        uint32_t root_connections;            /* of max_connections, kept for root */
+        uint32_t request_timeout_ms;          /* to deliver one whole request */
         enum kagi_lang language;
         char *contact;                        /* whom a locked-out user should call */
 
@@ -94,6 +98,7 @@ struct kagi_config {
         struct lockout_rule privileged;
         struct strv privileged_groups;
         char *lock_message;                   /* overrides the built-in text */
+        uint64_t attempt_timeout;             /* seconds a login begun at preauth may take */
 
         /* [totp] */
         uint32_t totp_digits;
@@ -140,38 +145,39 @@ bool zone_satisfied(const struct kagi_zone *z, uint32_t verified);
 /* MFA-1: a set is multi-factor when it holds a knowledge and a possession
  * factor, and a PIN only with its card. */
 bool factor_set_is_multifactor(uint32_t set);
-/* Does any zone accept a card? */
+/* Does the zone (any zone) accept a card? */
+bool zone_accepts_cards(const struct kagi_zone *z);
 bool config_uses_cards(const struct kagi_config *c);
 /* ACC-1: may this account log in here? groups = the account's groups. */
 bool zone_admits(const struct kagi_zone *z, const char *user, const struct strv *groups);
 
-/* Lockout. `failures` counts every attempt reserved and not yet proven good,
- * so a crash between reserving and settling leaves the failure counted. */
+/* Lockout. `failures` counts consecutive failures, settled and durable;
+ * attempts in flight are counted by the caller (kagid holds them). */
 struct lock_state {
         uint32_t failures;
         int64_t locked_at;                    /* unix time; 0 = not locked */
 };
 
 enum lock_step {
-        LOCK_PROCEED,                         /* reserved: verify now */
+        LOCK_PROCEED,                         /* verify now */
         LOCK_REFUSE,                          /* locked: verify nothing */
+        LOCK_BUSY,                            /* every attempt still allowed is in flight */
 };
+/* Before verifying: may one more attempt start while in_flight are under way? */
+enum lock_step lockout_may_try(const struct lockout_rule *r, const struct lock_state *st, unsigned in_flight,
+                               int64_t now);
 
-/* Before verifying. On PROCEED the failure is already counted in st.
- * *ret_changed tells the caller what to record: */
+/* What a settle tells the caller to record: */
 enum lock_event {
         LOCK_EV_NONE,
         LOCK_EV_AUTO_UNLOCKED,                /* unlock_after elapsed */
         LOCK_EV_LOCKED,                       /* this call locked the account */
 };
-enum lock_step lockout_reserve(const struct lockout_rule *r, struct lock_state *st, int64_t now,
-                               enum lock_event *ret_event);
-/* After verifying. Success clears everything; a failure at the threshold locks. */
+/* After verifying, or for a failure checked elsewhere (authfail, the card's
+ * PIN): success clears everything; a failure is counted and the one at the
+ * threshold locks. An elapsed unlock_after unlocks first. */
 void lockout_settle(const struct lockout_rule *r, struct lock_state *st, bool success, int64_t now,
                     enum lock_event *ret_event);
-/* Count a failure that was checked elsewhere (authfail mode, PIN refused). */
-void lockout_count(const struct lockout_rule *r, struct lock_state *st, int64_t now,
-                   enum lock_event *ret_event);
 /* Is the account locked at `now` (unlock_after considered)? */
 bool lockout_is_locked(const struct lockout_rule *r, const struct lock_state *st, int64_t now);
 
@@ -200,6 +206,7 @@ enum msg_id {
         MSG_PROMPT_PASSWORD,
         MSG_PROMPT_CODE,
         MSG_PROMPT_PIN,
+        MSG_BUSY,               /* every attempt still allowed is in flight */
         MSG_ABANDONED,          /* a prompt got no answer or an empty one */
         MSG_CODE_IS_PASSWORD,   /* the code prompt was answered with the password */
         MSG_PRESS_ENTER,        /* ends a refusal carried in an ssh prompt */

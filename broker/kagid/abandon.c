@@ -27,7 +27,6 @@ int auth_abandon(struct request *rq)
         uint32_t why = msg_u32(rq->msg, KAGI_T_WHY, 0);
         const char *prompt = prompt_name(factor);
         char fname[32], reason[128];
-        struct txn t;
         int r;
 
         if (login_load(rq, &l) < 0 || !prompt || why == KAGI_ABANDON_NONE || why >= KAGI_ABANDON_MAX_ ||
@@ -35,6 +34,9 @@ int auth_abandon(struct request *rq)
                 reply_decision(rq, KAGI_DENY_INVALID, MSG_INTERNAL);
                 return 0;
         }
+        login_lookup_settling(rq, &l);
+        /* the attempt preauth holds in flight ends now, not when it lapses */
+        login_adopt_attempt(rq, &l);
         factor_set_format(factor, fname, sizeof(fname));
         if (why == KAGI_ABANDON_PASSWORD_AS_CODE)
                 snprintf(reason, sizeof(reason), "the password was typed at the code prompt (not counted)");
@@ -42,13 +44,11 @@ int auth_abandon(struct request *rq)
                 snprintf(reason, sizeof(reason), "%s at the %s prompt (not counted)",
                          why == KAGI_ABANDON_EMPTY ? "empty answer" : "no answer (interrupted, ended or timed out)",
                          prompt);
-        r = txn_begin(&t, rq);
-        if (r >= 0)
-                r = txn_audit(&t, &l, "auth", fname, why == KAGI_ABANDON_PASSWORD_AS_CODE ? "denied" : "abandoned",
-                              reason, NULL);
-        r = txn_finish_or_refuse(&t, r);
-        if (r < 0)
+        r = attempt_release(rq, &l, fname, why == KAGI_ABANDON_PASSWORD_AS_CODE ? "denied" : "abandoned", reason);
+        if (r < 0) {
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 return r;
+        }
         reply_decision(rq, KAGI_DENY_ABANDONED,
                        why == KAGI_ABANDON_PASSWORD_AS_CODE ? MSG_CODE_IS_PASSWORD : MSG_ABANDONED);
         return 0;

@@ -1,57 +1,37 @@
-/* Logins in progress, watched from kagid (pam_kagi(8), "Abandoned prompts").
+/* Attempts in flight (LOCK-1). A login reserves its attempt before any
+ * credential is checked — at preauth, before the stacked password module
+ * runs, or when kagid itself is about to check one — and settles it with a
+ * durable success or failure. Until then the attempt counts toward the
+ * threshold, so N parallel logins get at most `threshold` verifications.
  *
- * A PAM process that is asking its user for a credential can end without
- * another word to kagid: su and login die of Ctrl-C or of login's timeout,
- * and sshd kills its PAM process (SIGTERM) when the client goes away. The
- * module never regains control, so kagid watches instead: an attempt opens
- * when PREAUTH or BEGIN lets a login go on, keyed by the peer's pid (both
- * come from the one process that runs pam_authenticate), and ends with the
- * request that settles it (VERIFY, AUTHFAIL, CARD_VERIFY, ABANDON). If the
- * process exits first — its pidfd becomes readable — the watcher records the
- * attempt as abandoned, and gives back an attempt a card challenge reserved.
- * Nothing abandoned counts toward the lock.
- *
- * Only the watcher closes pidfds and frees slots, so a slot a worker has
- * just ended is never reused while the watcher polls its pidfd. The table
- * lives in memory: a login abandoned while kagid restarts is not recorded
- * (nothing was counted for it either, except a card challenge's advance
- * count, which stays). */
+ * Reservations live in memory only: none of them is a failure anyone was
+ * told about, so a crash loses nothing that must survive it, and reserving
+ * costs no disk write. One that is never settled (the PAM transaction was
+ * abandoned) lapses when it expires. */
 #include <errno.h>
-#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "attempts.h"
-#include "login.h"
 
-#define ATTEMPTS_MAX 256
-#define ATTEMPT_MAX_AGE (15 * 60)     /* seconds: longer than any client waits for an answer */
-#define WATCH_TICK_MS 250
+#define BUCKETS 4096
 
-enum slot_state {
-        SLOT_FREE,
-        SLOT_OPEN,
-        SLOT_ENDED,                    /* settled by a request: just close */
-        SLOT_REPLACED,                 /* the same process began anew: record, close */
-};
-
-struct slot {
-        enum slot_state state;
-        pid_t pid;
-        int pidfd;
-        bool reserved;                 /* a card challenge counted it in advance */
-        int64_t opened;
-        char user[257], person[257], service[65], terminal[600];
+struct attempt {
+        struct attempt *next;
+        int64_t expires;
+        uint8_t token[ATTEMPT_TOKEN_LEN];
+        char key[ATTEMPT_KEY_MAX];
 };
 
 struct attempts {
         pthread_mutex_t lock;
-        bool full_logged;
-        struct slot slot[ATTEMPTS_MAX];
-        struct slot gone[ATTEMPTS_MAX];         /* the watcher's: to record */
-        const char *why[ATTEMPTS_MAX];
+        size_t n;
+        struct attempt *bucket[BUCKETS];
 };
 
 int attempts_new(struct attempts **ret)
@@ -69,232 +49,110 @@ void attempts_free(struct attempts *a)
 {
         if (!a)
                 return;
-        for (size_t i = 0; i < ATTEMPTS_MAX; i++)
-                if (a->slot[i].state != SLOT_FREE)
-                        close(a->slot[i].pidfd);
+        for (size_t i = 0; i < BUCKETS; i++)
+                while (a->bucket[i]) {
+                        struct attempt *x = a->bucket[i];
+                        a->bucket[i] = x->next;
+                        free(x);
+                }
         pthread_mutex_destroy(&a->lock);
         free(a);
 }
 
-static struct slot *find_open(struct attempts *a, pid_t pid)
+void attempts_lock(struct attempts *a)
 {
-        for (size_t i = 0; i < ATTEMPTS_MAX; i++)
-                if (a->slot[i].state == SLOT_OPEN && a->slot[i].pid == pid)
-                        return &a->slot[i];
-        return NULL;
-}
-
-static struct slot *find_free(struct attempts *a)
-{
-        for (size_t i = 0; i < ATTEMPTS_MAX; i++)
-                if (a->slot[i].state == SLOT_FREE)
-                        return &a->slot[i];
-        return NULL;
-}
-
-static void begin(struct request *rq, bool anew)
-{
-        struct attempts *a = rq->b->attempts;
-        _cleanup_(login_done) struct login l;
-        struct slot *s;
-        int pidfd;
-
-        if (rq->peer_pid <= 0 || login_load(rq, &l) < 0)
-                return;
         pthread_mutex_lock(&a->lock);
-        s = find_open(a, rq->peer_pid);
-        if (s && !anew) {
-                /* BEGIN after PREAUTH: the same login going on */
-                pthread_mutex_unlock(&a->lock);
-                return;
-        }
-        if (s)
-                s->state = SLOT_REPLACED;
+}
+
+void attempts_unlock(struct attempts *a)
+{
         pthread_mutex_unlock(&a->lock);
-
-        /* the peer waits for this answer, so its pid is still its own */
-        pidfd = pidfd_open(rq->peer_pid, 0);
-        if (pidfd < 0) {
-                log_warn("cannot watch the login of %s (pid %d): %s", l.user, (int)rq->peer_pid, strerror(errno));
-                return;
-        }
-        pthread_mutex_lock(&a->lock);
-        s = find_free(a);
-        if (s) {
-                *s = (struct slot){ .state = SLOT_OPEN, .pid = rq->peer_pid, .pidfd = pidfd, .opened = wall_now() };
-                snprintf(s->user, sizeof(s->user), "%s", l.user);
-                snprintf(s->person, sizeof(s->person), "%s", l.person);
-                snprintf(s->service, sizeof(s->service), "%s", l.service ? l.service : "");
-                snprintf(s->terminal, sizeof(s->terminal), "%s", l.terminal);
-        } else if (!a->full_logged) {
-                a->full_logged = true;
-                log_warn("%d logins in progress: further abandoned ones are not recorded", ATTEMPTS_MAX);
-        }
-        pthread_mutex_unlock(&a->lock);
-        if (!s)
-                close(pidfd);
 }
 
-void attempts_note(struct request *rq, enum attempt_step step)
+static struct attempt **chain(struct attempts *a, const char *key)
 {
-        struct attempts *a = rq->b->attempts;
-        bool going_on = rq->decision == KAGI_ALLOW || rq->decision == KAGI_CONTINUE;
-        struct slot *s;
+        uint32_t h = 2166136261u;                /* FNV-1a */
 
-        if (!a)
-                return;
-        switch (step) {
-        case ATTEMPT_START:
-        case ATTEMPT_GO_ON:
-                if (going_on)
-                        begin(rq, step == ATTEMPT_START);
-                return;
-        case ATTEMPT_RESERVED:
-        case ATTEMPT_END:
-                pthread_mutex_lock(&a->lock);
-                s = find_open(a, rq->peer_pid);
-                if (s && step == ATTEMPT_END)
-                        s->state = SLOT_ENDED;
-                else if (s && going_on)
-                        s->reserved = true;
-                pthread_mutex_unlock(&a->lock);
-                return;
-        }
+        for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+                h = (h ^ *p) * 16777619u;
+        return &a->bucket[h % BUCKETS];
 }
 
-/* ---- the watcher ------------------------------------------------------------- */
-
-static void record(struct request *rq, const struct slot *s, const char *why)
+unsigned attempts_in_flight(struct attempts *a, const char *key, int64_t now)
 {
-        struct login l = { .user = s->user, .person = s->person, .service = s->service };
-        char reason[160];
-        struct txn t;
-        int r;
+        unsigned n = 0;
 
-        snprintf(l.terminal, sizeof(l.terminal), "%s", s->terminal);
-        snprintf(reason, sizeof(reason), "%s (not counted)", why);
-        if (s->reserved) {
-                r = attempt_release(rq, &l, "card+pin", "abandoned", reason);
-        } else {
-                r = txn_begin(&t, rq);
-                if (r >= 0)
-                        r = txn_audit(&t, &l, "auth", "-", "abandoned", reason, NULL);
-                r = txn_finish(&t, r);
+        for (struct attempt **p = chain(a, key); *p;) {
+                struct attempt *x = *p;
+
+                if (x->expires <= now) {
+                        *p = x->next;
+                        free(x);
+                        a->n--;
+                        continue;
+                }
+                n += strcmp(x->key, key) == 0;
+                p = &x->next;
         }
-        if (r < 0)
-                log_err("abandoned login of %s (pid %d) could not be recorded: %s", s->user, (int)s->pid,
-                        strerror(-r));
-}
-
-/* Moves slot i to the list to record (or just frees it); under the lock. */
-static size_t retire(struct attempts *a, size_t i, const char *why, size_t n)
-{
-        struct slot *s = &a->slot[i];
-
-        close(s->pidfd);
-        if (why) {
-                a->gone[n] = *s;
-                a->why[n++] = why;
-        }
-        s->state = SLOT_FREE;
         return n;
 }
 
-/* Collects what is settled, replaced or too old; fills the poll set. */
-static size_t sweep(struct attempts *a, struct pollfd *pfd, size_t *map, size_t *ret_n)
+int attempts_add(struct attempts *a, const char *key, int64_t expires, uint8_t token[ATTEMPT_TOKEN_LEN])
 {
-        int64_t now = wall_now();
-        size_t n = 0, gone = 0;
+        struct attempt *x, **c;
 
-        for (size_t i = 0; i < ATTEMPTS_MAX; i++) {
-                struct slot *s = &a->slot[i];
-
-                if (s->state == SLOT_ENDED)
-                        gone = retire(a, i, NULL, gone);
-                else if (s->state == SLOT_REPLACED)
-                        gone = retire(a, i, "the same process began a new login without answering", gone);
-                else if (s->state == SLOT_OPEN && now - s->opened > ATTEMPT_MAX_AGE)
-                        gone = retire(a, i, "no answer within 15 minutes", gone);
-                else if (s->state == SLOT_OPEN) {
-                        pfd[n] = (struct pollfd){ .fd = s->pidfd, .events = POLLIN };
-                        map[n++] = i;
-                }
+        if (a->n >= ATTEMPTS_MAX || strlen(key) >= ATTEMPT_KEY_MAX)
+                return -ENOSPC;
+        x = calloc(1, sizeof(*x));
+        if (!x)
+                return -ENOMEM;
+        if (RAND_bytes(x->token, sizeof(x->token)) != 1) {
+                free(x);
+                return -EIO;
         }
-        *ret_n = n;
-        return gone;
+        memcpy(token, x->token, sizeof(x->token));
+        snprintf(x->key, sizeof(x->key), "%s", key);
+        x->expires = expires;
+        c = chain(a, key);
+        x->next = *c;
+        *c = x;
+        a->n++;
+        return 0;
 }
 
-static void record_gone(struct attempts *a, struct request *rq, size_t n)
+static struct attempt **find(struct attempts *a, const char *key, const uint8_t *token, size_t len)
 {
-        for (size_t i = 0; i < n; i++)
-                record(rq, &a->gone[i], a->why[i]);
-}
-
-static void watch(struct broker *b, struct store *store, volatile int *stop)
-{
-        struct attempts *a = b->attempts;
-        struct request rq = { .b = b, .store = store, .decision = KAGI_ERROR };
-        struct pollfd pfd[ATTEMPTS_MAX];
-        size_t map[ATTEMPTS_MAX], n, gone;
-
-        while (!*stop) {
-                pthread_mutex_lock(&a->lock);
-                gone = sweep(a, pfd, map, &n);
-                pthread_mutex_unlock(&a->lock);
-                record_gone(a, &rq, gone);
-
-                if (poll(pfd, n, WATCH_TICK_MS) <= 0)
-                        continue;
-                gone = 0;
-                pthread_mutex_lock(&a->lock);
-                for (size_t k = 0; k < n; k++) {
-                        struct slot *s = &a->slot[map[k]];
-
-                        /* a worker may have settled it meanwhile: then it is ENDED */
-                        if (pfd[k].revents && s->state == SLOT_OPEN)
-                                gone = retire(a, map[k], "the login process ended before an answer "
-                                                          "(interrupted, disconnected or timed out)", gone);
-                }
-                pthread_mutex_unlock(&a->lock);
-                record_gone(a, &rq, gone);
-        }
-}
-
-struct watcher {
-        struct broker *b;
-        struct store *store;
-        volatile int *stop;
-};
-
-static void *watcher_main(void *arg)
-{
-        struct watcher *w = arg;
-
-        watch(w->b, w->store, w->stop);
-        store_close(w->store);
-        free(w);
+        if (len != ATTEMPT_TOKEN_LEN)
+                return NULL;
+        for (struct attempt **p = chain(a, key); *p; p = &(*p)->next)
+                if (strcmp((*p)->key, key) == 0 && CRYPTO_memcmp((*p)->token, token, len) == 0)
+                        return p;
         return NULL;
 }
 
-int attempts_watch_start(struct broker *b, volatile int *stop, pthread_t *ret)
+bool attempts_holds(struct attempts *a, const char *key, const uint8_t *token, size_t len, int64_t now)
 {
-        struct watcher *w = calloc(1, sizeof(*w));
-        char err[512];
-        int r;
+        struct attempt **p;
+        bool held;
 
-        if (!w)
-                return -ENOMEM;
-        *w = (struct watcher){ .b = b, .stop = stop };
-        r = store_open(b->cfg->database, b->uid, &w->store, err, sizeof(err));
-        if (r < 0) {
-                log_err("%s", err);
-                free(w);
-                return r;
+        pthread_mutex_lock(&a->lock);
+        p = find(a, key, token, len);
+        held = p && (*p)->expires > now;
+        pthread_mutex_unlock(&a->lock);
+        return held;
+}
+
+void attempts_remove(struct attempts *a, const char *key, const uint8_t *token, size_t len)
+{
+        struct attempt **p, *x;
+
+        pthread_mutex_lock(&a->lock);
+        p = find(a, key, token, len);
+        if (p) {
+                x = *p;
+                *p = x->next;
+                free(x);
+                a->n--;
         }
-        r = -pthread_create(ret, NULL, watcher_main, w);
-        if (r < 0) {
-                store_close(w->store);
-                free(w);
-        }
-        return r;
+        pthread_mutex_unlock(&a->lock);
 }

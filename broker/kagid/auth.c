@@ -1,17 +1,22 @@
 /* Login decisions for pam_kagi.so.
  *
- * The shape of every credential check (LOCK-1):
+ * The shape of every credential check (LOCK-1; docs/request-path.md):
  *
- *   1. reserve:  in one transaction, refuse if locked, else count the attempt
- *                as a failure and commit (on disk before anything is checked);
+ *   1. reserve:  refuse if locked, or if the attempts already in flight use
+ *                up what the threshold allows; else the attempt is in
+ *                flight (in memory) before anything is checked — at
+ *                preauth when a password module is stacked after it;
  *   2. verify:   the credential, outside any transaction;
- *   3. settle:   in one transaction, clear the count on success (or keep it),
- *                lock at the threshold, write the audit record, commit;
- *   4. answer.
+ *   3. settle:   in one transaction, count the failure (lock at the
+ *                threshold) or clear the count, write the audit record —
+ *                with a success also the account phase's — and commit,
+ *                sharing the commit with concurrent logins;
+ *   4. answer,   only once that commit is on disk.
  *
- * So N parallel guesses get at most `threshold` verifications, and a broker
- * killed between 1 and 3 keeps the failure. Unknown accounts go through the
- * same steps (with a throw-away secret) so they look like known ones.
+ * So N parallel guesses get at most `threshold` verifications, and every
+ * failure anyone was told about survives a crash. Unknown accounts go
+ * through the same steps (a throw-away secret, a shared bucket of the lock
+ * state) so they look like known ones.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +33,7 @@ static bool locked_now(struct request *rq, const struct login *l, int *ret_err)
 {
         struct lock_state st;
 
-        *ret_err = store_lock_get(rq->store, l->user, &st);
+        *ret_err = login_lock_get(rq, l, &st);
         return *ret_err >= 0 && lockout_is_locked(login_rule(rq, l), &st, wall_now());
 }
 
@@ -90,12 +95,19 @@ int auth_preauth(struct request *rq)
         uint32_t collect;
         int r;
 
-        r = start_unlocked(rq, &l, "preauth");
+        if (start(rq, &l, "preauth", false) < 0)
+                return 0;
+        /* the stacked password module checks a credential next: its attempt
+         * is in flight from now, until authfail or kagi's own step settles
+         * it, or the login is abandoned and it lapses */
+        r = attempt_reserve(rq, &l, "preauth", NULL, 0, now_ms() + (int64_t)rq->b->cfg->attempt_timeout * 1000);
         if (r <= 0)
                 return r;
+        l.keep_attempt = true;
         reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
-        /* preauth runs before a password module: what kagi will ask once it
-         * has checked the password, so the module need not ask again */
+        frame_put_blob(rq->reply, KAGI_T_ATTEMPT, l.attempt, sizeof(l.attempt));
+        /* what kagi will ask once the password module has passed, so the
+         * module need not ask again */
         if (factors_to_collect(rq, &l, KAGI_F_PASSWORD, &collect) == 0)
                 frame_put_u32(rq->reply, KAGI_T_FACTORS, collect);
         return 0;
@@ -105,7 +117,6 @@ int auth_authfail(struct request *rq)
 {
         _cleanup_(login_done) struct login l;
         const struct lockout_rule *rule;
-        struct lock_state st;
         enum lock_event ev;
         struct txn t;
         char reason[128];
@@ -116,22 +127,15 @@ int auth_authfail(struct request *rq)
                 reply_decision(rq, KAGI_DENY_INVALID, MSG_AUTH_FAILED);
                 return 0;
         }
-        /* The failure happened whatever the directory says now: count it, with
-         * the ordinary rule if the account cannot be looked up. */
-        if (login_lookup(rq, &l, false) < 0)
-                l.acct = (struct dir_account){ .uid = (uid_t)-1 };
+        /* the failure happened whatever the directory says now: count it */
+        login_lookup_settling(rq, &l);
+        login_adopt_attempt(rq, &l);
         rule = login_rule(rq, &l);
         snprintf(reason, sizeof(reason), "password refused by the %s stack", l.service);
 
         r = txn_begin(&t, rq);
         if (r >= 0)
-                r = store_lock_get(rq->store, l.user, &st);
-        if (r >= 0) {
-                lockout_count(rule, &st, wall_now(), &ev);
-                r = store_lock_put(rq->store, l.user, &st);
-        }
-        if (r >= 0)
-                r = store_note_result(rq->store, l.user, false, wall_now());
+                r = attempt_settle(&t, &l, false, &ev);
         if (r >= 0)
                 r = txn_audit(&t, &l, "auth", "password", "failure", reason, NULL);
         if (r >= 0)
@@ -236,7 +240,8 @@ int auth_verify(struct request *rq)
                                       "factors do not complete an accepted set");
         }
 
-        r = attempt_reserve(rq, &l, factor);
+        r = attempt_reserve(rq, &l, factor, rq->msg->f[KAGI_T_ATTEMPT].p, rq->msg->f[KAGI_T_ATTEMPT].len,
+                            rq->deadline + 1000);
         if (r <= 0)
                 return r;
 
@@ -291,11 +296,16 @@ int auth_verify(struct request *rq)
                               d == KAGI_ALLOW ? "success" : ok ? "denied" : "failure", reason, NULL);
         if (r >= 0)
                 r = txn_lock_event(&t, &l, ev, login_rule(rq, &l));
-        if (r >= 0)
-                r = txn_commit(&t);
+        /* the account phase was just decided too: an account that exists,
+         * is not locked (a success unlocked it) and is admitted */
+        if (r >= 0 && d == KAGI_ALLOW)
+                r = txn_audit(&t, &l, "account", "-", "success", "", NULL);
+        r = txn_finish_or_refuse(&t, r);
         if (r < 0)
-                goto fail;
+                return r;
         reply_decision(rq, d, msg);
+        if (d == KAGI_ALLOW)
+                frame_put_u32(rq->reply, KAGI_T_ACCOUNT, KAGI_ALLOW);
         return 0;
 fail:
         txn_abort(&t);

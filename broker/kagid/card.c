@@ -141,7 +141,9 @@ int card_challenge(struct request *rq)
 
         if (start_card(rq, &l, &c, false) < 0)
                 goto out;
-        r = attempt_reserve(rq, &l, FACTOR);
+        /* in flight until CARD_VERIFY settles it, or the challenge lapses */
+        r = attempt_reserve(rq, &l, FACTOR, rq->msg->f[KAGI_T_ATTEMPT].p, rq->msg->f[KAGI_T_ATTEMPT].len,
+                            now_ms() + CHALLENGE_TTL * 1000);
         if (r <= 0)
                 goto out;
         refusal = card_refusal(rq, &l, &c, &shared, owner, sizeof(owner), why, sizeof(why));
@@ -155,13 +157,14 @@ int card_challenge(struct request *rq)
                 reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 goto out;
         }
-        r = challenge_put(rq->b->challenges, nonce, l.user, l.terminal, c.fingerprint, wall_now() + CHALLENGE_TTL,
-                          wall_now());
+        r = challenge_put(rq->b->challenges, nonce, l.user, l.terminal, c.fingerprint, l.attempt,
+                          wall_now() + CHALLENGE_TTL, wall_now());
         if (r < 0) {
                 log_err("card login for %s: too many card logins in flight; refusing", l.user);
                 reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 goto out;
         }
+        l.keep_attempt = true;
         reply_decision(rq, KAGI_CONTINUE, MSG_AUTH_FAILED);
         frame_put_blob(rq->reply, KAGI_T_CHALLENGE, nonce, sizeof(nonce));
 out:
@@ -202,6 +205,9 @@ int card_verify(struct request *rq)
                                NULL);
                 goto out;
         }
+        /* the attempt reserved with the challenge (a fresh one if it lapsed) */
+        if (attempt_reserve(rq, &l, FACTOR, cr.attempt, sizeof(cr.attempt), now_ms() + CHALLENGE_TTL * 1000) <= 0)
+                goto out;
         if (flags & KAGI_FLAG_CARD_ABORTED) {
                 /* pulled or unreadable before the PIN was judged, or no PIN
                  * given: nothing verified */
@@ -251,9 +257,14 @@ int card_verify(struct request *rq)
                 snprintf(why, sizeof(why), "card %s%s%s", c.serial, *reason ? "; " : "", reason);
                 r = txn_audit(&t, &l, "auth", FACTOR, d == KAGI_ALLOW ? "success" : "denied", why, NULL);
         }
+        /* the account phase, decided with the login (see auth_verify) */
+        if (r >= 0 && d == KAGI_ALLOW)
+                r = txn_audit(&t, &l, "account", "-", "success", "", NULL);
         if (txn_finish_or_refuse(&t, r) < 0)
                 goto out;
         reply_decision(rq, d, msg);
+        if (d == KAGI_ALLOW)
+                frame_put_u32(rq->reply, KAGI_T_ACCOUNT, KAGI_ALLOW);
 out:
         card_cert_clear(&c);
         return 0;

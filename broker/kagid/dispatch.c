@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attempts.h"
 #include "request.h"
+#include "watch.h"
 
 enum {
         NEED_ROOT = 1,
         NEED_ADMIN = 2,
-        /* what the request does to its peer's login in progress (attempts.c) */
+        /* what the request does to its peer's login in progress (watch.c) */
         STARTS = 4,            /* a new one begins */
         GOES_ON = 8,           /* one begins unless it has */
         RESERVES = 16,         /* it is counted in advance */
@@ -127,11 +127,11 @@ int dispatch(struct request *rq)
         log_debug("%s from uid %u pid %d", kagi_msg_type_name(h->type), (unsigned)rq->peer_uid, (int)rq->peer_pid);
         /* settled from here on: the watcher must not also call it abandoned */
         if (h->flags & ENDS)
-                attempts_note(rq, ATTEMPT_END);
+                watch_note(rq, WATCH_END);
         r = h->fn(rq);
         if (h->flags & (STARTS | GOES_ON | RESERVES))
-                attempts_note(rq, (h->flags & STARTS)    ? ATTEMPT_START
-                                  : (h->flags & GOES_ON) ? ATTEMPT_GO_ON
-                                                         : ATTEMPT_RESERVED);
+                watch_note(rq, (h->flags & STARTS)    ? WATCH_START
+                               : (h->flags & GOES_ON) ? WATCH_GO_ON
+                                                      : WATCH_RESERVED);
         return r;
 }

@@ -1,9 +1,9 @@
 /* libkagi-kagid: kagid's request handling — the socket and its workers
  * (server.c), the table of requests and who may send them (dispatch.c),
- * login decisions (login.c, auth.c, card.c, session.c, abandon.c), the
- * logins in progress whose process may end unanswered (attempts.c) and
- * administration (admin.c, admin_card.c, json.c). main.c is the daemon
- * around it.
+ * login decisions (login.c, attempts.c, auth.c, card.c, session.c,
+ * abandon.c), the watch on logins whose process may end unanswered
+ * (watch.c) and administration (admin.c, admin_card.c, json.c). main.c is
+ * the daemon around it.
  *
  * Every decision that changes state is committed, with its audit record,
  * before its answer is sent. Never: trusts what a peer claims about itself
@@ -15,18 +15,20 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-struct attempts;
-
 #include "certs.h"
 #include "policy.h"
 #include "secrets.h"
+
+struct attempts;
+struct watch;
 
 struct broker {
         struct kagi_config *cfg;
         struct kagi_keys keys;
         struct trust *trust;
         struct challenges *challenges;
-        struct attempts *attempts;            /* logins in progress (attempts.c) */
+        struct attempts *attempts;            /* logins in flight (attempts.c) */
+        struct watch *watch;                  /* their processes, for abandoned ones (watch.c) */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

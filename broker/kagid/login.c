@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "login.h"
 
 /* ---- the request's context ---------------------------------------------------- */
@@ -17,7 +20,7 @@ int login_load(struct request *rq, struct login *l)
         const char *zone;
         const char *host;
 
-        *l = (struct login){ 0 };
+        *l = (struct login){ .rq = rq, .bucket = -1 };
         l->user = msg_str(m, KAGI_T_USER);
         l->service = msg_str(m, KAGI_T_SERVICE);
         l->tty = msg_str(m, KAGI_T_TTY);
@@ -43,8 +46,47 @@ int login_load(struct request *rq, struct login *l)
 
 void login_done(struct login *l)
 {
+        /* settled by now (committed) or never verified: it stops counting */
+        if (l->has_attempt && !l->keep_attempt)
+                attempts_remove(l->rq->b->attempts, l->key, l->attempt, sizeof(l->attempt));
+        /* still in flight: the watcher (watch.c) ends it if the peer goes */
+        if (l->has_attempt && l->keep_attempt)
+                login_kept(l->rq, l);
+        secret_wipe(l->attempt, sizeof(l->attempt));
         if (l->looked_up)
                 dir_account_clear(&l->acct);
+}
+void login_kept(struct request *rq, const struct login *l)
+{
+        rq->kept.set = true;
+        memcpy(rq->kept.attempt, l->attempt, sizeof(rq->kept.attempt));
+        snprintf(rq->kept.key, sizeof(rq->kept.key), "%s", l->key);
+        snprintf(rq->kept.user, sizeof(rq->kept.user), "%s", l->user);
+        snprintf(rq->kept.person, sizeof(rq->kept.person), "%s", l->person);
+}
+
+void login_adopt_attempt(struct request *rq, struct login *l)
+{
+        const struct kagi_field *tok = &rq->msg->f[KAGI_T_ATTEMPT];
+
+        if (tok->p && attempts_holds(rq->b->attempts, l->key, tok->p, tok->len, now_ms())) {
+                memcpy(l->attempt, tok->p, sizeof(l->attempt));
+                l->has_attempt = true;
+        }
+}
+
+/* Which shared bucket an unknown name counts in: keyed, so that nobody can
+ * choose names that land on the bucket of one they want to lock. */
+static uint32_t unknown_bucket(const struct broker *b, const char *name)
+{
+        uint8_t mac[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+
+        if (!HMAC(EVP_sha256(), b->keys.audit, KAGI_KEY_LEN, (const uint8_t *)name, strlen(name), mac, &len) ||
+            len < 4)
+                return 0;
+        return ((uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3]) %
+               STORE_UNKNOWN_BUCKETS;
 }
 
 int login_lookup(struct request *rq, struct login *l, bool want_enabled)
@@ -58,7 +100,38 @@ int login_lookup(struct request *rq, struct login *l, bool want_enabled)
                 return r;
         }
         l->looked_up = true;
+        if (l->acct.exists) {
+                /* one account, one counter, however its name was spelt */
+                if (l->person == l->user)
+                        l->person = l->acct.name;
+                l->user = l->acct.name;
+                snprintf(l->key, sizeof(l->key), "%s", l->user);
+        } else {
+                l->bucket = (int32_t)unknown_bucket(rq->b, l->user);
+                /* no account name holds a newline */
+                snprintf(l->key, sizeof(l->key), "\nunknown/%d", (int)l->bucket);
+        }
         return 0;
+}
+
+void login_lookup_settling(struct request *rq, struct login *l)
+{
+        if (login_lookup(rq, l, false) < 0) {
+                l->acct = (struct dir_account){ .uid = (uid_t)-1 };
+                snprintf(l->key, sizeof(l->key), "%s", l->user);
+        }
+}
+
+int login_lock_get(struct request *rq, const struct login *l, struct lock_state *ret)
+{
+        return l->bucket >= 0 ? store_unknown_lock_get(rq->store, (uint32_t)l->bucket, ret)
+                              : store_lock_get(rq->store, l->user, ret);
+}
+
+static int lock_put(struct request *rq, const struct login *l, const struct lock_state *st)
+{
+        return l->bucket >= 0 ? store_unknown_lock_put(rq->store, (uint32_t)l->bucket, st)
+                              : store_lock_put(rq->store, l->user, st);
 }
 
 bool login_privileged(const struct request *rq, const struct login *l)
@@ -120,7 +193,17 @@ int txn_audit(struct txn *t, const struct login *l, const char *event, const cha
 
 int txn_commit(struct txn *t)
 {
-        int r = store_commit(t->rq->store);
+        int r;
+
+        /* What the client was told ("unavailable") is what happened: nothing
+         * is committed once it has given up or its deadline is too near. */
+        if (!request_alive(t->rq)) {
+                log_warn("%s for %s not recorded: the client gave up or its deadline passed",
+                         kagi_msg_type_name(t->rq->msg->type), t->n ? t->rec[0].account : "?");
+                store_rollback(t->rq->store);
+                return -ECANCELED;
+        }
+        r = store_commit(t->rq->store);
 
         if (r < 0)
                 return r;
@@ -188,71 +271,61 @@ int txn_lock_event(struct txn *t, const struct login *l, enum lock_event ev, con
                          NULL);
 }
 
-/* Step 1. Returns 1 when the caller may verify, 0 when the answer (locked) is
- * already given, negative on error (answered too). */
-int attempt_reserve(struct request *rq, const struct login *l, const char *factor)
+int attempt_reserve(struct request *rq, struct login *l, const char *factor, const uint8_t *token,
+                    size_t token_len, int64_t expires_ms)
 {
+        struct attempts *a = rq->b->attempts;
         const struct lockout_rule *rule = login_rule(rq, l);
+        enum lock_step step = LOCK_REFUSE;
         struct lock_state st;
-        enum lock_event ev;
-        enum lock_step step;
-        struct txn t;
         int r;
 
-        r = txn_begin(&t, rq);
-        if (r >= 0)
-                r = store_lock_get(rq->store, l->user, &st);
-        if (r < 0)
-                goto fail;
-        step = lockout_reserve(rule, &st, wall_now(), &ev);
-        r = store_lock_put(rq->store, l->user, &st);
-        if (r >= 0)
-                r = txn_lock_event(&t, l, ev, rule);
-        if (r >= 0 && step == LOCK_REFUSE)
-                r = txn_audit(&t, l, "auth", factor, "denied", "account locked", NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0)
-                goto fail;
-        if (step == LOCK_REFUSE) {
-                reply_decision(rq, KAGI_DENY_LOCKED, MSG_LOCKED);
-                return 0;
+        if (token && attempts_holds(a, l->key, token, token_len, now_ms())) {
+                memcpy(l->attempt, token, sizeof(l->attempt));
+                l->has_attempt = true;
+                return 1;
         }
+        /* the durable count and those in flight, read as one: no two
+         * logins see the same room for one more attempt */
+        attempts_lock(a);
+        r = login_lock_get(rq, l, &st);
+        if (r >= 0)
+                step = lockout_may_try(rule, &st, attempts_in_flight(a, l->key, now_ms()), wall_now());
+        if (r >= 0 && step == LOCK_PROCEED) {
+                r = attempts_add(a, l->key, expires_ms, l->attempt);
+                l->has_attempt = r >= 0;
+        }
+        attempts_unlock(a);
+        if (r < 0) {
+                log_err("cannot reserve an attempt for %s: %s", l->user,
+                        r == -ENOSPC ? "too many logins in flight" : strerror(-r));
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                return r;
+        }
+        if (step == LOCK_REFUSE)
+                return answer_audited(rq, l, "auth", factor, KAGI_DENY_LOCKED, MSG_LOCKED, "account locked");
+        if (step == LOCK_BUSY)
+                return answer_audited(rq, l, "auth", factor, KAGI_DENY_LOCKED, MSG_BUSY,
+                                      "every attempt still allowed is already in flight");
         return 1;
-fail:
-        txn_abort(&t);
-        reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
-        return r;
 }
 
-/* Nothing was verified after all (directory down, card pulled before the
- * PIN was judged): take the reserved attempt back, so it is never counted
- * against the user, and record why. The caller answers. */
-int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *result,
+int attempt_release(struct request *rq, struct login *l, const char *factor, const char *result,
                     const char *reason)
 {
-        struct lock_state st;
         struct txn t;
         int r;
 
+        if (l->has_attempt) {
+                attempts_remove(rq->b->attempts, l->key, l->attempt, sizeof(l->attempt));
+                l->has_attempt = false;
+        }
         r = txn_begin(&t, rq);
         if (r >= 0)
-                r = store_lock_get(rq->store, l->user, &st);
-        if (r >= 0 && st.failures > 0 && st.locked_at == 0) {
-                st.failures--;
-                r = store_lock_put(rq->store, l->user, &st);
-        }
-        if (r >= 0)
                 r = txn_audit(&t, l, "auth", factor, result, reason, NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0)
-                txn_abort(&t);
-        return r;
+        return txn_finish(&t, r);
 }
 
-/* Step 3 without the reply; the transaction is left open for the caller to
- * add what belongs to it (TOTP counter) and commit. */
 int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock_event *ret_event)
 {
         struct request *rq = t->rq;
@@ -261,12 +334,12 @@ int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock
         int r;
 
         *ret_event = LOCK_EV_NONE;
-        r = store_lock_get(rq->store, l->user, &st);
+        r = login_lock_get(rq, l, &st);
         if (r < 0)
                 return r;
         lockout_settle(rule, &st, success, wall_now(), ret_event);
-        r = store_lock_put(rq->store, l->user, &st);
-        if (r >= 0)
+        r = lock_put(rq, l, &st);
+        if (r >= 0 && l->bucket < 0)
                 r = store_note_result(rq->store, l->user, success, wall_now());
         return r;
 }

@@ -4,10 +4,12 @@
 
 #include <stddef.h>
 
+#include "attempts.h"
 #include "request.h"
 
 struct login {
-        const char *user;
+        struct request *rq;
+        const char *user;                     /* canonical once looked up (acct.name) */
         const char *service;
         const char *tty;
         const char *rhost;
@@ -18,12 +20,29 @@ struct login {
         char terminal[600];
         struct dir_account acct;
         bool looked_up;
+        /* the lock state's key: the canonical name, or for a name the
+         * directory does not know one of the shared buckets */
+        char key[ATTEMPT_KEY_MAX];
+        int32_t bucket;                       /* -1: a known account */
+        /* this login's attempt in flight (attempts.c) */
+        uint8_t attempt[ATTEMPT_TOKEN_LEN];
+        bool has_attempt;
+        bool keep_attempt;                    /* it outlives the request (preauth, card challenge) */
 };
 
 int login_load(struct request *rq, struct login *l);
 /* want_enabled: the decision depends on the account being enabled */
 int login_lookup(struct request *rq, struct login *l, bool want_enabled);
 void login_done(struct login *l);
+/* For a request that settles what happened whatever the directory says now
+ * (authfail, abandon): the lookup, or the ordinary rule and the name as
+ * given when the directory cannot answer. */
+void login_lookup_settling(struct request *rq, struct login *l);
+/* The attempt preauth reserved for this login, if the request names it and
+ * it is still in flight. */
+void login_adopt_attempt(struct request *rq, struct login *l);
+/* Leaves the login's attempt in flight in rq->kept (login_done does). */
+void login_kept(struct request *rq, const struct login *l);
 bool login_privileged(const struct request *rq, const struct login *l);
 const struct lockout_rule *login_rule(const struct request *rq, const struct login *l);
 int64_t wall_now(void);
@@ -53,10 +72,24 @@ int txn_finish_or_refuse(struct txn *t, int r);
 /* Record a decision that changes no state, then answer with it. */
 int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
                    enum kagi_decision d, enum msg_id msg, const char *reason);
-int attempt_reserve(struct request *rq, const struct login *l, const char *factor);
-int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *result,
+/* The lock state of the login's account (or bucket). */
+int login_lock_get(struct request *rq, const struct login *l, struct lock_state *ret);
+/* Step 1: the attempt is in flight before any credential is checked — the
+ * one the request names (reserved at preauth or with a card challenge) or
+ * a new one that lives until expires_ms (CLOCK_MONOTONIC). Returns 1 when
+ * the caller may verify, 0 when the refusal (locked, too many in flight) is
+ * answered, negative on error (answered too). */
+int attempt_reserve(struct request *rq, struct login *l, const char *factor, const uint8_t *token,
+                    size_t token_len, int64_t expires_ms);
+/* Nothing was verified after all: the attempt no longer counts, and why is
+ * recorded. The caller answers. */
+int attempt_release(struct request *rq, struct login *l, const char *factor, const char *result,
                     const char *reason);
-/* Leaves the lock event for the caller to audit after its own record. */
+/* Step 3, inside the caller's transaction: the attempt's result, counted
+ * durably (a failure; the one at the threshold locks) or clearing the count.
+ * The attempt stops counting once the handler is done (login_done), after
+ * the commit. Leaves the lock event for the caller to audit after its own
+ * record. */
 int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock_event *ret_event);
 enum kagi_decision admission(const struct request *rq, const struct login *l, enum msg_id *ret_msg,
                              const char **ret_reason);

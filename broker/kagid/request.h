@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "attempts.h"
 #include "common.h"
 #include "directory.h"
 #include "kagid.h"
@@ -26,6 +27,13 @@ struct request {
         const struct kagi_msg *msg;
         struct frame *reply;
         enum kagi_decision decision;          /* what reply_decision answered */
+        /* the attempt the handler left in flight (login_done), for watch.c */
+        struct {
+                bool set;
+                uint8_t attempt[ATTEMPT_TOKEN_LEN];
+                char key[ATTEMPT_KEY_MAX];
+                char user[257], person[257];
+        } kept;
         int64_t deadline;
 };
 
@@ -37,6 +45,9 @@ void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 int dispatch(struct request *rq);
+/* Is the client still waiting, and is there time to answer it? Nothing is
+ * committed for a request that is not (pool.c). */
+bool request_alive(const struct request *rq);
 bool peer_in_group(uid_t uid, gid_t gid, const char *group);
 
 /* Handlers (auth.c, card.c, session.c, admin.c, admin_card.c). Each fills rq->reply. */

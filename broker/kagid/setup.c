@@ -1,5 +1,6 @@
 /* Everything kagid holds for its whole life: configuration, keys, the card
- * trust store, the challenges and the logins in flight. */
+ * trust store, the challenges, the attempts in flight and the watch on
+ * logins in progress. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "attempts.h"
 #include "request.h"
+#include "watch.h"
 
 /* What can be checked before serving: the directory's own files (LDAP bind
  * password, CA, client key), and the card trust anchors when a zone takes
@@ -27,6 +29,8 @@ static int check_setup(struct broker *b, char *err, size_t errsz)
                 r = challenges_new(&b->challenges);
         if (r >= 0)
                 r = attempts_new(&b->attempts);
+        if (r >= 0)
+                r = watch_new(&b->watch);
         if (r < 0) {
                 snprintf(err, errsz, "out of memory");
                 return r;
@@ -56,8 +60,9 @@ int broker_setup(struct broker *b, const char *config, bool check_only, char *er
 
 void broker_teardown(struct broker *b)
 {
-        attempts_free(b->attempts);
+        watch_free(b->watch);
         challenges_free(b->challenges);
+        attempts_free(b->attempts);
         trust_close(b->trust);
         keys_wipe(&b->keys);
         config_free(b->cfg);

@@ -1,7 +1,7 @@
 /* Durable state in SQLite: WAL, synchronous=FULL, so a commit is on disk
- * before kagid answers. Writers use BEGIN IMMEDIATE and are serialised by
- * SQLite, which is what makes "reserve the attempt, verify, settle" safe
- * across worker threads and processes. */
+ * before kagid answers. Each store reads on a connection of its own; its
+ * transactions run on the database's one write connection (commit.c),
+ * where concurrent ones share a commit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -23,6 +23,11 @@ static const char *const schema_sql =
         "  locked_at INTEGER NOT NULL DEFAULT 0,"
         "  last_success INTEGER NOT NULL DEFAULT 0,"
         "  last_failure INTEGER NOT NULL DEFAULT 0);"
+        /* names the directory does not know share a bounded set of counters */
+        "CREATE TABLE IF NOT EXISTS unknown_accounts("
+        "  bucket INTEGER PRIMARY KEY,"
+        "  failures INTEGER NOT NULL DEFAULT 0,"
+        "  locked_at INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE IF NOT EXISTS totp("
         "  name TEXT PRIMARY KEY,"
         "  sealed BLOB NOT NULL,"
@@ -61,12 +66,12 @@ static const char *const schema_sql =
 #define CARD_COLUMNS "fingerprint, serial, subject, issuer, account, state, registered, not_after, changed, reason"
 
 static const char *const sql[STMT_MAX_] = {
-        [STMT_BEGIN] = "BEGIN IMMEDIATE",
-        [STMT_COMMIT] = "COMMIT",
-        [STMT_ROLLBACK] = "ROLLBACK",
         [STMT_LOCK_GET] = "SELECT failures, locked_at FROM accounts WHERE name = ?1",
         [STMT_LOCK_PUT] = "INSERT INTO accounts(name, failures, locked_at) VALUES(?1, ?2, ?3) "
                           "ON CONFLICT(name) DO UPDATE SET failures = ?2, locked_at = ?3",
+        [STMT_UNKNOWN_GET] = "SELECT failures, locked_at FROM unknown_accounts WHERE bucket = ?1",
+        [STMT_UNKNOWN_PUT] = "INSERT INTO unknown_accounts(bucket, failures, locked_at) VALUES(?1, ?2, ?3) "
+                             "ON CONFLICT(bucket) DO UPDATE SET failures = ?2, locked_at = ?3",
         [STMT_NOTE_SUCCESS] = "UPDATE accounts SET last_success = ?2 WHERE name = ?1",
         [STMT_NOTE_FAILURE] = "UPDATE accounts SET last_failure = ?2 WHERE name = ?1",
         [STMT_TOTP_GET] = "SELECT sealed, last_counter, enrolled_at FROM totp WHERE name = ?1",
@@ -104,14 +109,9 @@ static const char *const sql[STMT_MAX_] = {
                            "ORDER BY account, registered",
 };
 
-/* kagid's workers write one at a time anyway (BEGIN IMMEDIATE): queueing on
- * a mutex hands the turn over at once, where SQLite's busy handler would
- * sleep 1, 2, 5, 10 ms … between retries. Other processes (none in normal
- * use) still meet the busy handler. */
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 {
+        s = store_conn(s);
         if (!s->stmts[id] &&
             sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL) != SQLITE_OK) {
                 log_err("database: cannot prepare statement %d: %s", (int)id, sqlite3_errmsg(s->db));
@@ -124,7 +124,10 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 
 int store_errno(struct store *s, const char *what)
 {
-        int code = sqlite3_errcode(s->db);
+        int code;
+
+        s = store_conn(s);
+        code = sqlite3_errcode(s->db);
 
         log_err("database: %s: %s", what, sqlite3_errmsg(s->db));
         switch (code & 0xff) {
@@ -186,28 +189,12 @@ static int check_parent_dir(const char *path, uid_t owner, char *err, size_t err
         return config_check_file(fd, copy, owner, err, errsz);
 }
 
-int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz)
+/* One connection to the database: WAL, every commit on disk (FULL). */
+int store_conn_open(const char *path, struct store **ret, char *err, size_t errsz)
 {
-        struct store *s;
+        struct store *s = calloc(1, sizeof(*s));
         char *msg = NULL;
-        int r, fd;
 
-        r = check_parent_dir(path, owner, err, errsz);
-        if (r < 0)
-                return r;
-        /* create it 0600 ourselves rather than trusting the umask */
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-                r = -errno;
-                snprintf(err, errsz, "%s: %s", path, strerror(errno));
-                return r;
-        }
-        r = config_check_file(fd, path, owner, err, errsz);
-        close(fd);
-        if (r < 0)
-                return r;
-
-        s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
@@ -232,56 +219,46 @@ int store_open(const char *path, uid_t owner, struct store **ret, char *err, siz
         return 0;
 }
 
+int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz)
+{
+        struct store *s;
+        int r, fd;
+
+        r = check_parent_dir(path, owner, err, errsz);
+        if (r < 0)
+                return r;
+        /* create it 0600 ourselves rather than trusting the umask */
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = -errno;
+                snprintf(err, errsz, "%s: %s", path, strerror(errno));
+                return r;
+        }
+        r = config_check_file(fd, path, owner, err, errsz);
+        close(fd);
+        if (r < 0)
+                return r;
+        r = store_conn_open(path, &s, err, errsz);
+        if (r < 0)
+                return r;
+        r = writer_get(path, &s->w, err, errsz);
+        if (r < 0) {
+                store_close(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
 void store_close(struct store *s)
 {
         if (!s)
                 return;
+        if (s->writing)
+                store_rollback(s);
+        writer_put(s->w);
         for (size_t i = 0; i < STMT_MAX_; i++)
                 sqlite3_finalize(s->stmts[i]);
         sqlite3_close_v2(s->db);
         free(s);
-}
-
-static void write_done(struct store *s)
-{
-        if (s->writing) {
-                s->writing = false;
-                pthread_mutex_unlock(&write_lock);
-        }
-}
-
-bool store_in_transaction(const struct store *s)
-{
-        return s->writing;
-}
-
-int store_begin(struct store *s)
-{
-        int r;
-
-        if (s->writing)
-                return -EBUSY;          /* a transaction is already open here */
-        pthread_mutex_lock(&write_lock);
-        s->writing = true;
-        r = store_exec(s, store_stmt(s, STMT_BEGIN), "begin");
-        if (r < 0)
-                write_done(s);
-        return r;
-}
-
-int store_commit(struct store *s)
-{
-        int r = store_exec(s, store_stmt(s, STMT_COMMIT), "commit");
-
-        if (r < 0)
-                store_rollback(s);
-        write_done(s);
-        return r;
-}
-
-void store_rollback(struct store *s)
-{
-        if (!sqlite3_get_autocommit(s->db))
-                store_exec(s, store_stmt(s, STMT_ROLLBACK), "rollback");
-        write_done(s);
 }

@@ -1,6 +1,7 @@
 /* libkagi-store: kagid's durable state and the audit chain, in SQLite.
  *
- *   store.c     opening (WAL, synchronous=FULL), explicit transactions
+ *   store.c     opening (WAL, synchronous=FULL), the statements
+ *   commit.c    explicit transactions, concurrent ones sharing one commit
  *   accounts.c  lock state and last results per account; what kagi knows of one
  *   totp.c      TOTP enrollments (sealed secrets, last accepted step)
  *   sessions.c  login sessions
@@ -28,7 +29,10 @@ struct store;
  * directory must not be writable by others. */
 int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz);
 void store_close(struct store *s);
-/* BEGIN IMMEDIATE: writers are serialised, so read-modify-write is safe. */
+/* A write transaction. Transactions run one at a time (read-modify-write
+ * is safe) and see everything committed or written before them; concurrent
+ * ones share one commit (group commit, commit.c). store_commit returns once
+ * the transaction is on disk — or fails, and then nothing of it was kept. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
@@ -39,6 +43,12 @@ bool store_in_transaction(const struct store *s);
 int store_lock_get(struct store *s, const char *user, struct lock_state *ret);
 int store_lock_put(struct store *s, const char *user, const struct lock_state *st);
 int store_note_result(struct store *s, const char *user, bool success, int64_t now);
+/* The lock state names unknown to the directory share: bucket < STORE_UNKNOWN_BUCKETS.
+ * Failing with names that exist nowhere must look like failing with real
+ * ones, without a row for every name anyone types. */
+#define STORE_UNKNOWN_BUCKETS 4096
+int store_unknown_lock_get(struct store *s, uint32_t bucket, struct lock_state *ret);
+int store_unknown_lock_put(struct store *s, uint32_t bucket, const struct lock_state *st);
 
 /* For user list/show: every account kagi holds any state about. */
 typedef int (*store_user_cb)(void *userdata, const char *user);

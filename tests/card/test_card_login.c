@@ -1,7 +1,6 @@
 /* IC card + PIN login end to end: the real PAM stack loads pam_kagi.so, which
  * talks to a real pcscd (vpcd driver) holding the virtual card, and to a real
  * kagid that checks everything. */
-#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,11 +22,7 @@ static bool skip_all;
 static int group_setup(void **state)
 {
         (void)state;
-        if (fixture_init(&card) < 0)
-                return -1;
-        if (fixture_pcscd_start(&card) == -EPERM)
-                skip_all = true;
-        return 0;
+        return fixture_start(&card, &skip_all) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state)
@@ -336,32 +331,31 @@ static void password_and_code_still_work_without_a_card(void **state)
 {
         struct fx *f = *state;
         struct fx_conv c;
-        char code[16];
 
         SKIP_IF_NO_PCSCD();
         assert_int_equal(fx_enroll(f, "alice", FX_SECRET_ALICE), 0);
-        fx_code(FX_SECRET_ALICE, 0, code);
-        assert_int_equal(fx_login(f, "alice", "pw-alice", code, &c), PAM_SUCCESS);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_SUCCESS);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(right_pin_logs_in_with_a_piv_rsa_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(right_pin_logs_in_with_a_piv_ec_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(right_pin_logs_in_with_a_my_number_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(three_wrong_pins_lock_the_account_and_block_the_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(revoked_card_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(certificate_revoked_by_crl_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(expired_certificate_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(certificate_of_another_ca_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(another_persons_card_is_refused_and_audited_as_sharing, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(card_pulled_during_signing_aborts_the_login, setup, teardown),
-                cmocka_unit_test_setup_teardown(no_pin_or_an_empty_one_is_abandoned_and_not_counted, setup, teardown),
-                cmocka_unit_test_setup_teardown(no_card_within_the_wait_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(pcscd_absent_is_refused_with_a_clear_message, setup, teardown),
-                cmocka_unit_test_setup_teardown(password_and_code_still_work_without_a_card, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(right_pin_logs_in_with_a_piv_rsa_card),
+                T(right_pin_logs_in_with_a_piv_ec_card),
+                T(right_pin_logs_in_with_a_my_number_card),
+                T(no_pin_or_an_empty_one_is_abandoned_and_not_counted),
+                T(three_wrong_pins_lock_the_account_and_block_the_card),
+                T(revoked_card_is_refused),
+                T(certificate_revoked_by_crl_is_refused),
+                T(expired_certificate_is_refused),
+                T(certificate_of_another_ca_is_refused),
+                T(another_persons_card_is_refused_and_audited_as_sharing),
+                T(card_pulled_during_signing_aborts_the_login),
+                T(no_card_within_the_wait_is_refused),
+                T(pcscd_absent_is_refused_with_a_clear_message),
+                T(password_and_code_still_work_without_a_card),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -84,6 +84,9 @@ static int write_pam_services(struct fx *f)
         int r;
 
         r = copy_program(f, env_or_die("PAM_KAGI"), "pam_kagi.so", mod);
+        /* its card stack, which it loads from its own directory */
+        if (r >= 0)
+                r = copy_program(f, env_or_die("PAM_KAGI_CARD"), "pam_kagi_card.so", p);
         if (r < 0)
                 return r;
         if (mkdir(f->pamdir, 0755) < 0 && errno != EEXIST)
@@ -522,6 +525,8 @@ static int record_conv(int n, const struct pam_message **msgs, struct pam_respon
                 case PAM_PROMPT_ECHO_ON:
                         if (c->n_prompts < FX_MAX_MSGS)
                                 snprintf(c->prompts[c->n_prompts++], sizeof(c->prompts[0]), "%s", m->msg);
+                        if (c->delay_ms)
+                                usleep(c->delay_ms * 1000);
                         if (c->next >= FX_MAX_MSGS || !c->answers[c->next]) {
                                 free(resp);
                                 return PAM_CONV_ERR;
@@ -590,6 +595,51 @@ int fx_login(struct fx *f, const char *user, const char *password, const char *c
         c->answers[0] = password;
         c->answers[1] = code;
         return fx_pam(f, "kagi-stack", user, c, FX_AUTH);
+}
+
+void fx_right_answers(struct fx_conv *c, const char *user)
+{
+        memset(c, 0, sizeof(*c));
+        snprintf(c->password, sizeof(c->password), "pw-%s", user);
+        fx_code(FX_SECRET_ALICE, 0, c->code);
+        c->answers[0] = c->password;
+        c->answers[1] = c->code;
+}
+
+int fx_login_right(struct fx *f, const char *user, struct fx_conv *c)
+{
+        fx_right_answers(c, user);
+        return fx_pam(f, "kagi-stack", user, c, FX_AUTH);
+}
+
+int fx_parallel_logins(struct fx *f, int n, int (*login)(struct fx *f, const char *user, struct fx_conv *c),
+                       const char *user)
+{
+        pid_t kids[64];
+        int started = 0, succeeded = 0;
+        bool ok = n >= 0 && (size_t)n <= sizeof(kids) / sizeof(kids[0]);
+
+        for (; ok && started < n; started++) {
+                kids[started] = fork();
+                if (kids[started] < 0) {
+                        ok = false;
+                        break;
+                }
+                if (kids[started] == 0) {
+                        struct fx_conv c;
+
+                        _exit(login(f, user, &c) == PAM_SUCCESS ? 1 : 0);
+                }
+        }
+        for (int i = 0; i < started; i++) {
+                int status;
+
+                if (waitpid(kids[i], &status, 0) != kids[i] || !WIFEXITED(status) || WEXITSTATUS(status) > 1)
+                        ok = false;
+                else
+                        succeeded += WEXITSTATUS(status);
+        }
+        return ok ? succeeded : -1;
 }
 
 bool fx_said(const struct fx_conv *c, const char *needle)

@@ -83,6 +83,8 @@ struct fx_conv {
         size_t n_errors;
         char infos[FX_MAX_MSGS][1024];
         size_t n_infos;
+        char password[64], code[16];  /* the answers fx_right_answers gives */
+        unsigned delay_ms;            /* a user who takes this long to answer each prompt */
 };
 enum fx_ops { FX_AUTH = 1, FX_ACCOUNT = 2, FX_SESSION = 4 };
 /* Runs the given operations in order, stopping at the first that does not
@@ -93,4 +95,14 @@ int fx_pam_items(struct fx *f, const char *service, const char *user, const char
                  const char *ruser, struct fx_conv *c, unsigned ops);
 /* The password+TOTP login through the documented stack ("kagi-stack"). */
 int fx_login(struct fx *f, const char *user, const char *password, const char *code, struct fx_conv *c);
+/* c cleared, then answering with USER's own password ("pw-USER") and the
+ * current code of FX_SECRET_ALICE, the secret fx_new enrolls everyone with. */
+void fx_right_answers(struct fx_conv *c, const char *user);
+/* fx_login with those answers. */
+int fx_login_right(struct fx *f, const char *user, struct fx_conv *c);
+/* n logins at once, each login(f, user, conv) in a process of its own.
+ * Returns how many returned PAM_SUCCESS, or -1 when a process could not be
+ * started or did not end normally. */
+int fx_parallel_logins(struct fx *f, int n, int (*login)(struct fx *f, const char *user, struct fx_conv *c),
+                       const char *user);
 bool fx_said(const struct fx_conv *c, const char *needle);

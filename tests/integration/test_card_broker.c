@@ -437,21 +437,21 @@ static void ca_directory_is_accepted(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(registered_card_with_right_signature_logs_in, setup, teardown),
-                cmocka_unit_test_setup_teardown(challenge_is_single_use, setup, teardown),
-                cmocka_unit_test_setup_teardown(signature_by_another_key_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(another_persons_card_is_refused_and_recorded_as_sharing, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(revoked_card_is_refused_on_the_next_attempt, setup, teardown),
-                cmocka_unit_test_setup_teardown(untrusted_expired_and_crl_revoked_certificates_are_refused, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(unregistered_card_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(wrong_pins_count_and_lock, setup, teardown),
-                cmocka_unit_test_setup_teardown(aborted_login_is_not_counted, setup, teardown),
-                cmocka_unit_test_setup_teardown(new_card_can_retire_the_old_one, setup, teardown),
-                cmocka_unit_test_setup_teardown(registry_refuses_bad_registrations, setup, teardown),
-                cmocka_unit_test_setup_teardown(new_crl_takes_effect_at_once, setup, teardown),
-                cmocka_unit_test_setup_teardown(ca_directory_is_accepted, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(registered_card_with_right_signature_logs_in),
+                T(challenge_is_single_use),
+                T(signature_by_another_key_is_refused),
+                T(another_persons_card_is_refused_and_recorded_as_sharing),
+                T(revoked_card_is_refused_on_the_next_attempt),
+                T(untrusted_expired_and_crl_revoked_certificates_are_refused),
+                T(unregistered_card_is_refused),
+                T(wrong_pins_count_and_lock),
+                T(aborted_login_is_not_counted),
+                T(new_card_can_retire_the_old_one),
+                T(registry_refuses_bad_registrations),
+                T(new_crl_takes_effect_at_once),
+                T(ca_directory_is_accepted),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
