@@ -19,10 +19,7 @@ def readable(s):
 def wrong_code_in_japanese(c, *options):
     def test(m):
         u = m.new_user()
-        s = c.start(m, u, *options)
-        s.answer(clients.PASSWORD, u.password)
-        s.answer(clients.CODE, u.wrong_code())
-        c.give_up(s)
+        s = c.answered(m, u, u.wrong_code(), *options)
         check(s.shows(text.JA["code_prompt"]), "the code prompt reads 確認コード", s)
         check(s.shows(text.JA["failed"]), "the refusal reads 認証に失敗しました。", s)
         readable(s)
@@ -33,10 +30,7 @@ def lock_in_japanese(c):
     def test(m):
         u = m.new_user()
         for _ in range(3):
-            s = c.start(m, u)
-            s.answer(clients.PASSWORD, u.password)
-            s.answer(clients.CODE, u.wrong_code())
-            c.give_up(s)
+            s = c.answered(m, u, u.wrong_code())
         check(s.shows(text.JA["now_locked"]), "the third failure says the account is locked, whom to contact", s)
         readable(s)
         s = c.start(m, u)
@@ -49,10 +43,7 @@ def lock_in_japanese(c):
 def password_at_code_prompt_in_japanese(c):
     def test(m):
         u = m.new_user()
-        s = c.start(m, u)
-        s.answer(clients.PASSWORD, u.password)
-        s.answer(clients.CODE, u.password)
-        c.give_up(s)
+        s = c.answered(m, u, u.password)
         check(s.shows(text.JA["code_is_password"]), "the code prompt is explained in Japanese", s)
         readable(s)
     return test

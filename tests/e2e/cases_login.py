@@ -9,11 +9,6 @@ import flows
 from suite import case, check
 
 
-def refused(c, s):
-    c.give_up(s)
-    return not clients.logged_in(s)
-
-
 def right_login_is_audited(c):
     def test(m):
         u = m.new_user()
@@ -44,10 +39,8 @@ def right_login_is_audited(c):
 def wrong_code_is_refused_and_counted(c):
     def test(m):
         u = m.new_user()
-        s = c.start(m, u)
-        s.answer(clients.PASSWORD, u.password)
-        s.answer(clients.CODE, u.wrong_code())
-        check(refused(c, s), f"{c.name} refused the login", s)
+        s = c.answered(m, u, u.wrong_code())
+        check(not clients.logged_in(s), f"{c.name} refused the login", s)
         check(s.shows("Authentication failed."), "the user is told the login failed", s)
         check(u.failures() == 1, f"one failure counted, got {u.failures()}")
         rec = m.kagi.audit(event="auth", account=u.name, result="failure")
@@ -58,22 +51,17 @@ def wrong_code_is_refused_and_counted(c):
 def third_failure_locks(c):
     def test(m):
         u = m.new_user()
-        for _ in range(2):
-            s = c.start(m, u)
-            s.answer(clients.PASSWORD, u.password)
-            s.answer(clients.CODE, u.wrong_code())
-            check(refused(c, s), "refused", s)
-        s = c.start(m, u)
-        s.answer(clients.PASSWORD, u.password)
-        s.answer(clients.CODE, u.wrong_code())
-        check(refused(c, s), "refused", s)
+        for _ in range(3):
+            s = c.answered(m, u, u.wrong_code())
+            check(not clients.logged_in(s), "refused", s)
         check(s.shows("The account is now locked; contact " + broker.CONTACT),
                   "the third failure says the account is now locked and whom to contact", s)
         check(u.locked(), "the account is locked")
         check(len(m.kagi.audit(event="lock", account=u.name)) == 1, "the lock is audited")
         # locked: refused before any password is asked, even with the right factors
         s = c.start(m, u)
-        check(refused(c, s), "a locked account is refused", s)
+        c.give_up(s)
+        check(not clients.logged_in(s), "a locked account is refused", s)
         check(s.shows("This account is locked after repeated failed logins. Contact " + broker.CONTACT),
                   "the user reads that the account is locked and whom to contact", s)
         check(not s.shows("Verification code"), "no code is asked of a locked account", s)
@@ -88,7 +76,8 @@ def broker_down_is_unavailable(c):
             m.kagi.stop()
             t0 = time.monotonic()
             s = c.start(m, u)
-            check(refused(c, s), "refused while kagid is stopped", s)
+            c.give_up(s)
+            check(not clients.logged_in(s), "refused while kagid is stopped", s)
             check(s.shows(msg), "the user reads that the service is unavailable", s)
             check(time.monotonic() - t0 < broker.PAM_TIMEOUT + 4, "refused at once when nothing listens")
         finally:
@@ -97,7 +86,8 @@ def broker_down_is_unavailable(c):
             m.kagi.pause()
             t0 = time.monotonic()
             s = c.start(m, u)
-            check(refused(c, s), "refused while kagid does not answer", s)
+            c.give_up(s)
+            check(not clients.logged_in(s), "refused while kagid does not answer", s)
             took = time.monotonic() - t0
             check(s.shows(msg), "the user reads that the service is unavailable", s)
             check(took < broker.PAM_TIMEOUT + 4, f"refused within [pam] timeout ({broker.PAM_TIMEOUT} s): {took:.1f} s")

@@ -37,10 +37,7 @@ def not_admitted_is_explained(c):
 def ssh_quiet_still_explains(level):
     def test(m):
         u = m.new_user()
-        s = clients.ssh(u.name, *level)
-        s.answer(clients.PASSWORD, u.password)
-        s.answer(clients.CODE, u.wrong_code())
-        flows.Ssh().give_up(s)
+        s = flows.Ssh().answered(m, u, u.wrong_code(), *level)
         check(s.shows(text.EN["failed"]), f"with {' '.join(level)} the refusal still shows", s)
     return test
 

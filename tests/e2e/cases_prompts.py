@@ -24,10 +24,7 @@ def abandoned_records(m, u, timeout=5):
 def password_at_code_prompt(c):
     def test(m):
         u = m.new_user()
-        s = c.start(m, u)
-        s.answer(clients.PASSWORD, u.password)
-        s.answer(clients.CODE, u.password)
-        c.give_up(s)
+        s = c.answered(m, u, u.password)
         check(not clients.logged_in(s), "refused", s)
         check(s.shows(text.EN["code_is_password"]), "the user reads what the code prompt asks for", s)
         check(u.failures() == 0, f"not counted: {u.failures()}")
@@ -39,10 +36,7 @@ def password_at_code_prompt(c):
 def empty_code(c):
     def test(m):
         u = m.new_user()
-        s = c.start(m, u)
-        s.answer(clients.PASSWORD, u.password)
-        s.answer(clients.CODE, "")
-        c.give_up(s)
+        s = c.answered(m, u, "")
         check(s.shows(text.EN["abandoned"]), "the user reads that nothing was entered and nothing counted", s)
         check(u.failures() == 0, f"not counted: {u.failures()}")
         rec = abandoned_records(m, u)

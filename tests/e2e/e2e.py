@@ -3,10 +3,13 @@
 kagid, in private namespaces (sandbox.py). Run by meson (suite e2e) as root:
 
     meson test -C build --suite e2e --print-errorlogs
+    meson test -C build --suite e2e --test-args sudo     # cases naming "sudo"
+    KAGI_E2E_SHOW=1 meson test -C build --suite e2e -v   # every terminal shown
 
-or directly: tests/e2e/e2e.py [SUBSTRING]  (with the paths in the environment,
-see tests/e2e/meson.build). Speaks TAP.
+Speaks TAP. The paths of kagid, kagictl, pam_kagi.so and examples/ come from
+the environment meson sets (tests/e2e/meson.build).
 """
+import importlib
 import os
 import sys
 
@@ -15,7 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sandbox  # noqa: E402
 
-SKIP = 77
+# the files of cases, in the order they run
+CASES = ["cases_login", "cases_messages", "cases_prompts", "cases_japanese", "cases_docs"]
 
 
 def paths():
@@ -39,12 +43,8 @@ def main():
 
     import machine
     import suite
-    # each registers its cases, in this order
-    import cases_login  # noqa: F401
-    import cases_messages  # noqa: F401
-    import cases_prompts  # noqa: F401
-    import cases_japanese  # noqa: F401
-    import cases_docs  # noqa: F401
+    for cases in CASES:
+        importlib.import_module(cases)      # registers its cases, in this order
 
     m = machine.Machine(p)
     m.start()

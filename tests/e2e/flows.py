@@ -42,6 +42,15 @@ class Client:
             s.p.sendline("")
         return s.end()
 
+    def answered(self, m, u, code, *options):
+        """One login: u's password, then `code` at the code prompt (a wrong
+        code, the password, nothing); the session once the client is done."""
+        s = self.start(m, u, *options)
+        s.answer(clients.PASSWORD, u.password)
+        s.answer(clients.CODE, code)
+        self.give_up(s)
+        return s
+
 
 class Ssh(Client):
     name = "ssh"
