@@ -39,6 +39,11 @@ static const struct {
         [KAGI_T_DEADLINE] = { FT_U64, 8 },
         [KAGI_T_ATTEMPT] = { FT_BLOB, 16 },
         [KAGI_T_ACCOUNT] = { FT_U32, 4 },
+        [KAGI_T_PROOF] = { FT_BLOB, 32 },
+        [KAGI_T_ROLE] = { FT_STR, 64 },
+        [KAGI_T_DURATION] = { FT_U64, 8 },
+        [KAGI_T_GRANT] = { FT_U64, 8 },
+        [KAGI_T_PERSON] = { FT_STR, 256 },
         [KAGI_T_WHY] = { FT_U32, 4 },
 };
 
@@ -87,11 +92,30 @@ static const struct {
                                    B(KAGI_T_SERIAL) | B(KAGI_T_FINGERPRINT) | B(KAGI_T_REASON),
                                    B(KAGI_T_REASON) },
         [KAGI_REQ_CARD_LIST] = { "card-list", B(KAGI_T_USER), 0 },
+        /* the person's fresh factors (PASSWORD, CODE), or from the PAM module
+         * the PROOF of the login it just did, with the context */
+        [KAGI_REQ_GRANT_REQUEST] = { "grant-request",
+                                     CTX | B(KAGI_T_ROLE) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) |
+                                             B(KAGI_T_PASSWORD) | B(KAGI_T_CODE) | B(KAGI_T_PROOF),
+                                     B(KAGI_T_ROLE) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) },
+        [KAGI_REQ_GRANT_DECIDE] = { "grant-decide",
+                                    B(KAGI_T_GRANT) | B(KAGI_T_FLAGS) | B(KAGI_T_REASON) | B(KAGI_T_PASSWORD) |
+                                            B(KAGI_T_CODE),
+                                    B(KAGI_T_GRANT) },
+        [KAGI_REQ_GRANT_LIST] = { "grant-list", B(KAGI_T_FLAGS), 0 },
+        [KAGI_REQ_GRANT_REVOKE] = { "grant-revoke", B(KAGI_T_GRANT) | B(KAGI_T_REASON),
+                                    B(KAGI_T_GRANT) | B(KAGI_T_REASON) },
+        [KAGI_REQ_GRANT_EXTEND] = { "grant-extend",
+                                    B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) | B(KAGI_T_PASSWORD) |
+                                            B(KAGI_T_CODE),
+                                    B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) },
 
         [KAGI_REP_RESULT] = { "result",
                               B(KAGI_T_DECISION) | B(KAGI_T_FACTORS) | B(KAGI_T_MESSAGE) |
                                       B(KAGI_T_SESSION) | B(KAGI_T_CHALLENGE) | B(KAGI_T_RETRIES) |
-                                      B(KAGI_T_JSON) | B(KAGI_T_ATTEMPT) | B(KAGI_T_ACCOUNT),
+                                      B(KAGI_T_JSON) | B(KAGI_T_ATTEMPT) | B(KAGI_T_ACCOUNT) | B(KAGI_T_PROOF) |
+                                      B(KAGI_T_ROLE) | B(KAGI_T_GRANT) | B(KAGI_T_PERSON) | B(KAGI_T_DURATION) |
+                                      B(KAGI_T_FLAGS),
                               B(KAGI_T_DECISION) },
         [KAGI_REP_RECORD] = { "record", B(KAGI_T_JSON), B(KAGI_T_JSON) },
 };

@@ -20,6 +20,7 @@ struct preauth_data {
         size_t attempt_len;
         uint32_t factors;
         bool has_factors;
+        char person[257];                     /* whose factors, when not the account's */
 };
 
 /* When the broker cannot be asked, the user gets one clear line. */
@@ -63,6 +64,14 @@ static const struct preauth_data *preauth_data(struct pk *pk)
         const void *data = NULL;
 
         return pam_get_data(pk->pamh, DATA_PREAUTH, &data) == PAM_SUCCESS ? data : NULL;
+}
+
+/* The person preauth said the factors are of, or NULL. */
+static const char *known_person(struct pk *pk)
+{
+        const struct preauth_data *p = preauth_data(pk);
+
+        return p && p->person[0] ? p->person : NULL;
 }
 
 void pk_put_attempt(struct pk *pk, struct frame *req)
@@ -112,6 +121,8 @@ int pk_preauth(struct pk *pk)
                 }
                 p->has_factors = msg_has(m, KAGI_T_FACTORS);
                 p->factors = msg_u32(m, KAGI_T_FACTORS, 0);
+                if (msg_str(m, KAGI_T_PERSON))
+                        snprintf(p->person, sizeof(p->person), "%s", msg_str(m, KAGI_T_PERSON));
                 if (pam_set_data(pk->pamh, DATA_PREAUTH, p, free_preauth) != PAM_SUCCESS) {
                         free_preauth(pk->pamh, p, 0);
                         return PAM_BUF_ERR;
@@ -192,6 +203,7 @@ int pk_authenticate(struct pk *pk)
         _cleanup_(secret_strfreep) char *password = NULL;
         _cleanup_(secret_strfreep) char *code = NULL;
         _cleanup_(card_donep) struct pk_card card = { 0 };
+        _cleanup_(freep) char *person = NULL;
         const char *proved = stacked_password(pk);
         uint32_t flags = 0, factors = 0;
         enum kagi_abandon why;
@@ -210,14 +222,20 @@ int pk_authenticate(struct pk *pk)
                         pk_card_probe(pk, &card);
                 return finish(pk, PK_PHASE_AUTH, pk_card_login(pk, &card, m), m);
         }
+        /* su/sudo to a role's target: the person's own factors, by name */
+        person = msg_str(m, KAGI_T_PERSON) ? strdup(msg_str(m, KAGI_T_PERSON)) : NULL;
+        if (!person && known_person(pk))
+                person = strdup(known_person(pk));
         if (factors & KAGI_F_PASSWORD) {
-                password = pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
+                password = person ? pk_ask_secret_name(pk, MSG_PROMPT_PERSON_PASSWORD, person)
+                                  : pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
                 why = pk_secret_answer(password);
                 if (why != KAGI_ABANDON_NONE)
                         return abandon(pk, KAGI_F_PASSWORD, why);
         }
         if (factors & KAGI_F_TOTP) {
-                code = pk_ask_secret(pk, MSG_PROMPT_CODE);
+                code = person ? pk_ask_secret_name(pk, MSG_PROMPT_PERSON_CODE, person)
+                              : pk_ask_secret(pk, MSG_PROMPT_CODE);
                 why = pk_code_answer(code, password ? password : proved, pk->cfg->totp_digits);
                 if (why != KAGI_ABANDON_NONE)
                         return abandon(pk, KAGI_F_TOTP, why);
@@ -230,6 +248,8 @@ int pk_authenticate(struct pk *pk)
         pk_put_attempt(pk, req);
         d = ask(pk, req, m);
         pk_keep_account(pk, d, m);
+        if (d == KAGI_ALLOW)
+                pk_keep_proof(pk, m);
         return finish(pk, PK_PHASE_AUTH, d, m);
 }
 
@@ -258,8 +278,19 @@ int pk_account(struct pk *pk)
                 pam_set_data(pk->pamh, DATA_ACCOUNT, NULL, NULL);
                 return PAM_SUCCESS;
         }
-        req = pk_request(pk, KAGI_REQ_ACCOUNT, 0);
-        return finish(pk, PK_PHASE_ACCOUNT, ask(pk, req, m), m);
+        for (int round = 0;; round++) {
+                enum kagi_decision d;
+
+                req = pk_request(pk, KAGI_REQ_ACCOUNT, 0);
+                d = ask(pk, req, m);
+                frame_freep(&req);
+                /* su to a role's target: a holder may ask for the grant now */
+                if (d != KAGI_DENY_POLICY || round > 0 || !msg_has(m, KAGI_T_ROLE))
+                        return finish(pk, PK_PHASE_ACCOUNT, d, m);
+                pk_refuse_result(pk, m);
+                if (pk_inline_grant(pk, m) <= 0)
+                        return pk_decision_to_pam(PK_PHASE_ACCOUNT, d);
+        }
 }
 
 int pk_open_session(struct pk *pk)
@@ -274,8 +305,21 @@ int pk_open_session(struct pk *pk)
         if (req)
                 frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
         d = ask(pk, req, m);
+        /* sudo to a role's target: the grant is asked for here, where sudo
+         * first names the target */
+        if (d == KAGI_DENY_POLICY && msg_has(m, KAGI_T_ROLE)) {
+                pk_refuse_result(pk, m);
+                if (pk_inline_grant(pk, m) <= 0)
+                        return pk_decision_to_pam(PK_PHASE_SESSION_PRIVILEGED, d);
+                frame_freep(&req);
+                req = pk_request(pk, KAGI_REQ_SESSION_OPEN, 0);
+                if (req)
+                        frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
+                d = ask(pk, req, m);
+        }
         if (d != KAGI_ALLOW)
-                return finish(pk, PK_PHASE_SESSION, d, m);
+                return finish(pk, config_is_target(pk->cfg, pk->user) ? PK_PHASE_SESSION_PRIVILEGED
+                                                                      : PK_PHASE_SESSION, d, m);
         id = msg_str(m, KAGI_T_SESSION);
         if (!id || !(copy = strdup(id)))
                 return PAM_SESSION_ERR;

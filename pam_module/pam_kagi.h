@@ -25,7 +25,8 @@ struct pk_args {
  * error (-EINVAL) described in err. */
 int pk_args_parse(int argc, const char **argv, struct pk_args *ret, char *err, size_t errsz);
 
-enum pk_phase { PK_PHASE_AUTH, PK_PHASE_ACCOUNT, PK_PHASE_SESSION };
+/* PK_PHASE_SESSION_PRIVILEGED: the session of a role's target account. */
+enum pk_phase { PK_PHASE_AUTH, PK_PHASE_ACCOUNT, PK_PHASE_SESSION, PK_PHASE_SESSION_PRIVILEGED };
 /* The one place where a decision becomes a PAM code. */
 int pk_decision_to_pam(enum pk_phase phase, enum kagi_decision d);
 
@@ -68,6 +69,12 @@ void pk_refuse_result(struct pk *pk, const struct kagi_msg *m);
 /* The answer to a hidden prompt, or NULL (the user gave none or the
  * conversation failed). Free with secret_strfree. */
 char *pk_ask_secret(struct pk *pk, enum msg_id prompt);
+/* The same with {name} in the prompt (whose password). */
+char *pk_ask_secret_name(struct pk *pk, enum msg_id prompt, const char *name);
+/* Any prompt (PAM_PROMPT_ECHO_ON for what may be seen). */
+char *pk_ask(struct pk *pk, int style, const char *text);
+/* pk_refuse_msg with {n} and {name} filled in (a grant's number and approvers). */
+void pk_refuse_msg_name(struct pk *pk, enum msg_id id, unsigned n, const char *name);
 
 /* What an answer is (answer.c, pure). KAGI_ABANDON_NONE: a credential to
  * check; anything else is why it is none, and counts nothing. */
@@ -113,6 +120,12 @@ const struct pk_card_ops *pam_kagi_card_ops(void);
 void pk_put_attempt(struct pk *pk, struct frame *req);
 /* Remembers an account phase kagid decided along with the login's success. */
 void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg *m);
+
+/* Grants asked for inline (grant.c): the proof of this transaction's login,
+ * and the answer to a refusal for want of a grant — 1: a grant is active,
+ * ask again; 0: not (the user was told). */
+void pk_keep_proof(struct pk *pk, const struct kagi_msg *m);
+int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal);
 
 /* The phases (flow.c). Each returns a PAM code. */
 int pk_authenticate(struct pk *pk);

@@ -35,6 +35,19 @@ static const struct command {
           "TIME: 2026-11-21, 2026-11-21T09:00:00Z or 2h (ago)" },
         { "audit", "verify", 0, 0, OPT_JSON, cmd_audit_verify, "audit verify [--json]",
           "check the hash chain; exit 1 if broken" },
+        { "grant", "request", 1, 1, OPT_FOR | OPT_REASON | OPT_BREAK_GLASS | OPT_JSON, cmd_grant_request,
+          "grant request ROLE --for DURATION --reason TEXT [--break-glass]",
+          "ask for privileged access (as yourself; asks your password and code)" },
+        { "grant", "approve", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_approve, "grant approve ID",
+          "approve another person's request (asks your password and code)" },
+        { "grant", "deny", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_deny, "grant deny ID --reason TEXT",
+          "refuse a request (asks your password and code)" },
+        { "grant", "revoke", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_revoke, "grant revoke ID --reason TEXT",
+          "end a grant now" },
+        { "grant", "extend", 1, 1, OPT_BY | OPT_REASON | OPT_JSON, cmd_grant_extend,
+          "grant extend ID --by DURATION --reason TEXT", "within the role's longest grant" },
+        { "grant", "list", 0, 0, OPT_PENDING | OPT_JSON, cmd_grant_list, "grant list [--pending] [--json]",
+          "grants you may see" },
 };
 
 static const struct option options[] = {
@@ -46,6 +59,10 @@ static const struct option options[] = {
         { "cert", required_argument, NULL, 'C' },
         { "fingerprint", required_argument, NULL, 'F' },
         { "retire-old", no_argument, NULL, 'R' },
+        { "for", required_argument, NULL, 'f' },
+        { "by", required_argument, NULL, 'b' },
+        { "break-glass", no_argument, NULL, 'B' },
+        { "pending", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
 };
 
@@ -97,6 +114,10 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 case 'C': bit = OPT_CERT; a->cert = optarg; break;
                 case 'F': bit = OPT_FINGERPRINT; a->fingerprint = optarg; break;
                 case 'R': bit = OPT_RETIRE_OLD; break;
+                case 'f': bit = OPT_FOR; a->duration = optarg; break;
+                case 'b': bit = OPT_BY; a->by = optarg; break;
+                case 'B': bit = OPT_BREAK_GLASS; break;
+                case 'p': bit = OPT_PENDING; break;
                 default: return EXIT_USAGE;
                 }
                 if (!(c->opts & bit))
@@ -110,7 +131,7 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 a->pos[a->n_pos++] = argv[optind];
         }
         if (a->n_pos < c->min_pos)
-                return die_usage("%s: which account?", c->cmd);
+                return die_usage("%s: which %s?", c->cmd, strcmp(c->cmd, "grant") == 0 ? "grant (or role)" : "account");
         return 0;
 }
 

@@ -20,6 +20,8 @@
 #include "secrets.h"
 
 struct attempts;
+struct proofs;
+struct maint;
 struct watch;
 
 struct broker {
@@ -28,7 +30,9 @@ struct broker {
         struct trust *trust;
         struct challenges *challenges;
         struct attempts *attempts;            /* logins in flight (attempts.c) */
-        struct watch *watch;                  /* their processes, for abandoned ones (watch.c) */
+        struct proofs *proofs;                /* fresh logins, for inline grant requests */
+        struct maint *maint;                  /* kagid's timers (maint.c) */
+        struct watch *watch;                  /* the processes of logins in progress (watch.c) */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

@@ -83,17 +83,16 @@ static void serve(struct worker *w, struct job *j)
         }
         rq.peer_admin = !rq.peer_root && peer_in_group(j->cred.uid, j->cred.gid, b->cfg->admin_group);
         r = dispatch(&rq);
+        /* a handler may have started its answer afresh (reply_restart) */
+        reply = rq.reply;
         if (store_in_transaction(w->store)) {
                 /* a handler that forgot its transaction must not hold every
                  * other writer up: undo it, and say so */
                 log_err("%s left a transaction open; rolled back", kagi_msg_type_name(j->msg->type));
                 store_rollback(w->store);
                 /* what it was about to answer was not written: fail closed */
-                frame_free(reply);
-                reply = frame_new(KAGI_REP_RESULT);
-                if (!reply)
-                        return;
-                rq.reply = reply;
+                reply_restart(&rq);
+                reply = rq.reply;
                 reply_decision(&rq, KAGI_ERROR, MSG_INTERNAL);
         }
         if (r == -EBADMSG)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "limits.h"
+#include "login.h"
 #include "pool.h"
 #include "watch.h"
 
@@ -166,7 +167,9 @@ static struct pool *pool_for(struct server *srv, const struct job *j)
 
         if (j->cred.uid != 0 || !is_login_request(m->type))
                 return srv->admin;
-        if (m->type == KAGI_REQ_SESSION_OPEN || m->type == KAGI_REQ_SESSION_CLOSE)
+        /* a session of a role's target is decided like an account phase */
+        if (m->type == KAGI_REQ_SESSION_CLOSE ||
+            (m->type == KAGI_REQ_SESSION_OPEN && !(user && config_is_target(srv->b->cfg, user))))
                 return srv->quick;
         if (msg_has(m, KAGI_T_PASSWORD))
                 return srv->login;            /* a bind, whatever the cache holds */
@@ -404,6 +407,8 @@ int server_run(struct broker *b, volatile int *stop)
                 r = pool_start(&srv.quick, "quick", QUICK_WORKERS, b, &srv, err, sizeof(err));
         if (r >= 0)
                 r = pool_start(&srv.admin, "admin", ADMIN_WORKERS, b, &srv, err, sizeof(err));
+        if (r >= 0)
+                r = maint_start(b, err, sizeof(err));
         if (r >= 0) {
                 r = watch_start(b, stop, &watcher);
                 watching = r >= 0;
@@ -425,6 +430,7 @@ int server_run(struct broker *b, volatile int *stop)
         pool_stop(srv.login);
         pool_stop(srv.quick);
         pool_stop(srv.admin);
+        maint_stop(b);
         if (watching)
                 pthread_join(watcher, NULL);
         if (srv.lfd >= 0) {

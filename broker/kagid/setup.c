@@ -6,8 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attempts.h"
-#include "request.h"
+#include "login.h"
 #include "watch.h"
 
 /* What can be checked before serving: the directory's own files (LDAP bind
@@ -29,6 +28,8 @@ static int check_setup(struct broker *b, char *err, size_t errsz)
                 r = challenges_new(&b->challenges);
         if (r >= 0)
                 r = attempts_new(&b->attempts);
+        if (r >= 0)
+                r = proofs_new(&b->proofs);
         if (r >= 0)
                 r = watch_new(&b->watch);
         if (r < 0) {
@@ -63,6 +64,7 @@ void broker_teardown(struct broker *b)
         watch_free(b->watch);
         challenges_free(b->challenges);
         attempts_free(b->attempts);
+        proofs_free(b->proofs);
         trust_close(b->trust);
         keys_wipe(&b->keys);
         config_free(b->cfg);

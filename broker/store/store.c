@@ -58,9 +58,29 @@ static const char *const schema_sql =
         "  registered INTEGER NOT NULL, not_after INTEGER NOT NULL,"
         "  changed INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '');"
         "CREATE INDEX IF NOT EXISTS cards_account ON cards(account);"
+        /* privileged access by grant: one person, one role, one duration, one reason */
+        "CREATE TABLE IF NOT EXISTS grants("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  role TEXT NOT NULL, person TEXT NOT NULL, reason TEXT NOT NULL,"
+        "  requested INTEGER NOT NULL, break_glass INTEGER NOT NULL DEFAULT 0,"
+        "  state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'denied', 'revoked', 'expired')),"
+        "  created INTEGER NOT NULL,"
+        "  approver TEXT NOT NULL DEFAULT '', decided INTEGER NOT NULL DEFAULT 0,"
+        "  decision_reason TEXT NOT NULL DEFAULT '',"
+        "  starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,"
+        "  extended INTEGER NOT NULL DEFAULT 0,"
+        "  pending_extension INTEGER NOT NULL DEFAULT 0, extension_reason TEXT NOT NULL DEFAULT '',"
+        "  closed INTEGER NOT NULL DEFAULT 0, closed_by TEXT NOT NULL DEFAULT '',"
+        "  closed_reason TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX IF NOT EXISTS grants_person ON grants(person, state);"
+        "CREATE INDEX IF NOT EXISTS grants_state ON grants(state, ends);"
         "CREATE INDEX IF NOT EXISTS cards_serial ON cards(serial);"
 
         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');";
+
+#define GRANT_COLUMNS "id, role, person, reason, requested, break_glass, state, created, approver, decided, " \
+                      "decision_reason, starts, ends, extended, pending_extension, extension_reason, closed, " \
+                      "closed_by, closed_reason"
 
 /* the columns row_to_card() reads, in its order */
 #define CARD_COLUMNS "fingerprint, serial, subject, issuer, account, state, registered, not_after, changed, reason"
@@ -105,6 +125,19 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_CARD_REVOKE] = "UPDATE cards SET state = 'revoked', changed = ?2, reason = ?3 "
                              "WHERE fingerprint = ?1 AND state != 'revoked'",
         [STMT_CARD_BY_SERIAL] = "SELECT fingerprint FROM cards WHERE serial = ?1 COLLATE NOCASE",
+        [STMT_GRANT_ADD] = "INSERT INTO grants(role, person, reason, requested, break_glass, state, created, "
+                           "approver, decided, decision_reason, starts, ends) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        [STMT_GRANT_GET] = "SELECT " GRANT_COLUMNS " FROM grants WHERE id = ?1",
+        [STMT_GRANT_PUT] = "UPDATE grants SET state = ?2, approver = ?3, decided = ?4, decision_reason = ?5, "
+                           "starts = ?6, ends = ?7, extended = ?8, pending_extension = ?9, extension_reason = ?10, "
+                           "closed = ?11, closed_by = ?12, closed_reason = ?13 WHERE id = ?1",
+        /* ?1 person or NULL, ?2 state or NULL, ?3 role or NULL */
+        [STMT_GRANT_LIST] = "SELECT " GRANT_COLUMNS " FROM grants WHERE (?1 IS NULL OR person = ?1) AND "
+                            "(?2 IS NULL OR state = ?2) AND (?3 IS NULL OR role = ?3) ORDER BY id",
+        [STMT_GRANT_ACTIVE] = "SELECT " GRANT_COLUMNS " FROM grants WHERE person = ?1 AND role = ?2 AND "
+                              "state = 'active' AND starts <= ?3 AND ends > ?3 ORDER BY ends DESC LIMIT 1",
+        [STMT_GRANT_DUE] = "SELECT " GRANT_COLUMNS " FROM grants WHERE state = 'active' AND ends <= ?1 ORDER BY ends",
         [STMT_CARD_LIST] = "SELECT " CARD_COLUMNS " FROM cards WHERE ?1 IS NULL OR account = ?1 "
                            "ORDER BY account, registered",
 };

@@ -6,6 +6,7 @@
  *   totp.c      TOTP enrollments (sealed secrets, last accepted step)
  *   sessions.c  login sessions
  *   cards.c     the card registry (CARD-1..3)
+ *   grants.c    privileged grants (PRIV-1, PRIV-2, PRIV-4)
  *   audit.c     the append-only, HMAC-SHA256 chained audit log (LOG-1..3)
  *
  * The interface speaks kagi's records, never SQL: a second backend
@@ -103,6 +104,40 @@ int store_card_revoke(struct store *s, const char *fingerprint, const char *reas
 int store_card_by_serial(struct store *s, const char *serial, char fingerprint[65], size_t *ret_matches);
 typedef int (*store_card_cb)(void *userdata, const struct card_row *c);
 int store_cards(struct store *s, const char *account, store_card_cb cb, void *userdata);
+
+/* ---- privileged grants (grants.c) ------------------------------------------ */
+struct grant_row {
+        int64_t id;                           /* set by store_grant_add */
+        char role[64];
+        char person[257];
+        char reason[1024];
+        int64_t requested;                    /* seconds asked for */
+        bool break_glass;
+        char state[16];                       /* pending, active, denied, revoked, expired */
+        int64_t created;
+        char approver[257];                   /* who approved or denied */
+        int64_t decided;
+        char decision_reason[1024];
+        int64_t starts, ends;                 /* unix time; ends is the deadline */
+        int64_t extended;                     /* seconds added by extensions */
+        int64_t pending_extension;            /* seconds asked for, waiting for approval */
+        char extension_reason[1024];
+        int64_t closed;                       /* when revoked, expired or denied */
+        char closed_by[257];
+        char closed_reason[1024];
+};
+int store_grant_add(struct store *s, struct grant_row *g);
+int store_grant_get(struct store *s, int64_t id, struct grant_row *ret);   /* -ENOENT */
+/* Writes every field that changes over a grant's life (state on). */
+int store_grant_put(struct store *s, const struct grant_row *g);
+/* The person's active grant of role at now, the one ending last; -ENOENT. */
+int store_grant_active(struct store *s, const char *person, const char *role, int64_t now, struct grant_row *ret);
+typedef int (*store_grant_cb)(void *userdata, const struct grant_row *g);
+/* Grants of person, in state, of role (each NULL: any), oldest first. */
+int store_grants(struct store *s, const char *person, const char *state, const char *role, store_grant_cb cb,
+                 void *userdata);
+/* Active grants whose end is at or before now. */
+int store_grants_due(struct store *s, int64_t now, store_grant_cb cb, void *userdata);
 
 /* ---- the audit log (audit.c) ----------------------------------------------- */
 struct audit_record {

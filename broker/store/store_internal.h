@@ -31,6 +31,12 @@ enum stmt_id {
         STMT_CARD_REVOKE,
         STMT_CARD_BY_SERIAL,
         STMT_CARD_LIST,
+        STMT_GRANT_ADD,
+        STMT_GRANT_GET,
+        STMT_GRANT_PUT,
+        STMT_GRANT_LIST,
+        STMT_GRANT_ACTIVE,
+        STMT_GRANT_DUE,
         STMT_MAX_
 };
 

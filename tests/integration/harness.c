@@ -125,6 +125,19 @@ static int write_pam_services(struct fx *f)
                        f->conf);
         if (r < 0)
                 return r;
+        /* su: kagi alone, with the items (PAM_RUSER: the person) set */
+        snprintf(p, sizeof(p), "%s/kagi-su", f->pamdir);
+        r = write_file(p, 0644,
+                       "auth optional %s\nauth required %s config=%s\n"
+                       "account optional %s\naccount required %s config=%s\n"
+                       "session optional %s\nsession required %s config=%s\n",
+                       PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
+        if (r < 0)
+                return r;
+        snprintf(p, sizeof(p), "%s/kagi-password", f->pamdir);
+        r = write_file(p, 0644, "auth required %s passdb=%s\naccount required pam_permit.so\n", PAM_MATRIX, f->matrix);
+        if (r < 0)
+                return r;
         snprintf(p, sizeof(p), "%s/kagi-badarg", f->pamdir);
         return write_file(p, 0644, "auth required %s config=%s frobnicate\naccount required %s config=%s wat=1\n",
                           mod, f->conf, mod, f->conf);
@@ -133,7 +146,7 @@ static int write_pam_services(struct fx *f)
 int fx_setup(struct fx *f, const char *extra)
 {
         static const char *const users[] = { "alice", "bob", "carol", "dave", "eve", "frank" };
-        char matrix[1024] = "";
+        char matrix[2048] = "";
         int r;
 
         memset(f, 0, sizeof(*f));
@@ -170,7 +183,10 @@ int fx_setup(struct fx *f, const char *extra)
                                "nogroup:x:65534:\n");
         for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
                 size_t n = strlen(matrix);
-                snprintf(matrix + n, sizeof(matrix) - n, "%s:pw-%s:kagi-stack\n", users[i], users[i]);
+                /* the documented stack's password module, and kagid's own
+                 * password service (the person behind su, grant requests) */
+                snprintf(matrix + n, sizeof(matrix) - n, "%s:pw-%s:kagi-stack\n%s:pw-%s:kagi-password\n", users[i],
+                         users[i], users[i], users[i]);
         }
         /* ghost: known to the password module, unknown to kagi's directory */
         if (r >= 0)
@@ -245,12 +261,15 @@ int fx_start(struct fx *f)
                         dup2(fd, STDERR_FILENO);
                         dup2(fd, STDOUT_FILENO);
                 }
-                setenv("LD_PRELOAD", "libnss_wrapper.so", 1);
+                /* kagid's accounts, and its own PAM service for the passwords
+                 * it checks itself (kagi-password: pam_matrix) */
+                setenv("LD_PRELOAD", "libnss_wrapper.so libpam_wrapper.so", 1);
                 setenv("NSS_WRAPPER_PASSWD", f->passwd, 1);
                 setenv("NSS_WRAPPER_GROUP", f->group, 1);
                 /* RTLD_DEEPBIND and the sanitizers do not mix */
                 setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-                unsetenv("PAM_WRAPPER");
+                setenv("PAM_WRAPPER", "1", 1);
+                setenv("PAM_WRAPPER_SERVICE_DIR", f->pamdir, 1);
                 execl(kagid, "kagid", "-f", "-c", f->conf, (char *)NULL);
                 _exit(127);
         }
@@ -319,13 +338,13 @@ int fx_teardown(struct fx *f)
 }
 
 static int run_capture(const char *prog, const char *const argv[], uid_t uid, gid_t gid, bool as_other,
-                       const char *const env[], char *out, size_t outsz)
+                       const char *input, char *out, size_t outsz)
 {
-        int pipefd[2], status;
+        int pipefd[2], inpipe[2] = { -1, -1 }, status;
         size_t used = 0;
         pid_t pid;
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
+        if (pipe2(pipefd, O_CLOEXEC) < 0 || (input && pipe2(inpipe, O_CLOEXEC) < 0))
                 return -errno;
         pid = fork();
         if (pid < 0)
@@ -336,12 +355,12 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
 
                 dup2(pipefd[1], STDOUT_FILENO);
                 dup2(pipefd[1], STDERR_FILENO);
+                if (input)
+                        dup2(inpipe[0], STDIN_FILENO);
                 /* the tools need no PAM wrapper, whose start-up can print
                  * its own complaints under parallel load */
                 unsetenv("LD_PRELOAD");
                 unsetenv("PAM_WRAPPER");
-                for (size_t i = 0; env && env[i]; i += 2)
-                        setenv(env[i], env[i + 1], 1);
                 if (as_other && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
                         _exit(126);
                 args[n++] = prog;
@@ -352,6 +371,13 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
                 _exit(127);
         }
         close(pipefd[1]);
+        if (input) {
+                /* what the user would type, then end of input */
+                close(inpipe[0]);
+                if (write(inpipe[1], input, strlen(input)) < 0)
+                        fprintf(stderr, "harness: cannot feed %s: %s\n", prog, strerror(errno));
+                close(inpipe[1]);
+        }
         for (;;) {
                 ssize_t r;
                 char sink[4096];
@@ -375,7 +401,7 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, char *out, size_t outsz,
+static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, const char *input, char *out, size_t outsz,
                    const char *const argv[])
 {
         const char *args[32] = { "-c", f->conf };
@@ -397,17 +423,22 @@ static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, char *out,
                 out = dummy;
                 outsz = sizeof(dummy);
         }
-        return run_capture(prog, args, uid, gid, as_other, NULL, out, outsz);
+        return run_capture(prog, args, uid, gid, as_other, input, out, outsz);
 }
 
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[])
 {
-        return kagictl(f, false, 0, 0, out, outsz, argv);
+        return kagictl(f, false, 0, 0, NULL, out, outsz, argv);
 }
 
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[])
 {
-        return kagictl(f, true, uid, gid, out, outsz, argv);
+        return kagictl(f, true, uid, gid, NULL, out, outsz, argv);
+}
+
+int fx_kagictl_typed(struct fx *f, uid_t uid, const char *input, char *out, size_t outsz, const char *const argv[])
+{
+        return kagictl(f, uid != 0, uid, uid, input, out, outsz, argv);
 }
 
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32)

@@ -52,6 +52,9 @@ int fx_stop(struct fx *f, int sig);
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[]);
 /* Run kagictl as another uid (fork, setuid). */
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[]);
+/* The same, as uid (its own gid), with `input` on its standard input: what
+ * the user types at kagictl's prompts (password, code). */
+int fx_kagictl_typed(struct fx *f, uid_t uid, const char *input, char *out, size_t outsz, const char *const argv[]);
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32);
 /* kagictl status USER --json into out; returns kagictl's exit code. */
 int fx_status_json(struct fx *f, const char *user, char *out, size_t outsz);
