@@ -96,7 +96,7 @@ static int write_pam_services(struct fx *f)
         snprintf(p, sizeof(p), "%s/kagi-stack", f->pamdir);
         r = write_file(p, 0644,
                        "auth     optional                     %s\n"
-                       "auth     requisite                    %s config=%s preauth\n"
+                       "auth     [success=ok ignore=2 default=die] %s config=%s preauth\n"
                        "auth     [success=1 default=ignore]   %s passdb=%s\n"
                        "auth     [default=die]                %s config=%s authfail\n"
                        "auth     required                     %s config=%s\n"
@@ -112,7 +112,7 @@ static int write_pam_services(struct fx *f)
          * pam_set_items puts back $PAM_AUTHTOK, which the test sets. */
         snprintf(p, sizeof(p), "%s/kagi-keeps-authtok", f->pamdir);
         r = write_file(p, 0644,
-                       "auth     requisite                    %s config=%s preauth\n"
+                       "auth     [success=ok ignore=2 default=die] %s config=%s preauth\n"
                        "auth     [success=1 default=ignore]   %s passdb=%s\n"
                        "auth     [default=die]                %s config=%s authfail\n"
                        "auth     optional                     %s\n"
