@@ -150,6 +150,8 @@ struct kagi_config {
         char *card_reader;                    /* substring of the reader name; NULL = any */
 
         char *password_service;               /* [broker]: the PAM service kagid checks passwords with */
+        char *cgroup_root;                    /* [broker]: kagi's cgroups, below the cgroup2 mount */
+        bool session_cgroups_all;             /* [broker] session_cgroups = all (else privileged) */
 
         struct kagi_zone *zones;
         size_t n_zones;
@@ -285,6 +287,9 @@ enum msg_id {
         MSG_PROMPT_DURATION,    /* {n}: the role's longest grant in minutes */
         MSG_PROMPT_PERSON_PASSWORD, /* {name}: the person behind su/sudo */
         MSG_PROMPT_PERSON_CODE,
+        MSG_NO_BOUND,           /* a privileged session nothing can bound here */
+        MSG_SESSION_WARN,       /* {n}: minutes left, {name}: the grant */
+        MSG_SESSION_ENDED,      /* {name}: why */
         MSG_ABANDONED,          /* a prompt got no answer or an empty one */
         MSG_CODE_IS_PASSWORD,   /* the code prompt was answered with the password */
         MSG_PRESS_ENTER,        /* ends a refusal carried in an ssh prompt */

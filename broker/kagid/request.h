@@ -35,6 +35,7 @@ struct request {
                 char user[257], person[257];
         } kept;
         int64_t deadline;
+        struct enforce *enforce;              /* the worker's: cgroups for sessions */
 };
 
 /* The one answer: decision, user message, and what else the handler adds. */
@@ -77,6 +78,8 @@ int admin_user_show(struct request *rq);
 int admin_card_register(struct request *rq);
 int admin_card_revoke(struct request *rq);
 int admin_card_list(struct request *rq);
+int admin_session_list(struct request *rq);
+int admin_session_end(struct request *rq);
 
 /* The syslog copy of an audit record, sent after its commit (journal.c). */
 void audit_syslog(const struct audit_record *r);
