@@ -193,7 +193,13 @@ int auth_session_open(struct request *rq)
 
         if (load(rq, &l) < 0)
                 return 0;
-        if (registered && open_registered(rq, &l, registered, &row) == 0) {
+        r = registered ? open_registered(rq, &l, registered, &row) : -ENOENT;
+        if (r < 0 && r != -ENOENT) {
+                /* a bounded session whose shell would start outside its bounds */
+                reply_decision(rq, KAGI_DENY_POLICY, MSG_NO_BOUND);
+                return 0;
+        }
+        if (r == 0) {
                 is_new = false;
         } else {
                 r = session_admitted(rq, &l, &v);
