@@ -687,9 +687,8 @@ int fx_pam_items(struct fx *f, const char *service, const char *user, const char
                 if (WIFEXITED(status)) {
                         rc = WEXITSTATUS(status);
                         *c = *shared;
-                } else {
-                        fprintf(stderr, "harness: the PAM transaction's process died of signal %d\n",
-                                WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+                } else if (WIFSIGNALED(status)) {
+                        c->died_of = WTERMSIG(status);
                 }
         }
         munmap(shared, sizeof(*shared));

@@ -88,6 +88,7 @@ struct fx_conv {
         size_t n_infos;
         char password[64], code[16];  /* the answers fx_right_answers gives */
         unsigned delay_ms;            /* a user who takes this long to answer each prompt */
+        int died_of;                  /* set: the transaction's process was killed by this signal */
 };
 enum fx_ops { FX_AUTH = 1, FX_ACCOUNT = 2, FX_SESSION = 4 };
 /* Runs the given operations in order, stopping at the first that does not

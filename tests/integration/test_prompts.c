@@ -219,11 +219,11 @@ static void a_login_whose_process_dies_at_the_code_prompt_is_recorded_as_abandon
         struct fx *f = *state;
         struct fx_conv c = { 0 };
 
-        /* the harness runs the transaction in a process of its own, and
-         * says PAM_SYSTEM_ERR when that process died */
+        /* the harness runs the transaction in a process of its own */
         c.answers[0] = "pw-alice";
         c.answers[1] = FX_DIE;
         assert_int_equal(login_tty(f, "pts/1", &c), PAM_SYSTEM_ERR);
+        assert_int_equal(c.died_of, SIGKILL);
         for (int i = 0; i < 40; i++) {
                 if (fx_audit_count(f, (const char *[]){ "result=abandoned", NULL }) > 0)
                         break;
