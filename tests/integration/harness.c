@@ -315,7 +315,7 @@ static bool cgroup2_mount(char *buf, size_t size)
         bool found = false;
 
         while (m && !found && fgets(line, sizeof(line), m)) {
-                char mnt[FX_PATH];
+                char mnt[sizeof(line)];                 /* as wide as %4095s may write */
 
                 if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
                     strlen(mnt) < size) {
