@@ -71,6 +71,9 @@ enum kagi_factor {
         KAGI_F_CARD = 1u << 2,        /* possession (IC card signature) */
         KAGI_F_PIN = 1u << 3,         /* knowledge (verified by the card) */
 };
+/* In an answer only: ask whose factors these are first (a shared ID's
+ * member gives their personal ID; it goes back as PERSON) */
+#define KAGI_F_PERSON (1u << 4)
 #define KAGI_F_ALL (KAGI_F_PASSWORD | KAGI_F_TOTP | KAGI_F_CARD | KAGI_F_PIN)
 #define KAGI_F_KNOWLEDGE (KAGI_F_PASSWORD | KAGI_F_PIN)
 #define KAGI_F_POSSESSION (KAGI_F_TOTP | KAGI_F_CARD)
@@ -188,6 +191,9 @@ enum kagi_flag {
         KAGI_FLAG_PENDING = 1u << 8,          /* grant list: only those waiting for approval */
         KAGI_FLAG_APPROVE = 1u << 9,          /* grant decide: approve (else deny) */
         KAGI_FLAG_ABANDONED = 1u << 10,       /* with CARD_ABORTED: no PIN was given */
+        /* preauth's answer: the account's own password is no factor (a
+         * role's target, a shared ID): the stack skips its password module */
+        KAGI_FLAG_BY_PERSON = 1u << 11,
 };
 
 /* Why a prompt produced no credential to check (ABANDON's WHY). None of

@@ -49,9 +49,11 @@ static const struct {
 };
 
 #define B(t) (UINT64_C(1) << (t))
-/* The terminal context every PAM request carries. */
+/* The terminal context every PAM request carries (PERSON: the member a
+ * shared ID's login named by their personal ID). */
 #define CTX (B(KAGI_T_USER) | B(KAGI_T_SERVICE) | B(KAGI_T_TTY) | B(KAGI_T_RHOST) | \
-             B(KAGI_T_RUSER) | B(KAGI_T_ZONE) | B(KAGI_T_HOST) | B(KAGI_T_FLAGS) | B(KAGI_T_DEADLINE))
+             B(KAGI_T_RUSER) | B(KAGI_T_ZONE) | B(KAGI_T_HOST) | B(KAGI_T_FLAGS) | B(KAGI_T_DEADLINE) | \
+             B(KAGI_T_PERSON))
 #define NEED_CTX (B(KAGI_T_USER) | B(KAGI_T_SERVICE))
 
 static const struct {

@@ -122,6 +122,7 @@ void pk_close(struct pk *pk)
 struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags)
 {
         struct frame *f = frame_new(type);
+        const void *person = NULL;
 
         if (!f)
                 return NULL;
@@ -133,6 +134,9 @@ struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags)
         frame_put_str(f, KAGI_T_ZONE, pk->args.zone);
         frame_put_str(f, KAGI_T_HOST, pk->host);
         frame_put_u32(f, KAGI_T_FLAGS, flags);
+        /* the member a shared ID's login named, for every later step */
+        if (pam_get_data(pk->pamh, PK_DATA_PERSON, &person) == PAM_SUCCESS && person)
+                frame_put_str(f, KAGI_T_PERSON, person);
         return f;
 }
 

@@ -12,6 +12,7 @@
 #define DATA_ACCOUNT "pam_kagi_account"
 #define DATA_SESSION "pam_kagi_session"
 #define DATA_REGISTERED "pam_kagi_registered"
+#define ENV_REGISTERED "KAGI_REGISTERED"
 /* pam_systemd(8) reads it at its session phase: a backstop to kagid's end */
 #define DATA_RUNTIME_MAX "systemd.runtime_max_sec"
 
@@ -130,10 +131,11 @@ int pk_preauth(struct pk *pk)
                         free_preauth(pk->pamh, p, 0);
                         return PAM_BUF_ERR;
                 }
-                /* a role's target: nobody knows its password. PAM_IGNORE
+                /* a role's target or a shared ID: its own password is no
+                 * factor (nobody should know it). PAM_IGNORE
                  * makes the documented stack jump over the password module
                  * (ignore=2) to kagi, which asks the person's own factors */
-                if (msg_str(m, KAGI_T_PERSON))
+                if (msg_u32(m, KAGI_T_FLAGS, 0) & KAGI_FLAG_BY_PERSON)
                         return PAM_IGNORE;
         }
         return finish(pk, PK_PHASE_AUTH, d, m);
@@ -234,6 +236,27 @@ int pk_authenticate(struct pk *pk)
         person = msg_str(m, KAGI_T_PERSON) ? strdup(msg_str(m, KAGI_T_PERSON)) : NULL;
         if (!person && known_person(pk))
                 person = strdup(known_person(pk));
+        /* a shared ID: the member says who they are, then gives their own
+         * factors (SID-1) */
+        if (!person && (factors & KAGI_F_PERSON)) {
+                char text[256];
+
+                message_format(pk->cfg, MSG_PROMPT_PERSONAL_ID, 0, text, sizeof(text));
+                person = pk_ask(pk, PAM_PROMPT_ECHO_ON, text);
+                if (person)
+                        person[strcspn(person, " \t\r\n")] = '\0';
+                if (!person || !*person)
+                        return abandon(pk, KAGI_F_PASSWORD, person ? KAGI_ABANDON_EMPTY : KAGI_ABANDON_NO_ANSWER);
+                /* every later request of the transaction names them */
+                {
+                        char *keep = strdup(person);
+
+                        if (!keep || pam_set_data(pk->pamh, PK_DATA_PERSON, keep, free_data) != PAM_SUCCESS) {
+                                free(keep);
+                                return PAM_BUF_ERR;
+                        }
+                }
+        }
         if (factors & KAGI_F_PASSWORD) {
                 password = person ? pk_ask_secret_name(pk, MSG_PROMPT_PERSON_PASSWORD, person)
                                   : pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
@@ -268,10 +291,16 @@ static void keep_registered(struct pk *pk, const struct kagi_msg *m)
         const char *id = msg_str(m, KAGI_T_SESSION);
         char *copy;
 
+        char env[96];
+
         if (!id || !(copy = strdup(id)))
                 return;
         if (pam_set_data(pk->pamh, DATA_REGISTERED, copy, free_data) != PAM_SUCCESS)
                 free(copy);
+        /* sshd checks the account in its PAM process and opens the session
+         * in another; it carries the PAM environment across, not our data */
+        snprintf(env, sizeof(env), ENV_REGISTERED "=%s", id);
+        pam_putenv(pk->pamh, env);
 }
 
 /* pam_data values are strings pam_systemd parses; ours lives as long as
@@ -336,7 +365,9 @@ static struct frame *open_request(struct pk *pk)
 
         if (req)
                 frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
-        if (req && pam_get_data(pk->pamh, DATA_REGISTERED, &registered) == PAM_SUCCESS && registered)
+        if (pam_get_data(pk->pamh, DATA_REGISTERED, &registered) != PAM_SUCCESS || !registered)
+                registered = pam_getenv(pk->pamh, ENV_REGISTERED);
+        if (req && registered && *(const char *)registered)
                 frame_put_str(req, KAGI_T_SESSION, registered);
         return req;
 }
@@ -372,6 +403,7 @@ int pk_open_session(struct pk *pk)
                 return PAM_SESSION_ERR;
         }
         pam_set_data(pk->pamh, DATA_REGISTERED, NULL, NULL);
+        pam_putenv(pk->pamh, ENV_REGISTERED);
         set_runtime_max(pk, msg_u64(m, KAGI_T_DURATION, 0));
         snprintf(env, sizeof(env), "KAGI_SESSION=%s", id);
         pam_putenv(pk->pamh, env);

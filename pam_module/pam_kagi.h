@@ -11,6 +11,9 @@
 #include "common.h"
 #include "policy.h"
 
+/* pam data: the member a shared ID's login named (flow.c) */
+#define PK_DATA_PERSON "pam_kagi_person"
+
 enum pk_mode { PK_MODE_AUTH, PK_MODE_PREAUTH, PK_MODE_AUTHFAIL };
 
 struct pk_args {

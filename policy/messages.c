@@ -74,6 +74,19 @@ static const char *const text[MSG_ID_MAX_][2] = {
                                    "your authenticator app. This does not count as a failed attempt.",
                                    "入力されたのはパスワードです。この欄には認証アプリに表示される確認コードを"
                                    "入力してください。失敗回数には数えません。" },
+        [MSG_PROMPT_PERSONAL_ID] = { "Your personal ID: ", "あなたの個人ID: " },
+        [MSG_NOT_MEMBER] = { "You are not a registered member of the shared ID {name}. This was recorded.",
+                             "あなたは共用ID {name} の利用者として登録されていません。この操作は記録されました。" },
+        [MSG_IN_USE] = { "This ID is already in use ({name}). Try again when that session has ended, or contact "
+                         "{contact}.",
+                         "このIDは使用中です（{name}）。そのセッションが終了してから再度ログインするか、{contact}に"
+                         "連絡してください。" },
+        [MSG_ONE_TERMINAL] = { "You are already logged in on another terminal ({name}). Log out there first.",
+                               "別の端末でログイン中です（{name}）。先にそちらをログアウトしてください。" },
+        [MSG_CARD_IN_USE] = { "This IC card is already in use in another session ({name}). This was recorded; "
+                              "contact {contact}.",
+                              "このICカードは別のセッションで使用中です（{name}）。この操作は記録されました。"
+                              "{contact}に連絡してください。" },
         [MSG_PRESS_ENTER] = { " [press Enter]", "［Enterキーを押してください］" },  /* appended to the line: English takes a space, Japanese none */
 };
 

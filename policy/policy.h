@@ -293,6 +293,11 @@ enum msg_id {
         MSG_ABANDONED,          /* a prompt got no answer or an empty one */
         MSG_CODE_IS_PASSWORD,   /* the code prompt was answered with the password */
         MSG_PRESS_ENTER,        /* ends a refusal carried in an ssh prompt */
+        MSG_PROMPT_PERSONAL_ID, /* a shared ID: whose factors are these? */
+        MSG_NOT_MEMBER,         /* {name}: the shared ID */
+        MSG_IN_USE,             /* {name}: since when, where, by whom */
+        MSG_ONE_TERMINAL,       /* {name}: since when, where */
+        MSG_CARD_IN_USE,        /* {name}: since when, where */
         MSG_ID_MAX_
 };
 /* The text in the configured language; {contact} and {n} are filled in. A

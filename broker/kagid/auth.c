@@ -81,6 +81,11 @@ static struct kagi_zone usable_sets(const struct login *l)
 {
         struct kagi_zone z = *l->zone;
 
+        /* a shared ID's own factor sets, when it has them */
+        if (l->shared && l->shared->n_sets) {
+                z.n_sets = l->shared->n_sets;
+                memcpy(z.sets, l->shared->sets, sizeof(z.sets));
+        }
         if (l->target && !l->individual) {
                 z.n_sets = 0;
                 for (size_t i = 0; i < l->zone->n_sets; i++)
@@ -93,15 +98,16 @@ static struct kagi_zone usable_sets(const struct login *l)
 /* Can kagid itself check the password of whom this login proves? */
 static bool broker_checks_password(struct request *rq, const struct login *l)
 {
-        /* the person behind su/sudo: always, through the password service */
-        return directory_checks_passwords(rq->dir) || l->kagid_password;
+        /* the person behind su/sudo: always, through the password service;
+         * so for the member a shared ID's login is about to name */
+        return directory_checks_passwords(rq->dir) || l->kagid_password || (l->shared && !l->individual);
 }
 
 /* What the stack proved counts only for the account it checked: not for
  * the person behind su/sudo to a role's target. */
 static uint32_t proved_by_stack(const struct login *l)
 {
-        return (l->flags & KAGI_FLAG_STACKED_PASSWORD) && !l->target ? KAGI_F_PASSWORD : 0;
+        return (l->flags & KAGI_FLAG_STACKED_PASSWORD) && !login_by_person(l) ? KAGI_F_PASSWORD : 0;
 }
 
 /* The factors still to collect for this login, given what the stack has
@@ -119,10 +125,17 @@ static int factors_to_collect(struct request *rq, const struct login *l, uint32_
         return r;
 }
 
+/* A shared ID logged into directly, with no card naming the member: the
+ * module asks for the personal ID first. */
+static uint32_t with_person(const struct login *l, uint32_t collect)
+{
+        return l->shared && !l->individual && !(collect & KAGI_F_CARD) ? collect | KAGI_F_PERSON : collect;
+}
+
 /* Whose factors the module asks for, when they are not the account's. */
 static void put_person(struct request *rq, const struct login *l)
 {
-        if (l->target && l->individual)
+        if (login_by_person(l) && l->individual)
                 frame_put_str(rq->reply, KAGI_T_PERSON, l->user);
 }
 
@@ -134,6 +147,16 @@ int auth_preauth(struct request *rq)
 
         if (start(rq, &l, "preauth", false) < 0)
                 return 0;
+        /* a shared ID with no member named yet: nothing of the ID's own is
+         * checked, so nothing is reserved on it (the member's attempt is
+         * reserved when they are named) */
+        if (l.shared && !l.individual) {
+                reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
+                frame_put_u32(rq->reply, KAGI_T_FLAGS, KAGI_FLAG_BY_PERSON);
+                if (factors_to_collect(rq, &l, 0, &collect) == 0)
+                        frame_put_u32(rq->reply, KAGI_T_FACTORS, with_person(&l, collect));
+                return 0;
+        }
         /* the stacked password module checks a credential next: its attempt
          * is in flight from now, until authfail or kagi's own step settles
          * it, or the login is abandoned and it lapses */
@@ -143,9 +166,11 @@ int auth_preauth(struct request *rq)
         l.keep_attempt = true;
         reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
         frame_put_blob(rq->reply, KAGI_T_ATTEMPT, l.attempt, sizeof(l.attempt));
+        if (login_by_person(&l))
+                frame_put_u32(rq->reply, KAGI_T_FLAGS, KAGI_FLAG_BY_PERSON);
         /* what kagi will ask once the password module has passed, so the
          * module need not ask again */
-        if (factors_to_collect(rq, &l, l.target ? 0 : KAGI_F_PASSWORD, &collect) == 0) {
+        if (factors_to_collect(rq, &l, login_by_person(&l) ? 0 : KAGI_F_PASSWORD, &collect) == 0) {
                 frame_put_u32(rq->reply, KAGI_T_FACTORS, collect);
                 put_person(rq, &l);
         }
@@ -208,7 +233,7 @@ int auth_begin(struct request *rq)
                                       "no accepted factor set can be completed");
         }
         reply_decision(rq, KAGI_CONTINUE, MSG_AUTH_FAILED);
-        frame_put_u32(rq->reply, KAGI_T_FACTORS, collect);
+        frame_put_u32(rq->reply, KAGI_T_FACTORS, with_person(&l, collect));
         put_person(rq, &l);
         return 0;
 }
@@ -360,9 +385,14 @@ int auth_verify(struct request *rq)
 
         if (start(rq, &l, "verify", true) < 0)
                 return 0;
-        if (l.target && !l.individual)
+        if (login_by_person(&l) && !l.individual)
                 return answer_audited(rq, &l, "auth", "password+totp", KAGI_DENY_POLICY, MSG_NO_INDIVIDUAL,
-                                      "a role's target account, with no person proved");
+                                      l.shared ? "a shared ID, with no member named"
+                                               : "a role's target account, with no person proved");
+        /* SID-1: a non-member is refused whatever they typed, and it counts */
+        if (l.shared && !shared_member(l.shared, l.user, &l.acct.groups))
+                return shared_misuse(rq, &l, "password+totp", rq->msg->f[KAGI_T_ATTEMPT].p,
+                                     rq->msg->f[KAGI_T_ATTEMPT].len);
         proved = proved_by_stack(&l);
         if (code)
                 have |= KAGI_F_TOTP;
@@ -409,7 +439,7 @@ int auth_account(struct request *rq)
         r = txn_finish_or_refuse(&t, r);
         if (r < 0)
                 return r;
-        reply_decision_name(rq, v.d, v.msg, 0, v.role);
+        reply_decision_name(rq, v.d, v.msg, 0, verdict_name(&v));
         put_account(rq, &l, &v);
         return 0;
 }

@@ -116,7 +116,7 @@ static int card_person(struct request *rq, struct login *l, const struct card_ce
         struct card_row row;
         int r;
 
-        if (!l->target || l->individual)
+        if (!login_by_person(l) || l->individual)
                 return 0;
         r = store_card_get(rq->store, c->fingerprint, &row);
         if (r == -ENOENT || (r == 0 && strcmp(row.state, "active") != 0))
@@ -165,6 +165,11 @@ int card_challenge(struct request *rq)
                             now_ms() + CHALLENGE_TTL * 1000);
         if (r <= 0)
                 goto out;
+        /* SID-1: the card's owner must be a member of the shared ID */
+        if (l.shared && l.individual && !shared_member(l.shared, l.user, &l.acct.groups)) {
+                shared_misuse(rq, &l, FACTOR, NULL, 0);
+                goto out;
+        }
         refusal = card_refusal(rq, &l, &c, &shared, owner, sizeof(owner), why, sizeof(why));
         if (refusal != MSG_ID_MAX_) {
                 log_warn("card login for %s refused: %s", l.user, why);
@@ -252,6 +257,10 @@ int card_verify(struct request *rq)
         }
         if (!sig->p) {
                 refuse_counted(rq, &l, KAGI_DENY_CREDENTIAL, MSG_AUTH_FAILED, 0, "no signature", NULL);
+                goto out;
+        }
+        if (l.shared && l.individual && !shared_member(l.shared, l.user, &l.acct.groups)) {
+                shared_misuse(rq, &l, FACTOR, NULL, 0);
                 goto out;
         }
         /* CARD-2: a revocation since the challenge takes effect now */

@@ -33,6 +33,7 @@ struct broker {
         struct proofs *proofs;                /* fresh logins, for inline grant requests */
         struct maint *maint;                  /* kagid's timers (maint.c) */
         struct watch *watch;                  /* the processes of logins in progress (watch.c) */
+        struct claims *claims;                /* what live sessions hold (claims.c) */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

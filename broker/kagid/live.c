@@ -23,11 +23,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "enforce.h"
 #include "live.h"
 #include "login.h"
 
 #define GRACE_MS 3000                         /* from SIGTERM to cgroup.kill */
+/* A registration whose process is gone may still be opened by another:
+ * sshd checks the account in its PAM process and opens the session in the
+ * one that forks the shell. */
+#define REGISTERED_GRACE_MS 15000
 #define INTAKE_MAX 4096
 
 /* A session kagid watches: by its cgroup (privileged ones, and every one
@@ -41,6 +46,7 @@ struct tracked {
         bool ending;                          /* the end sequence has started */
         int64_t kill_at;                      /* pidfd sessions: SIGKILL after the grace */
         int64_t wake_ms;                      /* when to look again (CLOCK_MONOTONIC) */
+        int64_t empty_since;                  /* a registration with no process left, since */
 };
 
 struct live {
@@ -214,7 +220,29 @@ static void gone(struct live *lv, struct tracked *x)
         /* a logout was recorded when it happened: only when the last
          * process went is new */
         record(lv, x, was_live || x->ending ? "session-end" : NULL, "ended", why);
+        /* it holds nothing any more: a shared ID, a card, a terminal are free */
+        claims_release(lv->b->claims, x->row.id);
         untrack(lv, x);
+}
+
+/* Its processes are gone. A registration waits a little for the process
+ * that opens it; anything else is closed. */
+static void processes_gone(struct live *lv, struct tracked *x)
+{
+        if (strcmp(x->row.state, "registered") != 0 || x->ending) {
+                gone(lv, x);
+                return;
+        }
+        if (!x->empty_since) {
+                x->empty_since = now_ms();
+                /* a pidfd that ended stays readable: out of the epoll set */
+                if (x->pidfd >= 0)
+                        epoll_ctl(lv->epfd, EPOLL_CTL_DEL, x->pidfd, NULL);
+        }
+        if (now_ms() - x->empty_since >= REGISTERED_GRACE_MS)
+                gone(lv, x);
+        else
+                x->wake_ms = x->empty_since + REGISTERED_GRACE_MS;
 }
 
 static void end_message(struct live *lv, const struct tracked *x, char *buf, size_t size)
@@ -336,7 +364,20 @@ static void take_up(struct live *lv, const struct session_row *row)
                 epoll_ctl(lv->epfd, EPOLL_CTL_ADD, x->s ? enforce_session_events_fd(x->s) : x->pidfd,
                           &(struct epoll_event){ .events = x->s ? EPOLLPRI : EPOLLIN, .data.ptr = x });
         } else {
+                /* opened by another process than registered it (sshd): its
+                 * pidfd is that process's now */
+                if (!x->s && row->pid != x->row.pid) {
+                        if (x->pidfd >= 0) {
+                                epoll_ctl(lv->epfd, EPOLL_CTL_DEL, x->pidfd, NULL);
+                                close(x->pidfd);
+                        }
+                        x->pidfd = session_pidfd(row);
+                        if (x->pidfd >= 0)
+                                epoll_ctl(lv->epfd, EPOLL_CTL_ADD, x->pidfd,
+                                          &(struct epoll_event){ .events = EPOLLIN, .data.ptr = x });
+                }
                 x->row = *row;
+                x->empty_since = 0;
         }
         if (x->s && x->row.tty[0] && x->row.tty_uid >= 0)
                 enforce_session_set_terminal(x->s, x->row.tty, (uid_t)x->row.tty_uid);
@@ -386,9 +427,21 @@ size_t live_watched_readers(struct live *lv, char (*out)[129], size_t max)
 
 /* ---- the thread's loop --------------------------------------------------------------------- */
 
+/* At start: what every live session held is held again. */
 static int take_row(void *userdata, const struct session_row *row)
 {
-        take_up(userdata, row);
+        struct live *lv = userdata;
+        struct claim c = { .since = row->started, .registered = strcmp(row->state, "registered") == 0 };
+        static const struct claim_rules none;
+
+        snprintf(c.id, sizeof(c.id), "%s", row->id);
+        snprintf(c.account, sizeof(c.account), "%s", row->account);
+        snprintf(c.person, sizeof(c.person), "%s", row->person);
+        snprintf(c.terminal, sizeof(c.terminal), "%s", row->terminal);
+        snprintf(c.card, sizeof(c.card), "%s", row->card);
+        if (strcmp(row->state, "ended") != 0)
+                claims_take(lv->b->claims, &c, &none, NULL);
+        take_up(lv, row);
         return 0;
 }
 
@@ -515,8 +568,8 @@ static void look(struct live *lv, struct tracked *x)
         int r;
 
         if (!x->s) {
-                if (pidfd_done(x->pidfd)) {
-                        gone(lv, x);
+                if (x->pidfd < 0 || pidfd_done(x->pidfd)) {
+                        processes_gone(lv, x);
                         return;
                 }
                 if (x->ending) {
@@ -536,9 +589,10 @@ static void look(struct live *lv, struct tracked *x)
                         return;
                 }
                 if (enforce_session_populated(x->s) == 0) {
-                        gone(lv, x);
+                        processes_gone(lv, x);
                         return;
                 }
+                x->empty_since = 0;
         }
         if (strcmp(x->row.state, "ending") == 0) {
                 start_end(lv, x, x->row.end_how, x->row.end_by);

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "claims.h"
 #include "login.h"
 
 /* ---- the request's context ---------------------------------------------------- */
@@ -126,11 +127,20 @@ int login_resolve(struct request *rq, struct login *l, bool want_enabled)
 {
         int r = login_lookup(rq, l, want_enabled);
 
-        if (r < 0 || !l->acct.exists || !config_is_target(rq->b->cfg, l->user))
+        const char *named;
+
+        if (r < 0 || !l->acct.exists)
                 return r;
-        l->target = true;
+        l->target = config_is_target(rq->b->cfg, l->user);
+        l->shared = l->target ? NULL : config_shared(rq->b->cfg, l->user);
+        if (!login_by_person(l))
+                return 0;
         if (l->ruser && *l->ruser && strcmp(l->ruser, l->user) != 0)
                 return login_as_person(rq, l, l->ruser, want_enabled);
+        /* a shared ID logged into directly: the member said who they are */
+        named = msg_str(rq->msg, KAGI_T_PERSON);
+        if (l->shared && named && *named && strcmp(named, l->user) != 0)
+                return login_as_person(rq, l, named, want_enabled);
         /* a direct login: no person yet; a card may name one */
         snprintf(l->account, sizeof(l->account), "%s", l->user);
         return 0;
@@ -423,6 +433,20 @@ int login_account_decision(struct request *rq, const struct login *l, struct acc
 
         *v = (struct account_verdict){ .d = KAGI_ALLOW, .msg = MSG_AUTH_FAILED, .reason = "" };
         v->d = admission(rq, l, &v->msg, &v->reason);
+        if (v->d == KAGI_ALLOW && l->shared) {
+                /* SID-1: a member, named; the count in use is claimed with the session */
+                if (!l->individual) {
+                        v->d = KAGI_DENY_POLICY;
+                        v->msg = MSG_NO_INDIVIDUAL;
+                        v->reason = "a shared ID, with no member named";
+                } else if (!shared_member(l->shared, l->user, &l->acct.groups)) {
+                        v->d = KAGI_DENY_POLICY;
+                        v->msg = MSG_NOT_MEMBER;
+                        snprintf(v->holder, sizeof(v->holder), "%s", login_account(l));
+                        v->reason = "not a member of the shared ID";
+                }
+                return 0;
+        }
         if (v->d != KAGI_ALLOW || !l->target)
                 return 0;
         /* PRIV-6: privileged use names a person */
@@ -467,9 +491,13 @@ static int account_register(struct txn *t, const struct login *l, struct account
         struct session_row row;
         int r;
 
-        if (v->d != KAGI_ALLOW || !v->grant)
+        /* also whatever must be claimed before the session can start: a
+         * shared ID's count, one terminal per person, a card's one session */
+        if (v->d != KAGI_ALLOW || !(v->grant || l->shared || l->zone->one_terminal || l->card[0]))
                 return 0;
         r = session_register(t->rq, l, v, "registered", &row);
+        if (r == -EBUSY)
+                return 0;     /* the verdict names who holds it */
         if (r == -EOPNOTSUPP) {
                 v->d = KAGI_DENY_POLICY;
                 v->msg = MSG_NO_BOUND;
@@ -490,7 +518,35 @@ int account_audit(struct txn *t, const struct login *l, struct account_verdict *
         if (r >= 0)
                 r = txn_audit(t, l, "account", "-", v->d == KAGI_ALLOW ? "success" : "denied",
                               v->d == KAGI_ALLOW && !v->grant ? "" : v->reason, v->session);
-        return r < 0 ? r : grant_use_audit(t, l, v, v->session[0] ? v->session : NULL);
+        /* the same card in two sessions: cloned, or lent (CARD-1) */
+        if (r >= 0 && v->msg == MSG_CARD_IN_USE)
+                r = txn_audit(t, l, "card-in-use", "card+pin", "flagged", v->why, NULL);
+        if (r >= 0)
+                r = grant_use_audit(t, l, v, v->session[0] ? v->session : NULL);
+        if (r < 0 && v->session[0])
+                claims_release(t->rq->b->claims, v->session);
+        return r;
+}
+
+const char *verdict_name(const struct account_verdict *v)
+{
+        return v->holder[0] ? v->holder : v->role;
+}
+
+int answer_verdict(struct request *rq, const struct login *l, struct account_verdict *v, const char *event)
+{
+        struct txn t;
+        int r = txn_begin(&t, rq);
+
+        if (r >= 0)
+                r = txn_audit(&t, l, event, "-", "denied", v->reason, NULL);
+        if (r >= 0 && v->msg == MSG_CARD_IN_USE)
+                r = txn_audit(&t, l, "card-in-use", "card+pin", "flagged", v->why, NULL);
+        r = txn_finish_or_refuse(&t, r);
+        if (r < 0)
+                return r;
+        reply_decision_name(rq, v->d, v->msg, 0, verdict_name(v));
+        return 0;
 }
 
 /* Does the person hold any role (so that a grant may be asked for inline)? */

@@ -31,6 +31,9 @@ struct login {
         /* a role's target account (root, dbadmin …): the credentials are a
          * person's, whose lock counts; records still name the account */
         bool target;
+        /* a shared ID (共用ID, SID-1): like a target, the credentials are a
+         * member's; no grant, but membership and the count in use */
+        const struct kagi_shared *shared;
         bool individual;                      /* a person is proved (su/sudo, card owner) */
         bool kagid_password;                  /* kagid checks the password itself (password.c) */
         char account[257];                    /* the target account, when user is the person */
@@ -40,6 +43,12 @@ struct login {
 };
 
 int login_load(struct request *rq, struct login *l);
+/* Are the credentials a person's rather than the account's own (a role's
+ * target, a shared ID)? */
+static inline bool login_by_person(const struct login *l)
+{
+        return l->target || l->shared;
+}
 /* want_enabled: the decision depends on the account being enabled */
 int login_lookup(struct request *rq, struct login *l, bool want_enabled);
 void login_done(struct login *l);
@@ -106,6 +115,7 @@ struct account_verdict {
         int64_t grant;                        /* the grant that admits, 0 if none */
         char why[256];
         char session[65];                     /* the session registered for it */
+        char holder[400];                     /* MSG_IN_USE …: since when, where, by whom */
 };
 int login_account_decision(struct request *rq, const struct login *l, struct account_verdict *ret);
 /* Its records: the account phase's, and a grant's use (with the session it
@@ -117,6 +127,15 @@ int grant_use_audit(struct txn *t, const struct login *l, const struct account_v
 /* Its tags in the answer: ACCOUNT, the ROLE to ask for or the GRANT that
  * admits, and for a role's holder the PROOF of this login. */
 void put_account(struct request *rq, const struct login *l, const struct account_verdict *v);
+/* The {name} of the verdict's message: who holds what it wanted, or the role. */
+const char *verdict_name(const struct account_verdict *v);
+/* A refusal no credential was checked for (a session the claims refuse):
+ * audited as EVENT, then answered. */
+int answer_verdict(struct request *rq, const struct login *l, struct account_verdict *v, const char *event);
+/* A login as a shared ID by someone who is not its member (SID-1): refused
+ * whatever was typed, counted on the person's own account, audited as
+ * misuse. */
+int shared_misuse(struct request *rq, struct login *l, const char *factor, const uint8_t *attempt, size_t len);
 
 /* What a verified login adds inside its settling transaction. */
 typedef int (*verified_fn)(struct txn *t, struct login *l, void *userdata);
@@ -155,7 +174,11 @@ void grant_notify(struct broker *b, const struct kagi_role *role, const struct g
  * -EOPNOTSUPP, when nothing can bound it); its row is for the caller's
  * transaction. */
 struct session_row;
-int session_register(struct request *rq, const struct login *l, const struct account_verdict *v, const char *state,
+/* It also claims what the session holds (claims.h): -EBUSY, with the
+ * verdict turned into the refusal that names the holder, when the shared
+ * ID's count is in use, the person is on another terminal, or the card is in
+ * another session. */
+int session_register(struct request *rq, const struct login *l, struct account_verdict *v, const char *state,
                      struct session_row *ret);
 int session_record_registered(struct txn *t, const struct login *l, const struct session_row *row);
 /* Marks a live session to be ended (how, by whom); live.c ends it. */

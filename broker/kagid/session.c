@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
+#include "claims.h"
 #include "enforce.h"
 #include "live.h"
 #include "login.h"
@@ -64,7 +66,66 @@ static int64_t tty_owner(const struct login *l)
         return l->acct.exists && l->acct.uid != (uid_t)-1 ? (int64_t)l->acct.uid : -1;
 }
 
-int session_register(struct request *rq, const struct login *l, const struct account_verdict *v, const char *state,
+/* "since 2026-12-01 09:12 on vm:pts/3 (alice)", in the configured language */
+static void holder_text(const struct kagi_config *cfg, const struct claim *h, bool with_person, char *buf,
+                        size_t size)
+{
+        char when[32] = "";
+        time_t t = (time_t)h->since;
+        struct tm tm;
+
+        if (localtime_r(&t, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+        if (cfg->language == KAGI_LANG_JA)
+                snprintf(buf, size, "%s から %.200s%s%.100s", when, h->terminal, with_person ? "、" : "",
+                         with_person ? h->person : "");
+        else
+                snprintf(buf, size, "since %s on %.200s%s%.100s", when, h->terminal, with_person ? ", by " : "",
+                         with_person ? h->person : "");
+}
+
+/* What the session holds, checked against every live one (claims.h). */
+static int claim(struct request *rq, const struct login *l, struct account_verdict *v, const struct session_row *row)
+{
+        struct claim want = { .since = row->started, .registered = strcmp(row->state, "registered") == 0 };
+        struct claim_rules rules = { .max_sessions = l->shared ? l->shared->max_sessions : 0,
+                                     .one_terminal = l->zone && l->zone->one_terminal };
+        struct claim holder;
+        enum claim_conflict c;
+
+        snprintf(want.id, sizeof(want.id), "%s", row->id);
+        snprintf(want.account, sizeof(want.account), "%s", row->account);
+        snprintf(want.person, sizeof(want.person), "%s", row->person);
+        snprintf(want.terminal, sizeof(want.terminal), "%s", row->terminal);
+        snprintf(want.card, sizeof(want.card), "%s", l->card);
+        c = claims_take(rq->b->claims, &want, &rules, &holder);
+        if (c == CLAIM_OK)
+                return 0;
+        v->d = KAGI_DENY_POLICY;
+        holder_text(rq->b->cfg, &holder, c == CLAIM_IN_USE, v->holder, sizeof(v->holder));
+        switch (c) {
+        case CLAIM_CARD:
+                v->msg = MSG_CARD_IN_USE;
+                snprintf(v->why, sizeof(v->why), "card already in session %.32s of %.40s (%.40s) on %.60s", holder.id,
+                         holder.account, holder.person, holder.terminal);
+                break;
+        case CLAIM_ONE_TERMINAL:
+                v->msg = MSG_ONE_TERMINAL;
+                snprintf(v->why, sizeof(v->why), "one terminal at a time: already on %.60s (session %.32s)",
+                         holder.terminal, holder.id);
+                break;
+        default:
+                v->msg = MSG_IN_USE;
+                snprintf(v->why, sizeof(v->why), "in use: %u session(s) allowed, session %.32s of %.40s on %.60s",
+                         rules.max_sessions, holder.id, holder.person, holder.terminal);
+                break;
+        }
+        v->reason = v->why;
+        log_warn("session of %s (%s) refused: %s", row->account, row->person, v->why);
+        return -EBUSY;
+}
+
+int session_register(struct request *rq, const struct login *l, struct account_verdict *v, const char *state,
                      struct session_row *ret)
 {
         const struct kagi_role *role = config_role(rq->b->cfg, v->role);
@@ -95,11 +156,15 @@ int session_register(struct request *rq, const struct login *l, const struct acc
         /* the process that opened it, as it was then: a later process with
          * its pid number is not it */
         proc_start_time(rq->peer_pid, &ret->pid_start);
+        r = claim(rq, l, v, ret);
+        if (r < 0)
+                return r;
         r = v->grant || rq->b->cfg->session_cgroups_all ? confine(rq, ret) : -EOPNOTSUPP;
         /* a privileged session nothing can bound does not start (fail closed) */
         if (r < 0 && v->grant) {
                 log_err("session of %s (%s) refused: it cannot be bounded here: %s", ret->account, ret->person,
                         r == -EOPNOTSUPP && rq->enforce ? enforce_why_none(rq->enforce) : strerror(-r));
+                claims_release(rq->b->claims, ret->id);
                 return -EOPNOTSUPP;
         }
         if (r < 0 && r != -EOPNOTSUPP)
@@ -131,7 +196,7 @@ static int session_admitted(struct request *rq, struct login *l, struct account_
         int r;
 
         *v = (struct account_verdict){ .d = KAGI_ALLOW };
-        if (!config_is_target(rq->b->cfg, l->user))
+        if (!config_is_target(rq->b->cfg, l->user) && !config_shared(rq->b->cfg, l->user))
                 return 1;
         r = login_resolve(rq, l, true);
         if (r < 0) {
@@ -151,7 +216,7 @@ static int session_admitted(struct request *rq, struct login *l, struct account_
         r = txn_finish_or_refuse(&t, r);
         if (r < 0)
                 return r;
-        reply_decision_name(rq, v->d, v->msg, 0, v->role);
+        reply_decision_name(rq, v->d, v->msg, 0, verdict_name(v));
         put_account(rq, l, v);
         return 0;
 }
@@ -200,12 +265,17 @@ int auth_session_open(struct request *rq)
                 return 0;
         }
         if (r == 0) {
+                /* who the account phase proved: the person behind a shared
+                 * ID or a role's target is the registration's */
+                l.person = row.person;
                 is_new = false;
         } else {
                 r = session_admitted(rq, &l, &v);
                 if (r <= 0)
                         return r;
                 r = session_register(rq, &l, &v, "open", &row);
+                if (r == -EBUSY)
+                        return answer_verdict(rq, &l, &v, "session-open");
                 if (r < 0) {
                         reply_decision(rq, r == -EOPNOTSUPP ? KAGI_DENY_POLICY : KAGI_ERROR,
                                        r == -EOPNOTSUPP ? MSG_NO_BOUND : MSG_INTERNAL);
@@ -221,8 +291,13 @@ int auth_session_open(struct request *rq)
                 r = txn_audit(&t, &l, "login", "-", "success", row.grant ? (v.grant ? v.why : "under a grant") : "",
                               row.id);
         r = txn_finish_or_refuse(&t, r);
-        if (r < 0)
+        if (r < 0) {
+                if (is_new)
+                        claims_release(rq->b->claims, row.id);
                 return r;
+        }
+        if (!is_new)
+                claims_opened(rq->b->claims, row.id);
         live_session_changed(rq->b, row.id);
         reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
         frame_put_str(rq->reply, KAGI_T_SESSION, row.id);
@@ -257,6 +332,8 @@ int auth_session_close(struct request *rq)
         if (load(rq, &l) < 0)
                 return 0;
         r = begin_on_live(&t, rq, id, &row);
+        if (r >= 0)
+                l.person = row.person;
         if (r == -ENOENT) {
                 log_warn("logout of %s names unknown or ended session %s", l.user, id);
                 reply_decision(rq, KAGI_DENY_INVALID, MSG_INTERNAL);
@@ -276,6 +353,8 @@ int auth_session_close(struct request *rq)
         r = txn_finish_or_refuse(&t, r);
         if (r < 0)
                 return r;
+        /* what is left of it holds nothing: the ID is free again */
+        claims_release(rq->b->claims, id);
         live_session_changed(rq->b, id);
         reply_decision(rq, KAGI_ALLOW, MSG_AUTH_FAILED);
         return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "login.h"
 #include "watch.h"
 
@@ -32,6 +33,8 @@ static int check_setup(struct broker *b, char *err, size_t errsz)
                 r = proofs_new(&b->proofs);
         if (r >= 0)
                 r = watch_new(&b->watch);
+        if (r >= 0)
+                r = claims_new(&b->claims);
         if (r < 0) {
                 snprintf(err, errsz, "out of memory");
                 return r;
@@ -62,6 +65,7 @@ int broker_setup(struct broker *b, const char *config, bool check_only, char *er
 void broker_teardown(struct broker *b)
 {
         watch_free(b->watch);
+        claims_free(b->claims);
         challenges_free(b->challenges);
         attempts_free(b->attempts);
         proofs_free(b->proofs);

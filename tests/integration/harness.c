@@ -120,6 +120,20 @@ static int write_pam_services(struct fx *f)
                        mod, f->conf, PAM_MATRIX, f->matrix, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
         if (r < 0)
                 return r;
+        /* The documented stack as sites had it before the jump on a role's
+         * target or a shared ID: the password module checks that account's
+         * own password first (which must count for nothing). */
+        snprintf(p, sizeof(p), "%s/kagi-requisite", f->pamdir);
+        r = write_file(p, 0644,
+                       "auth     optional                     %s\n"
+                       "auth     requisite                    %s config=%s preauth\n"
+                       "auth     [success=1 default=ignore]   %s passdb=%s\n"
+                       "auth     [default=die]                %s config=%s authfail\n"
+                       "auth     required                     %s config=%s\n"
+                       "account  required                     %s config=%s\n",
+                       PAM_SET_ITEMS, mod, f->conf, PAM_MATRIX, f->matrix, mod, f->conf, mod, f->conf, mod, f->conf);
+        if (r < 0)
+                return r;
         /* kagi alone, no password module before it */
         snprintf(p, sizeof(p), "%s/kagi-only", f->pamdir);
         r = write_file(p, 0644, "auth required %s config=%s\naccount required %s config=%s\n", mod, f->conf, mod,
@@ -176,11 +190,13 @@ int fx_setup(struct fx *f, const char *extra)
                        "dave:x:1003:1003:Dave Operator:/home/dave:/bin/sh\n"
                        "eve:x:1004:1004:Eve Auditor:/home/eve:/bin/sh\n"
                        "frank:x:1005:1005:Frank Example:/home/frank:/bin/sh\n"
+                       "madoguchi01:x:2001:2001:Counter 1 (shared):/home/madoguchi01:/bin/sh\n"
                        "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
         if (r >= 0)
                 r = write_file(f->group, 0644,
                                "root:x:0:\nalice:x:1000:\nbob:x:1001:\ncarol:x:1002:\ndave:x:1003:\n"
                                "eve:x:1004:\nfrank:x:1005:\nwheel:x:10:dave\nkagi-admin:x:990:eve\n"
+                               "madoguchi01:x:2001:\ncounter:x:2100:carol\n"
                                "nogroup:x:65534:\n");
         for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
                 size_t n = strlen(matrix);
@@ -191,7 +207,10 @@ int fx_setup(struct fx *f, const char *extra)
         }
         /* ghost: known to the password module, unknown to kagi's directory */
         if (r >= 0)
-                r = write_file(f->matrix, 0600, "%sghost:pw-ghost:kagi-stack\n", matrix);
+                r = write_file(f->matrix, 0600,
+                               "%sghost:pw-ghost:kagi-stack\nmadoguchi01:pw-shared:kagi-stack\n"
+                               "madoguchi01:pw-shared:kagi-requisite\nalice:pw-alice:kagi-requisite\n",
+                               matrix);
         /* extra text starting with [broker] adds keys to the fixture's own [broker] */
         {
                 const char *broker_more = "", *rest = extra ? extra : "";
@@ -693,6 +712,86 @@ int fx_pam_items(struct fx *f, const char *service, const char *user, const char
         }
         munmap(shared, sizeof(*shared));
         return rc;
+}
+
+/* The held session's child: auth, account, open; the result up the pipe;
+ * SIGTERM is the logout (close, end), SIGKILL a crash. */
+static void hold_child(const char *service, const char *user, const char *tty, const char *ruser, struct fx_conv *c,
+                       struct fx_conv *shared, int fd)
+{
+        struct pam_conv conv = { record_conv, c };
+        pam_handle_t *pamh = NULL;
+        sigset_t term;
+        int rc, sig;
+
+        /* a test that fails leaves no session behind (nor our stdout open) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        sigemptyset(&term);
+        sigaddset(&term, SIGTERM);
+        sigprocmask(SIG_BLOCK, &term, NULL);
+        tty ? setenv("PAM_TTY", tty, 1) : unsetenv("PAM_TTY");
+        ruser ? setenv("PAM_RUSER", ruser, 1) : unsetenv("PAM_RUSER");
+        unsetenv("PAM_RHOST");
+        rc = pam_start(service, user, &conv, &pamh);
+        if (rc == PAM_SUCCESS)
+                rc = pam_authenticate(pamh, 0);
+        if (rc == PAM_SUCCESS)
+                rc = pam_acct_mgmt(pamh, 0);
+        if (rc == PAM_SUCCESS)
+                rc = pam_open_session(pamh, 0);
+        *shared = *c;
+        if (write(fd, &rc, sizeof(rc)) != sizeof(rc))
+                _exit(1);
+        close(fd);
+        if (rc == PAM_SUCCESS && sigwait(&term, &sig) == 0)
+                rc = pam_close_session(pamh, 0);
+        if (pamh)
+                pam_end(pamh, rc);
+        _exit(rc & 0xff);
+}
+
+int fx_hold(struct fx *f, const char *service, const char *user, const char *tty, const char *ruser, struct fx_conv *c,
+            pid_t *ret_pid)
+{
+        struct fx_conv *shared;
+        int fds[2], rc = PAM_SYSTEM_ERR, status;
+        pid_t pid;
+
+        (void)f;
+        *ret_pid = -1;
+        shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED)
+                return PAM_BUF_ERR;
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                munmap(shared, sizeof(*shared));
+                return PAM_SYSTEM_ERR;
+        }
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+                close(fds[0]);
+                hold_child(service, user, tty, ruser, c, shared, fds[1]);
+        }
+        close(fds[1]);
+        if (pid > 0 && read(fds[0], &rc, sizeof(rc)) == sizeof(rc)) {
+                *c = *shared;
+                if (rc == PAM_SUCCESS)
+                        *ret_pid = pid;
+        }
+        close(fds[0]);
+        munmap(shared, sizeof(*shared));
+        if (pid > 0 && *ret_pid < 0)
+                waitpid(pid, &status, 0);
+        return rc;
+}
+
+int fx_unhold(pid_t pid, int sig)
+{
+        int status;
+
+        if (pid <= 0 || kill(pid, sig) < 0 || waitpid(pid, &status, 0) != pid)
+                return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int fx_pam(struct fx *f, const char *service, const char *user, struct fx_conv *c, unsigned ops)

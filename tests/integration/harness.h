@@ -28,6 +28,8 @@ struct fx {
  *   alice 1000, bob 1001, carol 1002, frank 1005 — ordinary staff
  *   dave 1003 in group wheel (privileged)
  *   eve 1004 in group kagi-admin (may use kagictl without being root)
+ *   madoguchi01 2001 — a shared ID's account (pam_matrix password "pw-shared")
+ *   group counter 2100: carol
  *   nobody 65534
  * Every ordinary user's password (pam_matrix) is "pw-NAME". */
 #define FX_SECRET_ALICE "JBSWY3DPEHPK3PXP"
@@ -97,6 +99,13 @@ int fx_pam(struct fx *f, const char *service, const char *user, struct fx_conv *
 /* The same with PAM_TTY / PAM_RHOST / PAM_RUSER set. */
 int fx_pam_items(struct fx *f, const char *service, const char *user, const char *tty, const char *rhost,
                  const char *ruser, struct fx_conv *c, unsigned ops);
+/* A session held open: in a child, auth, account and open session with the
+ * answers in c (PAM_TTY tty, PAM_RUSER ruser); the PAM result. On success
+ * *ret_pid is the child, which keeps the session until fx_unhold: SIGTERM
+ * logs out (close session; returns its PAM result), SIGKILL is a crash. */
+int fx_hold(struct fx *f, const char *service, const char *user, const char *tty, const char *ruser, struct fx_conv *c,
+            pid_t *ret_pid);
+int fx_unhold(pid_t pid, int sig);
 /* The password+TOTP login through the documented stack ("kagi-stack"). */
 int fx_login(struct fx *f, const char *user, const char *password, const char *code, struct fx_conv *c);
 /* c cleared, then answering with USER's own password ("pw-USER") and the
