@@ -5,6 +5,7 @@
  *   - the wire protocol: frames of typed fields (frame.c is pure and fuzzed)
  *   - framed I/O over a socket with deadlines (io.c)
  *   - strict number and duration parsing (parse.c), time as kagi writes it (time.c)
+ *   - text from outside made safe to print (escape.c is pure and fuzzed)
  */
 #pragma once
 
@@ -221,6 +222,23 @@ int frame_recv(int fd, struct kagi_msg *m, int64_t deadline);
 /* ---- time ------------------------------------------------------------------ */
 /* "2026-11-21T09:00:00.000000Z": ISO 8601, UTC, microseconds (time.c). */
 void time_format_utc(int64_t time_us, char buf[40]);
+
+/* ---- printing text that came from outside -------------------------------
+ * User names (an ssh client chooses them before authenticating), terminals,
+ * reasons and directory values may hold anything. Every text output (the
+ * audit copy in syslog, kagid's log, kagictl's tables) prints them through
+ * text_escape: printable ASCII and well-formed UTF-8 stay as they are;
+ * control characters become \n \r \t or \xHH, bytes that are not UTF-8
+ * \xHH, C1 controls, zero-width characters, line separators and bidi
+ * overrides \u{HHHH}; backslash and double quote get a backslash, so a
+ * quoted field cannot be ended early. Writes whole escapes only, at most
+ * size bytes with the NUL; returns the length the whole text needs (as
+ * snprintf does). */
+size_t text_escape(const uint8_t *s, size_t len, char *out, size_t size);
+/* The same for a C string (NULL as ""). */
+size_t text_escape_str(const char *s, char *out, size_t size);
+/* The escaped text in a new string (free), NULL when out of memory. */
+char *text_escape_dup(const char *s);
 
 /* ---- strict parsing ---------------------------------------------------- */
 int parse_uint(const char *s, uint64_t max, uint64_t *ret);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -58,6 +59,19 @@ void json_putp(json_object **j);
 const char *jstr(json_object *j, const char *key);   /* "-" when absent or null */
 int64_t jint(json_object *j, const char *key);
 bool jbool(json_object *j, const char *key);
+/* Every text field kagid sends (names, terminals, reasons, directory values)
+ * can hold whatever its sender chose, an ssh client's user name included:
+ * text output goes through these, which print it escaped (common's
+ * text_escape), padded on the right to width as %-*s does (0: none). JSON
+ * output needs none of this: json-c escapes. */
+void out_text(FILE *f, const char *s, int width);
+void out_field(json_object *j, const char *key, int width);   /* jstr(j, key) to stdout */
+struct column {
+        const char *key;
+        int width;
+};
+/* The columns, one space apart (no newline). */
+void out_row(json_object *j, const struct column *cols, size_t n);
 /* A listing: each RECORD printed by print (or, with --json, one array). */
 int run_listing(struct ctl *ctl, struct frame *req, void (*print)(json_object *), const char *header);
 

@@ -44,7 +44,9 @@ int cmd_totp_enroll(struct ctl *ctl, const struct args *a)
                 return r;
         if (ctl->json)
                 return print_json(j);
-        printf("TOTP enrolled for %s.\n", user);
+        printf("TOTP enrolled for ");
+        out_text(stdout, user, 0);
+        printf(".\n");
         printf("secret: %s\n", jstr(j, "secret"));
         printf("uri:    %s\n", jstr(j, "uri"));
         if (!(a->given & OPT_NO_QR)) {
@@ -62,7 +64,10 @@ int cmd_totp_remove(struct ctl *ctl, const struct args *a)
 
         frame_put_str(req, KAGI_T_USER, a->pos[0]);
         r = call(ctl, req, NULL, NULL, m);
-        if (!r)
-                printf("TOTP removed for %s.\n", a->pos[0]);
+        if (!r) {
+                printf("TOTP removed for ");
+                out_text(stdout, a->pos[0], 0);
+                printf(".\n");
+        }
         return r;
 }

@@ -25,8 +25,10 @@ static int check_result(const struct kagi_msg *m)
 
         if (d == KAGI_ALLOW)
                 return 0;
-        fprintf(stderr, "kagictl: %s\n", msg_str(m, KAGI_T_MESSAGE) ? msg_str(m, KAGI_T_MESSAGE)
-                                                                     : kagi_decision_name(d));
+        /* refusals name accounts and cards: printed escaped like everything else */
+        fputs("kagictl: ", stderr);
+        out_text(stderr, msg_str(m, KAGI_T_MESSAGE) ? msg_str(m, KAGI_T_MESSAGE) : kagi_decision_name(d), 0);
+        fputc('\n', stderr);
         return EXIT_REFUSED;
 }
 
@@ -103,6 +105,29 @@ bool jbool(json_object *j, const char *key)
         json_object *v;
 
         return json_object_object_get_ex(j, key, &v) && json_object_get_boolean(v);
+}
+
+void out_text(FILE *f, const char *s, int width)
+{
+        char small[512];
+        size_t n = text_escape_str(s, small, sizeof(small));
+        _cleanup_(freep) char *big = n < sizeof(small) ? NULL : text_escape_dup(s);
+
+        fprintf(f, "%-*s", width, big ? big : n < sizeof(small) ? small : "(out of memory)");
+}
+
+void out_field(json_object *j, const char *key, int width)
+{
+        out_text(stdout, jstr(j, key), width);
+}
+
+void out_row(json_object *j, const struct column *cols, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        putchar(' ');
+                out_field(j, cols[i].key, cols[i].width);
+        }
 }
 
 struct listing {
