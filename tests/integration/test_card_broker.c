@@ -389,32 +389,67 @@ static void registry_refuses_bad_registrations(void **state)
         }
 }
 
+/* A private copy of the PKI whose CRL file (dir/card.crl, with `touch` run
+ * on it when touch_args is given) kagid is restarted on; alice's card logs in. */
+static void private_crl(struct fx *f, const char *touch_args)
+{
+        struct answer a;
+        char cmd[4096];
+
+        snprintf(cmd, sizeof(cmd),
+                 "cp -r %s %s/pki && cp %s/pki/crl.pem %s/card.crl && { [ -z '%s' ] || touch %s %s/card.crl; } && "
+                 "sed -i 's#^crl_file = .*#crl_file = %s/card.crl#' %s",
+                 pki, f->dir, f->dir, f->dir, touch_args ? touch_args : "", touch_args ? touch_args : "", f->dir,
+                 f->dir, f->conf);
+        fx_stop(f, SIGTERM);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(fx_start(f), 0);
+        assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_ALLOW);
+}
+
+/* The CA revokes alice's card and writes a new CRL to dir/new.crl, then
+ * `install` (a shell command) puts it in place of dir/card.crl. */
+static void publish_crl_revoking_alice(struct fx *f, const char *install)
+{
+        char cmd[4096];
+
+        snprintf(cmd, sizeof(cmd),
+                 "cd %s/pki && CA_NAME=ca openssl ca -config openssl-ca.cnf -revoke alice-rsa.pem >/dev/null 2>&1 && "
+                 "CA_NAME=ca openssl ca -config openssl-ca.cnf -gencrl -out %s/new.crl >/dev/null 2>&1 && cd %s && %s",
+                 f->dir, f->dir, f->dir, install);
+        assert_int_equal(system(cmd), 0);
+}
+
+static void alice_is_refused_as_revoked(struct fx *f)
+{
+        struct answer a;
+
+        assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_DENY_CARD);
+        assert_string_equal(a.message, "This IC card has been revoked. Contact your system administrator.");
+}
+
 /* The broker keeps recent certificates' verdicts; a new CRL on disk must
  * still take effect at the next attempt, without a restart. */
 static void new_crl_takes_effect_at_once(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
-        char cmd[2048];
 
-        /* a private copy of the PKI, whose CRL file the broker is pointed at */
-        snprintf(cmd, sizeof(cmd), "cp -r %s %s/pki && cp %s/pki/crl.pem %s/card.crl", pki, f->dir, f->dir, f->dir);
-        assert_int_equal(system(cmd), 0);
-        fx_stop(f, SIGTERM);
-        snprintf(cmd, sizeof(cmd), "sed -i 's#^crl_file = .*#crl_file = %s/card.crl#' %s", f->dir, f->conf);
-        assert_int_equal(system(cmd), 0);
-        assert_int_equal(fx_start(f), 0);
+        private_crl(f, NULL);
+        publish_crl_revoking_alice(f, "mv new.crl card.crl");
+        alice_is_refused_as_revoked(f);
+}
 
-        assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_ALLOW);
-        /* the CA revokes alice's card and publishes a new CRL */
-        snprintf(cmd, sizeof(cmd),
-                 "cd %s/pki && CA_NAME=ca openssl ca -config openssl-ca.cnf -revoke alice-rsa.pem >/dev/null 2>&1 && "
-                 "CA_NAME=ca openssl ca -config openssl-ca.cnf -gencrl -out %s/card.crl.new >/dev/null 2>&1 && "
-                 "mv %s/card.crl.new %s/card.crl",
-                 f->dir, f->dir, f->dir, f->dir);
-        assert_int_equal(system(cmd), 0);
-        assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_DENY_CARD);
-        assert_string_equal(a.message, "This IC card has been revoked. Contact your system administrator.");
+/* A CRL copied in with its original, older mtime (cp -p, rsync -t, curl -R,
+ * wget -N), over the old file in place, is a change all the same. */
+static void crl_copied_with_an_old_mtime_takes_effect(void **state)
+{
+        struct fx *f = *state;
+
+        /* the CRL in use is older than the CA file, so "the newest mtime"
+         * of the trust files is the CA's, before and after the copy */
+        private_crl(f, "-d 2001-01-01");
+        publish_crl_revoking_alice(f, "touch -d 2000-01-01 new.crl && cp -p new.crl card.crl");
+        alice_is_refused_as_revoked(f);
 }
 
 /* [card] ca_file may be a hashed directory of CA certificates. */
@@ -451,6 +486,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(new_card_can_retire_the_old_one, setup, teardown),
                 cmocka_unit_test_setup_teardown(registry_refuses_bad_registrations, setup, teardown),
                 cmocka_unit_test_setup_teardown(new_crl_takes_effect_at_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(crl_copied_with_an_old_mtime_takes_effect, setup, teardown),
                 cmocka_unit_test_setup_teardown(ca_directory_is_accepted, setup, teardown),
         };
 
