@@ -1,5 +1,7 @@
 /* IC card + PIN login (MFA-1, CARD-1..3) and the card registry.
  *
+ *   Both requests are refused (DENY_POLICY, audited) before anything else
+ *   when the login's zone does not accept card+pin.
  *   CARD_CHALLENGE  the module sends the card's certificate. The attempt is
  *                   reserved (counted) first, then the certificate is checked:
  *                   chain, validity, usage, CRL, kagi's registry, and that
@@ -107,6 +109,21 @@ static int refuse_counted(struct request *rq, const struct login *l, enum kagi_d
         return 0;
 }
 
+/* May a card log in here at all? Refused (and audited) before anything is
+ * reserved or checked: the card path completes card+pin, which the zone must
+ * accept, like every other path to ALLOW. */
+static int card_admitted(struct request *rq, const struct login *l)
+{
+        char why[160];
+
+        if (zone_satisfied(l->zone, KAGI_F_CARD | KAGI_F_PIN))
+                return 0;
+        snprintf(why, sizeof(why), "zone %s does not accept card+pin", l->zone->name);
+        log_warn("card login for %s refused: %s", l->user, why);
+        answer_audited(rq, l, "auth", FACTOR, KAGI_DENY_POLICY, MSG_NO_METHOD, why);
+        return -EACCES;
+}
+
 static int start_card(struct request *rq, struct login *l, struct card_cert *c, bool want_enabled)
 {
         int r = login_load(rq, l);
@@ -115,6 +132,9 @@ static int start_card(struct request *rq, struct login *l, struct card_cert *c, 
                 reply_decision(rq, r == -ENOENT ? KAGI_DENY_POLICY : KAGI_DENY_INVALID, MSG_NO_METHOD);
                 return r;
         }
+        r = card_admitted(rq, l);
+        if (r < 0)
+                return r;
         r = trust_parse(rq->b->trust, rq->msg->f[KAGI_T_CERT].p, rq->msg->f[KAGI_T_CERT].len, c);
         if (r < 0) {
                 log_warn("card login for %s: the card's certificate cannot be parsed", l->user);

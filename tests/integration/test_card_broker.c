@@ -72,6 +72,30 @@ static int setup(void **state)
         return 0;
 }
 
+/* Zones as a municipality might have them: one where cards are accepted
+ * (the default), one for password + code only. */
+static int setup_zones(void **state)
+{
+        char extra[1024];
+        struct fx *f;
+        char out[4096], cert[512];
+
+        snprintf(extra, sizeof(extra),
+                 "[card]\nca_file = %s/ca.pem\ncrl_file = %s/crl.pem\n"
+                 "[zone default]\nfactors = card+pin password+totp\nusers = *\n"
+                 "[zone pwonly]\nfactors = password+totp\nusers = *\n",
+                 pki, pki);
+        f = fx_new(extra, NULL);
+        if (!f)
+                return -1;
+        *state = f;
+        snprintf(cert, sizeof(cert), "%s/alice-rsa.pem", pki);
+        const char *a[] = { "card", "register", "alice", "--cert", cert, NULL };
+        if (fx_kagictl(f, out, sizeof(out), a) != 0)
+                return fprintf(stderr, "%s", out), -1;
+        return 0;
+}
+
 static int teardown(void **state)
 {
         return fx_free(*state);
@@ -159,6 +183,14 @@ static struct frame *request_flags(uint8_t type, const char *user, const char *c
 static struct frame *request(uint8_t type, const char *user, const char *cert_name)
 {
         return request_flags(type, user, cert_name, KAGI_FLAG_CARD_PRESENT);
+}
+
+static struct frame *request_in_zone(uint8_t type, const char *user, const char *cert_name, const char *zone)
+{
+        struct frame *f = request(type, user, cert_name);
+
+        frame_put_str(f, KAGI_T_ZONE, zone);
+        return f;
 }
 
 static void challenge(struct fx *f, const char *user, const char *cert, struct answer *a)
@@ -452,6 +484,39 @@ static void crl_copied_with_an_old_mtime_takes_effect(void **state)
         alice_is_refused_as_revoked(f);
 }
 
+/* Every path to ALLOW checks the zone: where only password+totp is accepted,
+ * a card gets neither a challenge nor, with one issued elsewhere, an ALLOW. */
+static void card_is_refused_in_a_zone_without_card_sets(void **state)
+{
+        struct fx *f = *state;
+        struct answer ch, a;
+        struct frame *req;
+        uint8_t sig[1024];
+        size_t n;
+
+        call(f, request_in_zone(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", "pwonly"), &a);
+        assert_int_equal(a.decision, KAGI_DENY_POLICY);
+        assert_int_equal(a.challenge_len, 0);
+
+        /* a challenge from the card zone, answered as a login to the other */
+        challenge(f, "alice", "alice-rsa.pem", &ch);
+        assert_int_equal(ch.decision, KAGI_CONTINUE);
+        req = request_in_zone(KAGI_REQ_CARD_VERIFY, "alice", "alice-rsa.pem", "pwonly");
+        n = card_sign("alice-rsa.key", ch.challenge, ch.challenge_len, sig, sizeof(sig));
+        frame_put_blob(req, KAGI_T_CHALLENGE, ch.challenge, ch.challenge_len);
+        frame_put_blob(req, KAGI_T_SIGNATURE, sig, n);
+        call(f, req, &a);
+        assert_int_equal(a.decision, KAGI_DENY_POLICY);
+
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "factor=card+pin",
+                                                             "result=denied",
+                                                             "reason=zone pwonly does not accept card+pin", NULL }),
+                         2);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=success", NULL }), 0);
+        /* the card zone itself still takes the card */
+        assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_ALLOW);
+}
+
 /* [card] ca_file may be a hashed directory of CA certificates. */
 static void ca_directory_is_accepted(void **state)
 {
@@ -488,6 +553,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(new_crl_takes_effect_at_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(crl_copied_with_an_old_mtime_takes_effect, setup, teardown),
                 cmocka_unit_test_setup_teardown(ca_directory_is_accepted, setup, teardown),
+                cmocka_unit_test_setup_teardown(card_is_refused_in_a_zone_without_card_sets, setup_zones, teardown),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
