@@ -62,15 +62,19 @@ char *pk_ask_secret(struct pk *pk, enum msg_id prompt);
 /* Shows the broker's message for a refusal, if it sent one. */
 void pk_tell_result(struct pk *pk, const struct kagi_msg *m);
 
-/* The IC card (card.c). */
-enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT };
+/* Not at the card reader (remote.c): a remote host, or a service not in
+ * [card] local_services. Then no PC/SC call is made at all. */
+bool pk_login_is_remote(struct pk *pk);
+
+/* The IC card (card.c). PK_CARD_REMOTE: not looked at, pk_login_is_remote. */
+enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT, PK_CARD_REMOTE };
 struct pk_card {
         struct card_ctx *ctx;
         enum pk_card_state state;
         int err;                   /* why there is no reader (card_strerror) */
         char reader[128];
 };
-/* A quick look, without waiting: is a card in a reader? */
+/* A quick look, without waiting: is a card in a reader? (None for a remote login.) */
 int pk_card_probe(struct pk *pk, struct pk_card *c);
 void pk_card_done(struct pk_card *c);
 /* The whole card login; the broker's answer is left in m. Local failures

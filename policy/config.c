@@ -29,6 +29,7 @@ struct key {
         size_t offset;
         uint64_t min, max;                   /* K_UINT */
         bool repeatable;                     /* K_STRV: values of repeated keys add up */
+        bool replaces_default;               /* K_STRV: the first occurrence drops the default list */
 };
 
 #define C(f) offsetof(struct kagi_config, f)
@@ -106,6 +107,7 @@ static const struct key card_keys[] = {
         { "pin_timeout", K_UINT, C(card_pin_timeout), 1, 600, false },
         { "wait", K_UINT, C(card_wait), 0, 600, false },
         { "reader", K_STR, C(card_reader), 0, 0, false },
+        { "local_services", K_STRV, C(card_local_services), 0, 0, true, true },
         { NULL, 0, 0, 0, 0, false },
 };
 
@@ -530,6 +532,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
                 fail(st, "%s: given twice in [%s]", name, section);
                 return 0;
         }
+        if (keys[i].replaces_default && !(st->seen & (1u << i)))
+                strv_clear((struct strv *)((char *)base + keys[i].offset));
         st->seen |= 1u << i;
         set_value(st, base, &keys[i], value);
         return st->failed ? 0 : 1;
@@ -560,6 +564,10 @@ static int set_defaults(struct kagi_config *c)
         c->card_ca_file = strdup("/etc/kagi/card-ca.pem");
         c->card_pin_timeout = 30;
         c->card_wait = 30;
+        /* the console and the display managers and screen lockers that run
+         * there: where the person typing sits at the reader */
+        if (strv_add_words(&c->card_local_services, KAGI_LOCAL_SERVICES_DEFAULT) < 0)
+                return -ENOMEM;
         if (!c->socket || !c->database || !c->key_dir || !c->admin_group || !c->default_zone ||
             !c->totp_issuer || !c->card_ca_file)
                 return -ENOMEM;
@@ -832,6 +840,7 @@ void config_free(struct kagi_config *c)
         strv_clear(&c->ldap_uri);
         strv_clear(&c->privileged_groups);
         strv_clear(&c->card_crl_files);
+        strv_clear(&c->card_local_services);
         for (size_t i = 0; i < c->n_zones; i++) {
                 free(c->zones[i].name);
                 strv_clear(&c->zones[i].users);

@@ -107,6 +107,7 @@ struct kagi_config {
         uint32_t card_pin_timeout;
         uint32_t card_wait;                   /* seconds to wait for a card */
         char *card_reader;                    /* substring of the reader name; NULL = any */
+        struct strv card_local_services;      /* PAM services run at the reader (login_place) */
 
         struct kagi_zone *zones;
         size_t n_zones;
@@ -135,6 +136,23 @@ const struct kagi_zone *config_zone(const struct kagi_config *c, const char *nam
  * completed this way. Card sets are preferred when a card is in the reader. */
 int zone_factors_to_collect(const struct kagi_zone *z, uint32_t proved, bool card_present,
                             bool broker_checks_password, uint32_t *ret_collect);
+/* Where the person logging in is, as far as a card can tell. A card in the
+ * reader proves possession only for the person sitting at it: a login is
+ * LOGIN_LOCAL when it has no remote host (PAM_RHOST unset or empty) and its
+ * service is one of [card] local_services (the console, display managers,
+ * screen lockers). Anything else is remote: sshd and telnet logins, su and
+ * sudo (they run wherever their caller is, an ssh session included), and any
+ * service nobody listed. For a remote login the reader is never touched and
+ * card sets are never offered. */
+enum login_place {
+        LOGIN_LOCAL,
+        LOGIN_REMOTE_HOST,                    /* PAM_RHOST names a host */
+        LOGIN_SERVICE_NOT_LOCAL,              /* not in [card] local_services */
+};
+#define KAGI_LOCAL_SERVICES_DEFAULT                                                                    \
+        "login gdm-password gdm-smartcard lightdm sddm xdm kde xscreensaver cinnamon-screensaver "     \
+        "mate-screensaver xfce4-screensaver i3lock swaylock vlock physlock"
+enum login_place login_place(const struct kagi_config *c, const char *service, const char *rhost);
 /* Does the verified mask complete one of the zone's accepted sets? */
 bool zone_satisfied(const struct kagi_zone *z, uint32_t verified);
 /* MFA-1: a set is multi-factor when it holds a knowledge and a possession

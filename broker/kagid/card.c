@@ -1,7 +1,9 @@
 /* IC card + PIN login (MFA-1, CARD-1..3) and the card registry.
  *
  *   Both requests are refused (DENY_POLICY, audited) before anything else
- *   when the login's zone does not accept card+pin.
+ *   for a login that is not at the reader (login_place: a remote host, or a
+ *   service not in [card] local_services) and when the login's zone does not
+ *   accept card+pin.
  *   CARD_CHALLENGE  the module sends the card's certificate. The attempt is
  *                   reserved (counted) first, then the certificate is checked:
  *                   chain, validity, usage, CRL, kagi's registry, and that
@@ -110,15 +112,28 @@ static int refuse_counted(struct request *rq, const struct login *l, enum kagi_d
 }
 
 /* May a card log in here at all? Refused (and audited) before anything is
- * reserved or checked: the card path completes card+pin, which the zone must
- * accept, like every other path to ALLOW. */
+ * reserved or checked. A card proves possession only for the person at its
+ * reader: never for a remote login, even from a module that asks anyway.
+ * And the card path completes card+pin, which the zone must accept, like
+ * every other path to ALLOW. */
 static int card_admitted(struct request *rq, const struct login *l)
 {
-        char why[160];
+        char why[400];
 
-        if (zone_satisfied(l->zone, KAGI_F_CARD | KAGI_F_PIN))
-                return 0;
-        snprintf(why, sizeof(why), "zone %s does not accept card+pin", l->zone->name);
+        switch (login_place(rq->b->cfg, l->service, l->rhost)) {
+        case LOGIN_REMOTE_HOST:
+                snprintf(why, sizeof(why), "remote login (from %.256s): a card proves nothing there", l->rhost);
+                break;
+        case LOGIN_SERVICE_NOT_LOCAL:
+                snprintf(why, sizeof(why), "service %.64s is not at the card reader ([card] local_services)",
+                         l->service);
+                break;
+        case LOGIN_LOCAL:
+                if (zone_satisfied(l->zone, KAGI_F_CARD | KAGI_F_PIN))
+                        return 0;
+                snprintf(why, sizeof(why), "zone %s does not accept card+pin", l->zone->name);
+                break;
+        }
         log_warn("card login for %s refused: %s", l->user, why);
         answer_audited(rq, l, "auth", FACTOR, KAGI_DENY_POLICY, MSG_NO_METHOD, why);
         return -EACCES;

@@ -185,6 +185,26 @@ static struct frame *request(uint8_t type, const char *user, const char *cert_na
         return request_flags(type, user, cert_name, KAGI_FLAG_CARD_PRESENT);
 }
 
+/* A login request as sshd (or another service) would send it. */
+static struct frame *request_from(uint8_t type, const char *user, const char *cert_name, uint32_t flags,
+                                  const char *service, const char *rhost)
+{
+        struct frame *f = frame_new(type);
+        uint8_t cert[16384];
+        size_t len = 0;
+
+        frame_put_str(f, KAGI_T_USER, user);
+        frame_put_str(f, KAGI_T_SERVICE, service);
+        frame_put_str(f, KAGI_T_TTY, "pts/3");
+        frame_put_str(f, KAGI_T_RHOST, rhost);
+        frame_put_u32(f, KAGI_T_FLAGS, flags);
+        if (cert_name) {
+                assert_int_equal(read_pki(cert_name, cert, sizeof(cert), &len), 0);
+                frame_put_blob(f, KAGI_T_CERT, cert, len);
+        }
+        return f;
+}
+
 static struct frame *request_in_zone(uint8_t type, const char *user, const char *cert_name, const char *zone)
 {
         struct frame *f = request(type, user, cert_name);
@@ -517,6 +537,108 @@ static void card_is_refused_in_a_zone_without_card_sets(void **state)
         assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_ALLOW);
 }
 
+/* A card proves possession only for the person at its reader: a remote
+ * login, or a service that is not at the console, never gets a challenge,
+ * even from a module that asks, and the refusal is audited. */
+static void card_is_refused_for_a_login_not_at_the_reader(void **state)
+{
+        struct fx *f = *state;
+        struct answer ch, a;
+        struct frame *req;
+        char out[4096];
+
+        call(f, request_from(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_PRESENT, "login",
+                             "203.0.113.9"),
+             &a);
+        assert_int_equal(a.decision, KAGI_DENY_POLICY);
+        assert_int_equal(a.challenge_len, 0);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "factor=card+pin",
+                                                             "result=denied",
+                                                             "reason=remote login (from 203.0.113.9): a card proves "
+                                                             "nothing there",
+                                                             NULL }),
+                         1);
+        /* su and sudo run wherever their caller is; sshd is remote even
+         * without a host name */
+        for (size_t i = 0; i < 3; i++) {
+                const char *svc = (const char *[]){ "sshd", "su", "sudo" }[i];
+
+                call(f, request_from(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_PRESENT,
+                                     svc, NULL),
+                     &a);
+                assert_int_equal(a.decision, KAGI_DENY_POLICY);
+        }
+        /* a challenge issued at the console, answered from afar */
+        challenge(f, "alice", "alice-rsa.pem", &ch);
+        assert_int_equal(ch.decision, KAGI_CONTINUE);
+        req = request_from(KAGI_REQ_CARD_VERIFY, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_PRESENT, "login",
+                           "203.0.113.9");
+        {
+                uint8_t sig[1024];
+                size_t n = card_sign("alice-rsa.key", ch.challenge, ch.challenge_len, sig, sizeof(sig));
+
+                frame_put_blob(req, KAGI_T_CHALLENGE, ch.challenge, ch.challenge_len);
+                frame_put_blob(req, KAGI_T_SIGNATURE, sig, n);
+        }
+        call(f, req, &a);
+        assert_int_equal(a.decision, KAGI_DENY_POLICY);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=success", NULL }), 0);
+        /* refusals of where, not of what: nothing counted against alice */
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "\"failures\":1"));     /* the console challenge, never answered */
+}
+
+/* Which factors to collect: a remote login is never offered a card set,
+ * whatever the module says is in the reader. */
+static void remote_login_is_not_offered_the_card(void **state)
+{
+        struct fx *f = *state;
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        _cleanup_(closep) int fd = -1;
+        struct frame *req;
+
+        /* the documented stack checked the password: the code is what is left */
+        req = request_from(KAGI_REQ_BEGIN, "alice", NULL, KAGI_FLAG_CARD_PRESENT | KAGI_FLAG_STACKED_PASSWORD,
+                           "sshd", "203.0.113.9");
+        assert_int_equal(io_connect_unix(f->sock, now_ms() + 5000, &fd), 0);
+        assert_int_equal(frame_send(fd, req, now_ms() + 5000), 0);
+        assert_int_equal(frame_recv(fd, m, now_ms() + 5000), 0);
+        frame_free(req);
+        assert_int_equal(msg_u32(m, KAGI_T_DECISION, UINT32_MAX), KAGI_CONTINUE);
+        assert_int_equal(msg_u32(m, KAGI_T_FACTORS, 0), KAGI_F_TOTP);
+}
+
+static void card_only_zone_refuses_a_remote_login(void **state)
+{
+        struct fx *f = *state;
+        struct answer a;
+
+        call(f, request_from(KAGI_REQ_BEGIN, "alice", NULL, KAGI_FLAG_CARD_PRESENT | KAGI_FLAG_STACKED_PASSWORD,
+                             "sshd", "203.0.113.9"),
+             &a);
+        assert_int_equal(a.decision, KAGI_DENY_POLICY);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "result=denied",
+                                                             "reason=no accepted factor set can be completed", NULL }),
+                         1);
+        /* at the console the card is asked for */
+        call(f, request_from(KAGI_REQ_BEGIN, "alice", NULL, 0, "login", NULL), &a);
+        assert_int_equal(a.decision, KAGI_CONTINUE);
+}
+
+static int setup_cards_only(void **state)
+{
+        char extra[1024];
+        struct fx *f;
+
+        snprintf(extra, sizeof(extra),
+                 "[card]\nca_file = %s/ca.pem\ncrl_file = %s/crl.pem\n"
+                 "[zone default]\nfactors = card+pin\nusers = *\n",
+                 pki, pki);
+        f = fx_new(extra, NULL);
+        *state = f;
+        return f ? 0 : -1;
+}
+
 /* [card] ca_file may be a hashed directory of CA certificates. */
 static void ca_directory_is_accepted(void **state)
 {
@@ -554,6 +676,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(crl_copied_with_an_old_mtime_takes_effect, setup, teardown),
                 cmocka_unit_test_setup_teardown(ca_directory_is_accepted, setup, teardown),
                 cmocka_unit_test_setup_teardown(card_is_refused_in_a_zone_without_card_sets, setup_zones, teardown),
+                cmocka_unit_test_setup_teardown(card_is_refused_for_a_login_not_at_the_reader, setup, teardown),
+                cmocka_unit_test_setup_teardown(remote_login_is_not_offered_the_card, setup, teardown),
+                cmocka_unit_test_setup_teardown(card_only_zone_refuses_a_remote_login, setup_cards_only, teardown),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
