@@ -31,6 +31,36 @@ void admin_login(const struct request *rq, struct login *l, const char *account,
         snprintf(l->terminal, sizeof(l->terminal), "%s:kagictl", rq->b->host);
 }
 
+/* Binding a factor to an account (enrolling its TOTP secret, registering a
+ * card to it) lets whoever binds it log in as that account. For uid 0 and
+ * the members of [lockout] privileged_groups that is root's to do: else
+ * admin_group would be root in all but name. Returns 1 when the request was
+ * refused (audited and answered), 0 when the peer may go on. */
+int admin_refuse_privileged_binding(struct request *rq, const struct login *l, const char *event,
+                                    const char *factor)
+{
+        struct txn t;
+        int r;
+
+        if (rq->peer_root || !login_privileged(rq, l))
+                return 0;
+        log_warn("%s (uid %u, admin_group) may not bind a %s to the privileged account %s", l->person,
+                 (unsigned)rq->peer_uid, factor, l->user);
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = txn_audit(&t, l, event, factor, "denied",
+                              "only root may bind a factor to a privileged account", NULL);
+        r = txn_finish(&t, r);
+        if (r < 0)
+                reply_error(rq, KAGI_ERROR, "cannot record the refusal; nothing was changed");
+        else
+                reply_error(rq, KAGI_DENY_PERMISSION,
+                            "permission denied: %s is a privileged account (uid 0 or in [lockout] "
+                            "privileged_groups); only root may bind a %s to it",
+                            l->user, factor);
+        return 1;
+}
+
 static int user_json(struct request *rq, const char *user, bool with_directory, json_object **ret)
 {
         _cleanup_(login_done) struct login l = { .user = user };
@@ -191,6 +221,8 @@ int admin_totp_enroll(struct request *rq)
                 reply_error(rq, KAGI_DENY_INVALID, "no account named %s in the directory", user);
                 return 0;
         }
+        if (admin_refuse_privileged_binding(rq, &l, "enroll", "totp"))
+                return 0;
         if (given) {
                 if (totp_base32_decode(given, &secret, &len) < 0) {
                         reply_error(rq, KAGI_DENY_INVALID, "--secret is not base32 of 10 to 64 bytes");

@@ -65,6 +65,8 @@ int admin_card_register(struct request *rq)
                             r < 0 ? "the directory is unavailable" : "no account named %s in the directory", user);
                 goto out;
         }
+        if (admin_refuse_privileged_binding(rq, &l, "card-register", "card"))
+                goto out;
         /* only a card kagi would accept at login may be registered */
         if (trust_check(rq->b->trust, &c, why, sizeof(why)) != CERT_OK) {
                 reply_error(rq, KAGI_DENY_INVALID, "not registered: %s", why);

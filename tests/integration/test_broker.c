@@ -187,6 +187,32 @@ static void admin_commands_need_root_or_the_admin_group(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=unlock", "person=eve", NULL }), 1);
 }
 
+/* admin_group is not root: it may not enroll a TOTP secret for uid 0 or a
+ * member of privileged_groups (dave is in wheel), which would let it log in
+ * as them. Root may. */
+static void admin_group_may_not_bind_a_factor_to_a_privileged_account(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+        const char *dave[] = { "totp", "enroll", "dave", "--no-qr", NULL };
+        const char *root[] = { "totp", "enroll", "root", "--no-qr", NULL };
+        const char *carol[] = { "totp", "enroll", "carol", "--no-qr", NULL };
+
+        assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), dave), 1);
+        assert_non_null(strstr(out, "only root may bind a totp to it"));
+        assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), root), 1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=enroll", "person=eve", "result=denied",
+                                                             "reason=only root may bind a factor to a privileged "
+                                                             "account",
+                                                             NULL }),
+                         2);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=enroll", "result=success", "account=dave", NULL }),
+                         0);
+        /* an ordinary account is admin_group's to enroll; a privileged one root's */
+        assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), carol), 0);
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), dave), 0);
+}
+
 static void kagictl_reports_an_unreachable_broker(void **state)
 {
         struct fx *f = *state;
@@ -295,6 +321,8 @@ int main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(only_root_may_ask_for_login_decisions, setup, teardown),
                 cmocka_unit_test_setup_teardown(admin_commands_need_root_or_the_admin_group, setup, teardown),
+                cmocka_unit_test_setup_teardown(admin_group_may_not_bind_a_factor_to_a_privileged_account, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(kagictl_reports_an_unreachable_broker, setup, teardown),
                 cmocka_unit_test_setup_teardown(a_second_broker_on_the_same_socket_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(bad_configuration_is_refused_with_file_line_and_key, setup, teardown),

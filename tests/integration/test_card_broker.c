@@ -441,6 +441,36 @@ static void registry_refuses_bad_registrations(void **state)
         }
 }
 
+/* admin_group may not register a card to uid 0 or a member of
+ * privileged_groups (dave is in wheel): the card's holder could log in as
+ * them. To an ordinary account it may; root may to either. */
+static void admin_group_may_not_register_a_card_to_a_privileged_account(void **state)
+{
+        struct fx *f = *state;
+        char out[4096], cert[512];
+
+        snprintf(cert, sizeof(cert), "%s/alice-ec.pem", pki);
+        {
+                const char *to_dave[] = { "card", "register", "dave", "--cert", cert, NULL };
+                const char *to_root[] = { "card", "register", "root", "--cert", cert, NULL };
+
+                assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), to_dave), 1);
+                assert_non_null(strstr(out, "only root may bind a card to it"));
+                assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), to_root), 1);
+                assert_int_equal(fx_audit_count(f, (const char *[]){ "event=card-register", "person=eve",
+                                                                     "result=denied", NULL }),
+                                 2);
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), to_dave), 0);
+        }
+        {
+                const char *to_carol[] = { "card", "register", "carol", "--cert", NULL, NULL };
+
+                snprintf(cert, sizeof(cert), "%s/alice-jpki.pem", pki);
+                to_carol[4] = cert;
+                assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), to_carol), 0);
+        }
+}
+
 /* A private copy of the PKI whose CRL file (dir/card.crl, with `touch` run
  * on it when touch_args is given) kagid is restarted on; alice's card logs in. */
 static void private_crl(struct fx *f, const char *touch_args)
@@ -676,6 +706,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(crl_copied_with_an_old_mtime_takes_effect, setup, teardown),
                 cmocka_unit_test_setup_teardown(ca_directory_is_accepted, setup, teardown),
                 cmocka_unit_test_setup_teardown(card_is_refused_in_a_zone_without_card_sets, setup_zones, teardown),
+                cmocka_unit_test_setup_teardown(admin_group_may_not_register_a_card_to_a_privileged_account, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(card_is_refused_for_a_login_not_at_the_reader, setup, teardown),
                 cmocka_unit_test_setup_teardown(remote_login_is_not_offered_the_card, setup, teardown),
                 cmocka_unit_test_setup_teardown(card_only_zone_refuses_a_remote_login, setup_cards_only, teardown),
