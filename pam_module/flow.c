@@ -150,13 +150,7 @@ int pk_authenticate(struct pk *pk)
                 code = pk_ask_secret(pk, MSG_PROMPT_CODE);
                 if (!code)
                         return PAM_AUTH_ERR;
-                /* authenticator apps show "123 456" */
-                for (char *s = code, *o = code;; s++) {
-                        if (*s != ' ')
-                                *o++ = *s;
-                        if (!*s)
-                                break;
-                }
+                pk_code_strip_spaces(code);
         }
         req = pk_request(pk, KAGI_REQ_VERIFY, flags);
         if (req && password)

@@ -81,6 +81,10 @@ void pk_card_done(struct pk_card *c);
  * (no reader, card unreadable) are told to the user here. */
 enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
 
+/* A TOTP code without the spaces apps show ("123 456"), in place; every
+ * byte of the original length not holding the result is wiped (code.c). */
+void pk_code_strip_spaces(char *code);
+
 /* The phases (flow.c). Each returns a PAM code. */
 int pk_authenticate(struct pk *pk);
 int pk_preauth(struct pk *pk);
