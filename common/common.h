@@ -144,14 +144,15 @@ enum kagi_tag {
         KAGI_T_SIGNATURE = 16,
         KAGI_T_CHALLENGE = 17,
         KAGI_T_RETRIES = 18,      /* u32 card PIN tries left */
-        KAGI_T_SECRET = 19,       /* secret: base32 TOTP secret */
+        KAGI_T_SECRET = 19,       /* secret: base32 TOTP secret (enroll: request and answer) */
         KAGI_T_JSON = 20,         /* admin answers: one JSON document */
         KAGI_T_SINCE = 21,        /* u64 unix time */
         KAGI_T_PID = 22,          /* u32 */
         KAGI_T_SERIAL = 23,
         KAGI_T_FINGERPRINT = 24,
         KAGI_T_HOST = 25,         /* terminal host name */
-        KAGI_TAG_MAX_ = 26
+        KAGI_T_URI = 26,          /* secret: otpauth:// URI (it holds the TOTP secret) */
+        KAGI_TAG_MAX_ = 27
 };
 
 enum kagi_flag {

@@ -36,6 +36,7 @@ static const struct {
         [KAGI_T_SERIAL] = { FT_STR, 128 },
         [KAGI_T_FINGERPRINT] = { FT_STR, 128 },
         [KAGI_T_HOST] = { FT_STR, 256 },
+        [KAGI_T_URI] = { FT_SECRET, 2048 },
 };
 
 #define B(t) (UINT64_C(1) << (t))
@@ -84,7 +85,7 @@ static const struct {
         [KAGI_REP_RESULT] = { "result",
                               B(KAGI_T_DECISION) | B(KAGI_T_FACTORS) | B(KAGI_T_MESSAGE) |
                                       B(KAGI_T_SESSION) | B(KAGI_T_CHALLENGE) | B(KAGI_T_RETRIES) |
-                                      B(KAGI_T_JSON),
+                                      B(KAGI_T_JSON) | B(KAGI_T_SECRET) | B(KAGI_T_URI),
                               B(KAGI_T_DECISION) },
         [KAGI_REP_RECORD] = { "record", B(KAGI_T_JSON), B(KAGI_T_JSON) },
 };

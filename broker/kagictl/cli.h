@@ -31,6 +31,7 @@ enum opt {
         OPT_CERT = 1u << 5,
         OPT_FINGERPRINT = 1u << 6,
         OPT_RETIRE_OLD = 1u << 7,
+        OPT_SECRET_FILE = 1u << 8,
 };
 
 struct args {
@@ -40,7 +41,8 @@ struct args {
         unsigned n_pos;
         unsigned given;                       /* enum opt */
         const char *reason;
-        const char *secret;
+        const char *secret;                   /* "-": read it from standard input */
+        const char *secret_file;
         const char *since;
         const char *cert;
         const char *fingerprint;

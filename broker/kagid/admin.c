@@ -203,7 +203,7 @@ int admin_totp_enroll(struct request *rq)
         _cleanup_(login_done) struct login l;
         _cleanup_(freep) uint8_t *sealed = NULL;
         _cleanup_(secret_strfreep) char *b32 = NULL;
-        _cleanup_(freep) char *uri = NULL;
+        _cleanup_(secret_strfreep) char *uri = NULL;
         uint8_t *secret = NULL;
         size_t len = 0, sealed_len = 0;
         char who[256];
@@ -261,14 +261,15 @@ int admin_totp_enroll(struct request *rq)
         {
                 _cleanup_(json_putp) json_object *j = json_object_new_object();
                 json_add_str(j, "account", user);
-                json_add_str(j, "secret", b32);
-                json_add_str(j, "uri", uri);
                 json_add_int(j, "digits", (int)p.digits);
                 json_add_int(j, "period", (int)p.step);
                 reply_json(rq, j);
-                /* the JSON text held the secret too */
-                secret_wipe((void *)json_object_to_json_string(j), strlen(json_object_to_json_string(j)));
         }
+        /* The secret and the URI that holds it go in secret fields of the
+         * frame, wiped with it, never through json-c: its string objects and
+         * the buffers it grows while printing are freed without a wipe. */
+        frame_put_str(rq->reply, KAGI_T_SECRET, b32);
+        frame_put_str(rq->reply, KAGI_T_URI, uri);
         return 0;
 }
 

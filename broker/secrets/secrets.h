@@ -57,6 +57,7 @@ int totp_new_secret(uint8_t secret[TOTP_SECRET_LEN]);
 /* base32 <-> bytes through liboath; result of decode freed with secret_free */
 int totp_base32_decode(const char *b32, uint8_t **ret, size_t *ret_len);
 int totp_base32_encode(const uint8_t *p, size_t len, char **ret);
-/* otpauth://totp/ISSUER:ACCOUNT?secret=…&issuer=…&digits=…&period=…&algorithm=SHA1 */
+/* otpauth://totp/ISSUER:ACCOUNT?secret=…&issuer=…&digits=…&period=…&algorithm=SHA1, in
+ * one buffer: free it with secret_strfree (it holds the secret) */
 int totp_uri(const struct totp_params *p, const char *issuer, const char *account,
              const char *b32, char **ret);

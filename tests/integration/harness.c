@@ -306,7 +306,7 @@ int fx_teardown(struct fx *f)
 }
 
 static int run_capture(const char *prog, const char *const argv[], uid_t uid, gid_t gid, bool as_other,
-                       const char *const env[], char *out, size_t outsz)
+                       const char *const env[], const char *stdin_path, char *out, size_t outsz)
 {
         int pipefd[2], status;
         size_t used = 0;
@@ -323,6 +323,12 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
 
                 dup2(pipefd[1], STDOUT_FILENO);
                 dup2(pipefd[1], STDERR_FILENO);
+                if (stdin_path) {
+                        int in = open(stdin_path, O_RDONLY | O_CLOEXEC);
+
+                        if (in < 0 || dup2(in, STDIN_FILENO) < 0)
+                                _exit(125);
+                }
                 /* the tools need no PAM wrapper, whose start-up can print
                  * its own complaints under parallel load */
                 unsetenv("LD_PRELOAD");
@@ -362,8 +368,8 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, char *out, size_t outsz,
-                   const char *const argv[])
+static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, const char *stdin_path, char *out,
+                   size_t outsz, const char *const argv[])
 {
         const char *args[32] = { "-c", f->conf };
         const char *prog = env_or_die("KAGICTL");
@@ -384,17 +390,22 @@ static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, char *out,
                 out = dummy;
                 outsz = sizeof(dummy);
         }
-        return run_capture(prog, args, uid, gid, as_other, NULL, out, outsz);
+        return run_capture(prog, args, uid, gid, as_other, NULL, stdin_path, out, outsz);
 }
 
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[])
 {
-        return kagictl(f, false, 0, 0, out, outsz, argv);
+        return kagictl(f, false, 0, 0, NULL, out, outsz, argv);
+}
+
+int fx_kagictl_stdin(struct fx *f, const char *stdin_path, char *out, size_t outsz, const char *const argv[])
+{
+        return kagictl(f, false, 0, 0, stdin_path, out, outsz, argv);
 }
 
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[])
 {
-        return kagictl(f, true, uid, gid, out, outsz, argv);
+        return kagictl(f, true, uid, gid, NULL, out, outsz, argv);
 }
 
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32)
@@ -433,7 +444,7 @@ int fx_run_kagid(const char *conf, bool check_only, char *out, size_t outsz)
 {
         const char *argv[] = { "-f", "-c", conf, check_only ? "-t" : NULL, NULL };
 
-        return run_capture(env_or_die("KAGID"), argv, 0, 0, false, NULL, out, outsz);
+        return run_capture(env_or_die("KAGID"), argv, 0, 0, false, NULL, NULL, out, outsz);
 }
 
 int fx_audit_count(struct fx *f, const char *const match[])

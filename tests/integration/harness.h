@@ -50,6 +50,8 @@ int fx_stop(struct fx *f, int sig);
 /* Run kagictl with the fixture's config. argv is NULL-terminated, without
  * the program name. Output (stdout then stderr) into out; returns exit code. */
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[]);
+/* The same with standard input read from a file. */
+int fx_kagictl_stdin(struct fx *f, const char *stdin_path, char *out, size_t outsz, const char *const argv[]);
 /* Run kagictl as another uid (fork, setuid). */
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[]);
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32);

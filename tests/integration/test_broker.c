@@ -213,6 +213,84 @@ static void admin_group_may_not_bind_a_factor_to_a_privileged_account(void **sta
         assert_int_equal(fx_kagictl(f, out, sizeof(out), dave), 0);
 }
 
+static void write_secret_file(struct fx *f, const char *name, const char *text, char path[FX_PATH])
+{
+        FILE *fp;
+
+        snprintf(path, FX_PATH, "%s/%s", f->dir, name);
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(text, fp);
+        assert_int_equal(fclose(fp), 0);
+        chmod(path, 0600);
+}
+
+/* --secret puts the secret in /proc/PID/cmdline for every local user to
+ * read: kagictl takes it from a file or standard input too. */
+static void totp_secret_comes_from_a_file_or_standard_input(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char out[8192], path[FX_PATH], code[16];
+
+        write_secret_file(f, "bob.secret", FX_SECRET_ALICE "\n", path);
+        {
+                const char *argv[] = { "totp", "enroll", "bob", "--secret-file", path, "--no-qr", NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+                assert_non_null(strstr(out, "secret: " FX_SECRET_ALICE "\n"));
+        }
+        fx_code(FX_SECRET_ALICE, 0, code);
+        assert_int_equal(fx_login(f, "bob", "pw-bob", code, &c), PAM_SUCCESS);
+        {
+                const char *argv[] = { "totp", "enroll", "carol", "--secret", "-", "--json", NULL };
+                assert_int_equal(fx_kagictl_stdin(f, path, out, sizeof(out), argv), 0);
+                assert_non_null(strstr(out, "\"secret\":\"" FX_SECRET_ALICE "\""));
+                assert_non_null(strstr(out, "\"uri\":\"otpauth://totp/kagi:carol?secret=" FX_SECRET_ALICE "&"));
+        }
+        assert_int_equal(fx_login(f, "carol", "pw-carol", code, &c), PAM_SUCCESS);
+        /* one way at a time, and one line */
+        {
+                const char *both[] = { "totp", "enroll", "frank", "--secret", FX_SECRET_ALICE, "--secret-file", path,
+                                       NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), both), 2);
+        }
+        write_secret_file(f, "two.secret", FX_SECRET_ALICE "\nJBSWY3DP\n", path);
+        {
+                const char *argv[] = { "totp", "enroll", "frank", "--secret-file", path, NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 2);
+                assert_non_null(strstr(out, "not one line"));
+        }
+}
+
+/* json-c frees its copies of a string unwiped: the enrollment's secret and
+ * the URI that holds it travel in the frame's secret fields, never in the
+ * JSON document. */
+static void enrollment_answer_keeps_the_secret_out_of_json(void **state)
+{
+        struct fx *f = *state;
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        _cleanup_(frame_freep) struct frame *req = frame_new(KAGI_REQ_TOTP_ENROLL);
+        _cleanup_(closep) int fd = -1;
+        const char *json, *secret, *uri;
+
+        frame_put_str(req, KAGI_T_USER, "frank");
+        assert_int_equal(io_connect_unix(f->sock, now_ms() + 5000, &fd), 0);
+        assert_int_equal(frame_send(fd, req, now_ms() + 5000), 0);
+        assert_int_equal(frame_recv(fd, m, now_ms() + 5000), 0);
+        assert_int_equal(msg_u32(m, KAGI_T_DECISION, UINT32_MAX), KAGI_ALLOW);
+        json = msg_str(m, KAGI_T_JSON);
+        secret = msg_str(m, KAGI_T_SECRET);
+        uri = msg_str(m, KAGI_T_URI);
+        assert_non_null(json);
+        assert_non_null(secret);
+        assert_non_null(uri);
+        assert_int_equal(strlen(secret), 32);            /* 160 bits of base32 */
+        assert_non_null(strstr(uri, secret));
+        assert_null(strstr(json, secret));
+        assert_null(strstr(json, "otpauth"));
+        assert_non_null(strstr(json, "\"account\":\"frank\""));
+}
+
 static void kagictl_reports_an_unreachable_broker(void **state)
 {
         struct fx *f = *state;
@@ -323,6 +401,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(admin_commands_need_root_or_the_admin_group, setup, teardown),
                 cmocka_unit_test_setup_teardown(admin_group_may_not_bind_a_factor_to_a_privileged_account, setup,
                                                 teardown),
+                cmocka_unit_test_setup_teardown(totp_secret_comes_from_a_file_or_standard_input, setup, teardown),
+                cmocka_unit_test_setup_teardown(enrollment_answer_keeps_the_secret_out_of_json, setup, teardown),
                 cmocka_unit_test_setup_teardown(kagictl_reports_an_unreachable_broker, setup, teardown),
                 cmocka_unit_test_setup_teardown(a_second_broker_on_the_same_socket_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(bad_configuration_is_refused_with_file_line_and_key, setup, teardown),
