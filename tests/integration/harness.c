@@ -242,7 +242,8 @@ int fx_start(struct fx *f)
                 _exit(127);
         }
         f->pid = pid;
-        for (int i = 0; i < 400; i++) {
+        /* up to 30 s: kagid may run under valgrind */
+        for (int i = 0; i < 1200; i++) {
                 int status;
 
                 if (broker_answers(f->sock))
