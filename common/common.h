@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /* ---- cleanup helpers ------------------------------------------------- */
@@ -217,6 +218,11 @@ const char *kagi_msg_type_name(uint8_t type);
  * Each call is bounded by a deadline in ms on CLOCK_MONOTONIC; -ETIMEDOUT. */
 int64_t now_ms(void);
 int io_connect_unix(const char *path, int64_t deadline, int *ret_fd);
+/* Is the process serving the connected socket fd (SO_PEERCRED: who called
+ * listen) root or `owner`? 0, -EPERM with the uid in *ret_uid, or the
+ * error. Clients ask before they send a password to whoever made the
+ * socket. */
+int io_check_server(int fd, uid_t owner, uid_t *ret_uid);
 int frame_send(int fd, const struct frame *f, int64_t deadline);
 int frame_recv(int fd, struct kagi_msg *m, int64_t deadline);
 

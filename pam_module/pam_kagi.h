@@ -49,6 +49,9 @@ void pk_close(struct pk *pk);
 
 /* A request frame with the login context filled in. */
 struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags);
+/* Whether the peer on fd is kagid: root, or [broker] user (peer.c). 0, or
+ * negative with the reason logged. */
+int pk_check_broker(struct pk *pk, int fd, const char *path);
 /* Send it and receive the RESULT. On any failure to talk to the broker the
  * answer is KAGI_UNAVAILABLE, logged precisely: the caller fails closed. */
 enum kagi_decision pk_call(struct pk *pk, const struct frame *req, struct kagi_msg *ret);

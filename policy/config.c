@@ -44,6 +44,7 @@ static const struct key broker_keys[] = {
         { "workers", K_UINT, C(workers), 1, 256, false },
         { "language", K_LANG, C(language), 0, 0, false },
         { "contact", K_STR, C(contact), 0, 0, false },
+        { "user", K_STR, C(broker_user), 0, 0, false },
         { NULL, 0, 0, 0, 0, false },
 };
 
@@ -827,7 +828,7 @@ void config_free(struct kagi_config *c)
                 return;
         char **strs[] = {
                 &c->path, &c->socket, &c->database, &c->key_dir, &c->admin_group, &c->default_zone,
-                &c->contact, &c->ldap_base, &c->ldap_bind_dn, &c->ldap_bind_password_file,
+                &c->contact, &c->broker_user, &c->ldap_base, &c->ldap_bind_dn, &c->ldap_bind_password_file,
                 &c->ldap_ca_file, &c->ldap_cert_file, &c->ldap_key_file, &c->ldap_user_attr,
                 &c->ldap_user_filter, &c->ldap_group_base, &c->ldap_group_filter,
                 &c->ldap_member_attr, &c->ldap_memberof_attr, &c->ldap_group_name_attr,

@@ -55,6 +55,7 @@ struct kagi_config {
         uint32_t workers;
         enum kagi_lang language;
         char *contact;                        /* whom a locked-out user should call */
+        char *broker_user;                    /* kagid's account when not root (config_broker_uid) */
 
         /* [pam] (read by pam_kagi.so) */
         uint32_t pam_timeout;                 /* seconds to wait for the broker */
@@ -122,6 +123,12 @@ int config_load(const char *path, uid_t owner, struct kagi_config **ret, char *e
 /* A file (or directory) kagi trusts: owned by root or `owner`, not group or
  * world writable. Returns 0 or -EPERM with the reason in err. */
 int config_check_file(int fd, const char *path, uid_t owner, char *err, size_t errsz);
+/* Who may serve kagid's socket: root, or the account [broker] user names (a
+ * name, or a number). pam_kagi.so and kagictl refuse a socket served by
+ * anyone else; kagid refuses to run as anyone else. Looks the name up
+ * (getpwnam_r): 0 with *ret_uid (0 when no user is set), or -ENOENT with the
+ * reason in err. */
+int config_broker_uid(const struct kagi_config *c, uid_t *ret_uid, char *err, size_t errsz);
 void config_free(struct kagi_config *c);
 static inline void config_freep(struct kagi_config **c) { config_free(*c); *c = NULL; }
 

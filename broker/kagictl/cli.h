@@ -17,6 +17,7 @@
 
 struct ctl {
         const char *socket;
+        uid_t broker_uid;                     /* besides root, who may serve the socket */
         int timeout_ms;
         bool json;
 };

@@ -168,7 +168,8 @@ int main(int argc, char **argv)
         ctl.json = a.given & OPT_JSON;
 
         if (!socket) {
-                if (config_load(config, 0, &cfg, err, sizeof(err)) < 0) {
+                if (config_load(config, 0, &cfg, err, sizeof(err)) < 0 ||
+                    config_broker_uid(cfg, &ctl.broker_uid, err, sizeof(err)) < 0) {
                         fprintf(stderr, "kagictl: %s\n", err);
                         return EXIT_USAGE;
                 }

@@ -34,13 +34,19 @@ static int check_result(const struct kagi_msg *m)
 
 int call(struct ctl *ctl, struct frame *req, client_record_cb cb, void *userdata, struct kagi_msg *ret)
 {
+        uid_t server = (uid_t)-1;
         int r;
 
         if (!req || req->error) {
                 fprintf(stderr, "kagictl: request too large\n");
                 return EXIT_USAGE;
         }
-        r = client_call(ctl->socket, ctl->timeout_ms, req, cb, userdata, ret);
+        r = client_call(ctl->socket, ctl->broker_uid, ctl->timeout_ms, req, cb, userdata, ret, &server);
+        if (r == -EPERM) {
+                fprintf(stderr, "kagictl: %s is served by uid %u, not by root%s: not kagid; refusing\n", ctl->socket,
+                        (unsigned)server, ctl->broker_uid ? " or [broker] user" : "");
+                return EXIT_UNREACHABLE;
+        }
         if (r < 0) {
                 fprintf(stderr, "kagictl: cannot talk to kagid at %s: %s\n", ctl->socket,
                         r == -ETIMEDOUT ? "timed out" : strerror(-r));

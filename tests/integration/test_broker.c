@@ -291,6 +291,64 @@ static void enrollment_answer_keeps_the_secret_out_of_json(void **state)
         assert_non_null(strstr(json, "\"account\":\"frank\""));
 }
 
+/* A stand-in that says yes to everything: what a socket someone else placed
+ * where kagid's should be (a directory others can write, a stale path)
+ * would answer. */
+static const struct fx_fake_answer yes_to_all[] = {
+        { KAGI_REQ_PREAUTH, KAGI_ALLOW, KAGI_F_TOTP, NULL },
+        { KAGI_REQ_VERIFY, KAGI_ALLOW, 0, NULL },
+        { KAGI_REQ_ACCOUNT, KAGI_ALLOW, 0, NULL },
+        { KAGI_REQ_STATUS, KAGI_ALLOW, 0, "{\"account\":\"alice\",\"failures\":0,\"threshold\":3}" },
+};
+
+/* Serves f's socket as uid; does kagictl status and a login believe it? */
+static void believed(struct fx *f, uid_t uid, int want_kagictl, bool want_login)
+{
+        const char *status[] = { "status", "alice", NULL };
+        struct fx_conv c;
+        char out[4096];
+        pid_t fake = fx_fake_broker(f, uid, yes_to_all, ARRAY_SIZE(yes_to_all));
+
+        assert_true(fake > 0);
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), status), want_kagictl);
+        if (want_kagictl == 3)
+                assert_non_null(strstr(out, "not kagid; refusing"));
+        if (want_login) {
+                assert_int_equal(fx_login(f, "alice", "pw-alice", "000000", &c), PAM_SUCCESS);
+        } else {
+                assert_int_not_equal(fx_login(f, "alice", "pw-alice", "000000", &c), PAM_SUCCESS);
+                assert_true(fx_said(&c, "unavailable"));
+        }
+        fx_fake_broker_stop(fake);
+}
+
+/* pam_kagi.so and kagictl talk only to a socket served by root (or by
+ * [broker] user): one served by anyone else is not kagid, whatever it says. */
+static void a_socket_served_by_another_user_is_not_believed(void **state)
+{
+        struct fx *f = *state;
+
+        fx_stop(f, SIGTERM);
+        believed(f, 1000, 3, false);
+        /* the same stand-in, run by root, is believed: the check is what stops it */
+        believed(f, 0, 0, true);
+}
+
+static void broker_user_may_serve_the_socket(void **state)
+{
+        struct fx *f = *state;
+
+        fx_stop(f, SIGTERM);
+        believed(f, 65534, 0, true);
+        believed(f, 1000, 3, false);
+}
+
+static int setup_broker_user(void **state)
+{
+        *state = fx_new("[broker]\nuser = nobody\n", NULL);
+        return *state ? 0 : -1;
+}
+
 static void kagictl_reports_an_unreachable_broker(void **state)
 {
         struct fx *f = *state;
@@ -403,6 +461,8 @@ int main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(totp_secret_comes_from_a_file_or_standard_input, setup, teardown),
                 cmocka_unit_test_setup_teardown(enrollment_answer_keeps_the_secret_out_of_json, setup, teardown),
+                cmocka_unit_test_setup_teardown(a_socket_served_by_another_user_is_not_believed, setup, teardown),
+                cmocka_unit_test_setup_teardown(broker_user_may_serve_the_socket, setup_broker_user, teardown),
                 cmocka_unit_test_setup_teardown(kagictl_reports_an_unreachable_broker, setup, teardown),
                 cmocka_unit_test_setup_teardown(a_second_broker_on_the_same_socket_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(bad_configuration_is_refused_with_file_line_and_key, setup, teardown),
