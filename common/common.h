@@ -119,6 +119,14 @@ enum kagi_msg_type {
         KAGI_REQ_CARD_REVOKE = 41,
         KAGI_REQ_CARD_LIST = 42,
 
+        /* privileged grants: any peer for itself (SO_PEERCRED names the
+         * person), root for the PAM module's inline requests */
+        KAGI_REQ_GRANT_REQUEST = 43,
+        KAGI_REQ_GRANT_DECIDE = 44,   /* approve or deny, by an approver */
+        KAGI_REQ_GRANT_LIST = 45,
+        KAGI_REQ_GRANT_REVOKE = 46,
+        KAGI_REQ_GRANT_EXTEND = 47,
+
         /* broker -> client */
         KAGI_REP_RESULT = 64,     /* the one answer to a request */
         KAGI_REP_RECORD = 65,     /* one item of a listing; RESULT ends it */
@@ -152,8 +160,16 @@ enum kagi_tag {
         KAGI_T_SERIAL = 23,
         KAGI_T_FINGERPRINT = 24,
         KAGI_T_HOST = 25,         /* terminal host name */
-        KAGI_T_URI = 26,          /* secret: otpauth:// URI (it holds the TOTP secret) */
-        KAGI_TAG_MAX_ = 27
+        KAGI_T_DEADLINE = 26,     /* u64 CLOCK_MONOTONIC ms: when the module stops waiting */
+        KAGI_T_ATTEMPT = 27,      /* an attempt reserved at preauth, settled later */
+        KAGI_T_ACCOUNT = 28,      /* u32 enum kagi_decision of the account phase, decided with the auth */
+        KAGI_T_PROOF = 29,        /* a fresh authentication, to ask for a grant inline */
+        KAGI_T_ROLE = 30,
+        KAGI_T_DURATION = 31,     /* u64 seconds */
+        KAGI_T_GRANT = 32,        /* u64 grant id */
+        KAGI_T_PERSON = 33,       /* whose factors are asked for (the person behind su/sudo) */
+        KAGI_T_URI = 34,          /* secret: otpauth:// URI (it holds the TOTP secret) */
+        KAGI_TAG_MAX_ = 35
 };
 
 enum kagi_flag {
@@ -164,6 +180,9 @@ enum kagi_flag {
         KAGI_FLAG_PIN_BLOCKED = 1u << 4,
         KAGI_FLAG_RETIRE_OLD = 1u << 5,       /* card register: retire earlier cards */
         KAGI_FLAG_CARD_ABORTED = 1u << 6,     /* card removed / error mid-login */
+        KAGI_FLAG_BREAK_GLASS = 1u << 7,      /* grant request: activate without approval */
+        KAGI_FLAG_PENDING = 1u << 8,          /* grant list: only those waiting for approval */
+        KAGI_FLAG_APPROVE = 1u << 9,          /* grant decide: approve (else deny) */
 };
 
 /* An encoded frame under construction. Errors are sticky: a put that does not

@@ -36,13 +36,21 @@ static const struct {
         [KAGI_T_SERIAL] = { FT_STR, 128 },
         [KAGI_T_FINGERPRINT] = { FT_STR, 128 },
         [KAGI_T_HOST] = { FT_STR, 256 },
+        [KAGI_T_DEADLINE] = { FT_U64, 8 },
+        [KAGI_T_ATTEMPT] = { FT_BLOB, 16 },
+        [KAGI_T_ACCOUNT] = { FT_U32, 4 },
+        [KAGI_T_PROOF] = { FT_BLOB, 32 },
+        [KAGI_T_ROLE] = { FT_STR, 64 },
+        [KAGI_T_DURATION] = { FT_U64, 8 },
+        [KAGI_T_GRANT] = { FT_U64, 8 },
+        [KAGI_T_PERSON] = { FT_STR, 256 },
         [KAGI_T_URI] = { FT_SECRET, 2048 },
 };
 
 #define B(t) (UINT64_C(1) << (t))
 /* The terminal context every PAM request carries. */
 #define CTX (B(KAGI_T_USER) | B(KAGI_T_SERVICE) | B(KAGI_T_TTY) | B(KAGI_T_RHOST) | \
-             B(KAGI_T_RUSER) | B(KAGI_T_ZONE) | B(KAGI_T_HOST) | B(KAGI_T_FLAGS))
+             B(KAGI_T_RUSER) | B(KAGI_T_ZONE) | B(KAGI_T_HOST) | B(KAGI_T_FLAGS) | B(KAGI_T_DEADLINE))
 #define NEED_CTX (B(KAGI_T_USER) | B(KAGI_T_SERVICE))
 
 static const struct {
@@ -51,10 +59,10 @@ static const struct {
         uint64_t required;
 } schema[KAGI_MSG_TYPE_MAX_] = {
         [KAGI_REQ_PREAUTH] = { "preauth", CTX, NEED_CTX },
-        [KAGI_REQ_AUTHFAIL] = { "authfail", CTX, NEED_CTX },
+        [KAGI_REQ_AUTHFAIL] = { "authfail", CTX | B(KAGI_T_ATTEMPT), NEED_CTX },
         [KAGI_REQ_BEGIN] = { "begin", CTX, NEED_CTX },
-        [KAGI_REQ_VERIFY] = { "verify", CTX | B(KAGI_T_CODE) | B(KAGI_T_PASSWORD), NEED_CTX },
-        [KAGI_REQ_CARD_CHALLENGE] = { "card-challenge", CTX | B(KAGI_T_CERT),
+        [KAGI_REQ_VERIFY] = { "verify", CTX | B(KAGI_T_CODE) | B(KAGI_T_PASSWORD) | B(KAGI_T_ATTEMPT), NEED_CTX },
+        [KAGI_REQ_CARD_CHALLENGE] = { "card-challenge", CTX | B(KAGI_T_CERT) | B(KAGI_T_ATTEMPT),
                                       NEED_CTX | B(KAGI_T_CERT) },
         [KAGI_REQ_CARD_VERIFY] = { "card-verify",
                                    CTX | B(KAGI_T_CERT) | B(KAGI_T_CHALLENGE) |
@@ -81,11 +89,30 @@ static const struct {
                                    B(KAGI_T_SERIAL) | B(KAGI_T_FINGERPRINT) | B(KAGI_T_REASON),
                                    B(KAGI_T_REASON) },
         [KAGI_REQ_CARD_LIST] = { "card-list", B(KAGI_T_USER), 0 },
+        /* the person's fresh factors (PASSWORD, CODE), or from the PAM module
+         * the PROOF of the login it just did, with the context */
+        [KAGI_REQ_GRANT_REQUEST] = { "grant-request",
+                                     CTX | B(KAGI_T_ROLE) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) |
+                                             B(KAGI_T_PASSWORD) | B(KAGI_T_CODE) | B(KAGI_T_PROOF),
+                                     B(KAGI_T_ROLE) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) },
+        [KAGI_REQ_GRANT_DECIDE] = { "grant-decide",
+                                    B(KAGI_T_GRANT) | B(KAGI_T_FLAGS) | B(KAGI_T_REASON) | B(KAGI_T_PASSWORD) |
+                                            B(KAGI_T_CODE),
+                                    B(KAGI_T_GRANT) },
+        [KAGI_REQ_GRANT_LIST] = { "grant-list", B(KAGI_T_FLAGS), 0 },
+        [KAGI_REQ_GRANT_REVOKE] = { "grant-revoke", B(KAGI_T_GRANT) | B(KAGI_T_REASON),
+                                    B(KAGI_T_GRANT) | B(KAGI_T_REASON) },
+        [KAGI_REQ_GRANT_EXTEND] = { "grant-extend",
+                                    B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) | B(KAGI_T_PASSWORD) |
+                                            B(KAGI_T_CODE),
+                                    B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) },
 
         [KAGI_REP_RESULT] = { "result",
                               B(KAGI_T_DECISION) | B(KAGI_T_FACTORS) | B(KAGI_T_MESSAGE) |
                                       B(KAGI_T_SESSION) | B(KAGI_T_CHALLENGE) | B(KAGI_T_RETRIES) |
-                                      B(KAGI_T_JSON) | B(KAGI_T_SECRET) | B(KAGI_T_URI),
+                                      B(KAGI_T_JSON) | B(KAGI_T_ATTEMPT) | B(KAGI_T_ACCOUNT) | B(KAGI_T_PROOF) |
+                                      B(KAGI_T_ROLE) | B(KAGI_T_GRANT) | B(KAGI_T_PERSON) | B(KAGI_T_DURATION) |
+                                      B(KAGI_T_FLAGS) | B(KAGI_T_SECRET) | B(KAGI_T_URI),
                               B(KAGI_T_DECISION) },
         [KAGI_REP_RECORD] = { "record", B(KAGI_T_JSON), B(KAGI_T_JSON) },
 };

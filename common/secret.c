@@ -2,21 +2,21 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "common.h"
 
+/* explicit_bzero (libc) is a wipe the compiler may not drop; the PAM module
+ * uses it without pulling libcrypto into every process that logs in. */
 void secret_wipe(void *p, size_t len)
 {
         if (p && len)
-                OPENSSL_cleanse(p, len);
+                explicit_bzero(p, len);
 }
 
 void secret_free(void *p, size_t len)
 {
         if (!p)
                 return;
-        OPENSSL_cleanse(p, len);
+        explicit_bzero(p, len);
         free(p);
 }
 
@@ -33,7 +33,13 @@ void secret_strfree(char *s)
 
 bool secret_equal(const void *a, const void *b, size_t len)
 {
-        return CRYPTO_memcmp(a, b, len) == 0;
+        const volatile uint8_t *x = a, *y = b;
+        uint8_t diff = 0;
+
+        /* every byte, whatever the first difference: no timing to read */
+        for (size_t i = 0; i < len; i++)
+                diff |= x[i] ^ y[i];
+        return diff == 0;
 }
 
 static const char *const decision_names[KAGI_DECISION_MAX_] = {

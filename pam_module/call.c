@@ -133,7 +133,7 @@ struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags)
         return f;
 }
 
-enum kagi_decision pk_call(struct pk *pk, const struct frame *req, struct kagi_msg *ret)
+enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *ret)
 {
         const char *path = pk->args.socket ? pk->args.socket : pk->cfg->socket;
         int64_t deadline = now_ms() + (int64_t)pk->cfg->pam_timeout * 1000;
@@ -142,6 +142,12 @@ enum kagi_decision pk_call(struct pk *pk, const struct frame *req, struct kagi_m
         int r;
 
         if (!req || req->error) {
+                pam_syslog(pk->pamh, LOG_ERR, "request for %s could not be built (values too long?)", pk->user);
+                return KAGI_ERROR;
+        }
+        /* kagid commits nothing for a request whose client has given up */
+        frame_put_u64(req, KAGI_T_DEADLINE, (uint64_t)deadline);
+        if (req->error) {
                 pam_syslog(pk->pamh, LOG_ERR, "request for %s could not be built (values too long?)", pk->user);
                 return KAGI_ERROR;
         }

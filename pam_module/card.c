@@ -1,5 +1,7 @@
 /* IC card + PIN login, the module's part: the card does the PIN check and
- * the signature, the broker does every check and decides.
+ * the signature, the broker does every check and decides. Built into
+ * pam_kagi_card.so, which pam_kagi.so loads only when a card is to be used
+ * (plugin.c): a password login never maps pcsclite or libcrypto.
  *
  *   certificate from the card -> CARD_CHALLENGE -> (warn before the last PIN
  *   try) PIN prompt -> the card verifies the PIN and signs SHA-256 of the
@@ -16,7 +18,7 @@
 #include "card.h"
 #include "pam_kagi.h"
 
-int pk_card_probe(struct pk *pk, struct pk_card *c)
+static int card_probe(struct pk *pk, struct pk_card *c)
 {
         int r;
 
@@ -35,7 +37,7 @@ int pk_card_probe(struct pk *pk, struct pk_card *c)
         return 0;
 }
 
-void pk_card_done(struct pk_card *c)
+static void card_done(struct pk_card *c)
 {
         card_ctx_close(c->ctx);
         c->ctx = NULL;
@@ -68,6 +70,7 @@ static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t 
                                       struct kagi_msg *m)
 {
         _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_CARD_VERIFY, flags | KAGI_FLAG_CARD_PRESENT);
+        enum kagi_decision d;
 
         if (!req)
                 return KAGI_ERROR;
@@ -77,10 +80,12 @@ static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t 
                 frame_put_blob(req, KAGI_T_SIGNATURE, sig->data, sig->len);
         if (tries >= 0)
                 frame_put_u32(req, KAGI_T_RETRIES, (uint32_t)tries);
-        return pk_call(pk, req, m);
+        d = pk_call(pk, req, m);
+        pk_keep_account(pk, d, m);
+        return d;
 }
 
-enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m)
+static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m)
 {
         _cleanup_(card_disconnectp) struct kagi_card *card = NULL;
         _cleanup_(frame_freep) struct frame *req = NULL;
@@ -118,6 +123,7 @@ enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_m
         req = pk_request(pk, KAGI_REQ_CARD_CHALLENGE, KAGI_FLAG_CARD_PRESENT);
         if (req)
                 frame_put_blob(req, KAGI_T_CERT, der, len);
+        pk_put_attempt(pk, req);
         d = pk_call(pk, req, m);
         if (d != KAGI_CONTINUE || !msg_has(m, KAGI_T_CHALLENGE) || m->f[KAGI_T_CHALLENGE].len > sizeof(challenge))
                 return d == KAGI_CONTINUE ? KAGI_ERROR : d;
@@ -158,4 +164,17 @@ enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_m
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s aborted: %s", pk->user, card_strerror(r));
                 return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         }
+}
+
+const struct pk_card_ops *pam_kagi_card_ops(void)
+{
+        static const struct pk_card_ops ops = {
+                .version = PK_CARD_OPS_VERSION,
+                .pk_size = sizeof(struct pk),
+                .probe = card_probe,
+                .done = card_done,
+                .login = card_login,
+        };
+
+        return &ops;
 }

@@ -51,20 +51,39 @@ void pk_tell_msg(struct pk *pk, bool error, enum msg_id id, unsigned n)
         pk_tell(pk, error, text);
 }
 
+void pk_tell_msg_name(struct pk *pk, bool error, enum msg_id id, unsigned n, const char *name)
+{
+        char text[1024];
+
+        message_format_name(pk->cfg, id, n, name, text, sizeof(text));
+        pk_tell(pk, error, text);
+}
+
 void pk_tell_result(struct pk *pk, const struct kagi_msg *m)
 {
         pk_tell(pk, true, msg_str(m, KAGI_T_MESSAGE));
 }
 
-char *pk_ask_secret(struct pk *pk, enum msg_id prompt)
+char *pk_ask(struct pk *pk, int style, const char *text)
 {
-        char text[256];
         char *answer = NULL;
 
-        message_format(pk->cfg, prompt, 0, text, sizeof(text));
-        if (converse(pk, PAM_PROMPT_ECHO_OFF, text, &answer) != PAM_SUCCESS || !answer) {
+        if (converse(pk, style, text, &answer) != PAM_SUCCESS || !answer) {
                 pam_syslog(pk->pamh, LOG_NOTICE, "no answer to prompt for %s", pk->user);
                 return NULL;
         }
         return answer;
+}
+
+char *pk_ask_secret_name(struct pk *pk, enum msg_id prompt, const char *name)
+{
+        char text[512];
+
+        message_format_name(pk->cfg, prompt, 0, name, text, sizeof(text));
+        return pk_ask(pk, PAM_PROMPT_ECHO_OFF, text);
+}
+
+char *pk_ask_secret(struct pk *pk, enum msg_id prompt)
+{
+        return pk_ask_secret_name(pk, prompt, NULL);
 }

@@ -9,8 +9,19 @@
 #include "pam_kagi.h"
 
 #define DATA_PREAUTH "pam_kagi_preauth"
-#define DATA_FACTORS "pam_kagi_factors"
+#define DATA_ACCOUNT "pam_kagi_account"
 #define DATA_SESSION "pam_kagi_session"
+
+/* What preauth learnt, for the rest of the transaction: the attempt kagid
+ * holds in flight for it, and what kagid will want once the password
+ * module has passed. */
+struct preauth_data {
+        uint8_t attempt[16];
+        size_t attempt_len;
+        uint32_t factors;
+        bool has_factors;
+        char person[257];                     /* whose factors, when not the account's */
+};
 
 /* When the broker cannot be asked, the user gets one clear line. */
 static int refuse_unreachable(struct pk *pk, enum pk_phase phase)
@@ -41,27 +52,64 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
         free(data);
 }
 
+static void free_preauth(pam_handle_t *pamh, void *data, int status)
+{
+        (void)pamh;
+        (void)status;
+        secret_free(data, sizeof(struct preauth_data));
+}
+
+static const struct preauth_data *preauth_data(struct pk *pk)
+{
+        const void *data = NULL;
+
+        return pam_get_data(pk->pamh, DATA_PREAUTH, &data) == PAM_SUCCESS ? data : NULL;
+}
+
+/* The person preauth said the factors are of, or NULL. */
+static const char *known_person(struct pk *pk)
+{
+        const struct preauth_data *p = preauth_data(pk);
+
+        return p && p->person[0] ? p->person : NULL;
+}
+
+void pk_put_attempt(struct pk *pk, struct frame *req)
+{
+        const struct preauth_data *p = preauth_data(pk);
+
+        if (req && p && p->attempt_len)
+                frame_put_blob(req, KAGI_T_ATTEMPT, p->attempt, p->attempt_len);
+}
+
 int pk_preauth(struct pk *pk)
 {
         _cleanup_(frame_freep) struct frame *req = NULL;
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        struct preauth_data *p;
         struct pk_card card;
         enum kagi_decision d;
-        uint32_t *factors;
 
         pk_card_probe(pk, &card);
         req = pk_request(pk, KAGI_REQ_PREAUTH, card.state == PK_CARD_PRESENT ? KAGI_FLAG_CARD_PRESENT : 0);
         pk_card_done(&card);
         d = ask(pk, req, m);
-        /* remembered for the default mode: a password module runs between us,
-         * and what the broker will want once it has passed */
+        /* remembered for the default mode: a password module runs between us */
         if (d == KAGI_ALLOW) {
-                if (pam_set_data(pk->pamh, DATA_PREAUTH, (void *)DATA_PREAUTH, NULL) != PAM_SUCCESS)
+                p = calloc(1, sizeof(*p));
+                if (!p)
                         return PAM_BUF_ERR;
-                if (msg_has(m, KAGI_T_FACTORS) && (factors = malloc(sizeof(*factors)))) {
-                        *factors = msg_u32(m, KAGI_T_FACTORS, 0);
-                        if (pam_set_data(pk->pamh, DATA_FACTORS, factors, free_data) != PAM_SUCCESS)
-                                free(factors);
+                if (m->f[KAGI_T_ATTEMPT].p && m->f[KAGI_T_ATTEMPT].len <= sizeof(p->attempt)) {
+                        p->attempt_len = m->f[KAGI_T_ATTEMPT].len;
+                        memcpy(p->attempt, m->f[KAGI_T_ATTEMPT].p, p->attempt_len);
+                }
+                p->has_factors = msg_has(m, KAGI_T_FACTORS);
+                p->factors = msg_u32(m, KAGI_T_FACTORS, 0);
+                if (msg_str(m, KAGI_T_PERSON))
+                        snprintf(p->person, sizeof(p->person), "%s", msg_str(m, KAGI_T_PERSON));
+                if (pam_set_data(pk->pamh, DATA_PREAUTH, p, free_preauth) != PAM_SUCCESS) {
+                        free_preauth(pk->pamh, p, 0);
+                        return PAM_BUF_ERR;
                 }
         }
         return finish(pk, PK_PHASE_AUTH, d, m);
@@ -71,7 +119,10 @@ int pk_authfail(struct pk *pk)
 {
         _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_AUTHFAIL, 0);
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
-        enum kagi_decision d = ask(pk, req, m);
+        enum kagi_decision d;
+
+        pk_put_attempt(pk, req);
+        d = ask(pk, req, m);
 
         if (d == KAGI_DENY_LOCKED)
                 pk_tell_result(pk, m);
@@ -86,10 +137,9 @@ int pk_authfail(struct pk *pk)
  * stack's [default=die] authfail line ends the transaction when it failed. */
 static bool stacked_password(struct pk *pk)
 {
-        const void *marker = NULL, *tok = NULL;
+        const void *tok = NULL;
 
-        return pam_get_data(pk->pamh, DATA_PREAUTH, &marker) == PAM_SUCCESS && marker &&
-               pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok;
+        return preauth_data(pk) && pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok;
 }
 
 static void card_donep(struct pk_card *c)
@@ -103,12 +153,11 @@ static enum kagi_decision factors_needed(struct pk *pk, uint32_t flags, struct p
                                          uint32_t *ret)
 {
         _cleanup_(frame_freep) struct frame *begin = NULL;
-        const void *known = NULL;
+        const struct preauth_data *p = preauth_data(pk);
         enum kagi_decision d;
 
-        if ((flags & KAGI_FLAG_STACKED_PASSWORD) &&
-            pam_get_data(pk->pamh, DATA_FACTORS, &known) == PAM_SUCCESS && known) {
-                *ret = *(const uint32_t *)known;
+        if ((flags & KAGI_FLAG_STACKED_PASSWORD) && p && p->has_factors) {
+                *ret = p->factors;
                 return KAGI_CONTINUE;
         }
         pk_card_probe(pk, card);
@@ -125,6 +174,7 @@ int pk_authenticate(struct pk *pk)
         _cleanup_(secret_strfreep) char *password = NULL;
         _cleanup_(secret_strfreep) char *code = NULL;
         _cleanup_(card_donep) struct pk_card card = { 0 };
+        _cleanup_(freep) char *person = NULL;
         uint32_t flags = 0, factors = 0;
         enum kagi_decision d;
 
@@ -141,13 +191,19 @@ int pk_authenticate(struct pk *pk)
                         pk_card_probe(pk, &card);
                 return finish(pk, PK_PHASE_AUTH, pk_card_login(pk, &card, m), m);
         }
+        /* su/sudo to a role's target: the person's own factors, by name */
+        person = msg_str(m, KAGI_T_PERSON) ? strdup(msg_str(m, KAGI_T_PERSON)) : NULL;
+        if (!person && known_person(pk))
+                person = strdup(known_person(pk));
         if (factors & KAGI_F_PASSWORD) {
-                password = pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
+                password = person ? pk_ask_secret_name(pk, MSG_PROMPT_PERSON_PASSWORD, person)
+                                  : pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
                 if (!password)
                         return PAM_AUTH_ERR;
         }
         if (factors & KAGI_F_TOTP) {
-                code = pk_ask_secret(pk, MSG_PROMPT_CODE);
+                code = person ? pk_ask_secret_name(pk, MSG_PROMPT_PERSON_CODE, person)
+                              : pk_ask_secret(pk, MSG_PROMPT_CODE);
                 if (!code)
                         return PAM_AUTH_ERR;
                 pk_code_strip_spaces(code);
@@ -157,16 +213,52 @@ int pk_authenticate(struct pk *pk)
                 frame_put_str(req, KAGI_T_PASSWORD, password);
         if (req && code)
                 frame_put_str(req, KAGI_T_CODE, code);
+        pk_put_attempt(pk, req);
         d = ask(pk, req, m);
+        pk_keep_account(pk, d, m);
+        if (d == KAGI_ALLOW)
+                pk_keep_proof(pk, m);
         return finish(pk, PK_PHASE_AUTH, d, m);
+}
+
+void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg *m)
+{
+        char *user;
+
+        /* kagid decided (and audited) the account phase with this login:
+         * pam_acct_mgmt in the same transaction, for the same user, need
+         * not ask again */
+        if (d != KAGI_ALLOW || msg_u32(m, KAGI_T_ACCOUNT, KAGI_ERROR) != KAGI_ALLOW || !(user = strdup(pk->user)))
+                return;
+        if (pam_set_data(pk->pamh, DATA_ACCOUNT, user, free_data) != PAM_SUCCESS)
+                free(user);
 }
 
 int pk_account(struct pk *pk)
 {
-        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_ACCOUNT, 0);
+        _cleanup_(frame_freep) struct frame *req = NULL;
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        const void *decided = NULL;
 
-        return finish(pk, PK_PHASE_ACCOUNT, ask(pk, req, m), m);
+        if (pam_get_data(pk->pamh, DATA_ACCOUNT, &decided) == PAM_SUCCESS && decided &&
+            strcmp(decided, pk->user) == 0) {
+                /* once: a second account phase asks */
+                pam_set_data(pk->pamh, DATA_ACCOUNT, NULL, NULL);
+                return PAM_SUCCESS;
+        }
+        for (int round = 0;; round++) {
+                enum kagi_decision d;
+
+                req = pk_request(pk, KAGI_REQ_ACCOUNT, 0);
+                d = ask(pk, req, m);
+                frame_freep(&req);
+                /* su to a role's target: a holder may ask for the grant now */
+                if (d != KAGI_DENY_POLICY || round > 0 || !msg_has(m, KAGI_T_ROLE))
+                        return finish(pk, PK_PHASE_ACCOUNT, d, m);
+                pk_tell_result(pk, m);
+                if (pk_inline_grant(pk, m) <= 0)
+                        return pk_decision_to_pam(PK_PHASE_ACCOUNT, d);
+        }
 }
 
 int pk_open_session(struct pk *pk)
@@ -181,8 +273,21 @@ int pk_open_session(struct pk *pk)
         if (req)
                 frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
         d = ask(pk, req, m);
+        /* sudo to a role's target: the grant is asked for here, where sudo
+         * first names the target */
+        if (d == KAGI_DENY_POLICY && msg_has(m, KAGI_T_ROLE)) {
+                pk_tell_result(pk, m);
+                if (pk_inline_grant(pk, m) <= 0)
+                        return pk_decision_to_pam(PK_PHASE_SESSION_PRIVILEGED, d);
+                frame_freep(&req);
+                req = pk_request(pk, KAGI_REQ_SESSION_OPEN, 0);
+                if (req)
+                        frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
+                d = ask(pk, req, m);
+        }
         if (d != KAGI_ALLOW)
-                return finish(pk, PK_PHASE_SESSION, d, m);
+                return finish(pk, config_is_target(pk->cfg, pk->user) ? PK_PHASE_SESSION_PRIVILEGED
+                                                                      : PK_PHASE_SESSION, d, m);
         id = msg_str(m, KAGI_T_SESSION);
         if (!id || !(copy = strdup(id)))
                 return PAM_SESSION_ERR;

@@ -25,7 +25,8 @@ struct pk_args {
  * error (-EINVAL) described in err. */
 int pk_args_parse(int argc, const char **argv, struct pk_args *ret, char *err, size_t errsz);
 
-enum pk_phase { PK_PHASE_AUTH, PK_PHASE_ACCOUNT, PK_PHASE_SESSION };
+/* PK_PHASE_SESSION_PRIVILEGED: the session of a role's target account. */
+enum pk_phase { PK_PHASE_AUTH, PK_PHASE_ACCOUNT, PK_PHASE_SESSION, PK_PHASE_SESSION_PRIVILEGED };
 /* The one place where a decision becomes a PAM code. */
 int pk_decision_to_pam(enum pk_phase phase, enum kagi_decision d);
 
@@ -54,7 +55,7 @@ struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags);
 int pk_check_broker(struct pk *pk, int fd, const char *path);
 /* Send it and receive the RESULT. On any failure to talk to the broker the
  * answer is KAGI_UNAVAILABLE, logged precisely: the caller fails closed. */
-enum kagi_decision pk_call(struct pk *pk, const struct frame *req, struct kagi_msg *ret);
+enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *ret);
 
 /* The PAM conversation. */
 void pk_tell(struct pk *pk, bool error, const char *text);
@@ -62,22 +63,32 @@ void pk_tell_msg(struct pk *pk, bool error, enum msg_id id, unsigned n);
 /* The answer to a hidden prompt, or NULL (the user gave none or the
  * conversation failed). Free with secret_strfree. */
 char *pk_ask_secret(struct pk *pk, enum msg_id prompt);
+/* The same with {name} in the prompt (whose password). */
+char *pk_ask_secret_name(struct pk *pk, enum msg_id prompt, const char *name);
+/* Any prompt (PAM_PROMPT_ECHO_ON for what may be seen). */
+char *pk_ask(struct pk *pk, int style, const char *text);
+void pk_tell_msg_name(struct pk *pk, bool error, enum msg_id id, unsigned n, const char *name);
 /* Shows the broker's message for a refusal, if it sent one. */
 void pk_tell_result(struct pk *pk, const struct kagi_msg *m);
 
 /* Not at the card reader (remote.c): a remote host, or a service not in
- * [card] local_services. Then no PC/SC call is made at all. */
+ * [card] local_services. Then the card stack is not even loaded and no
+ * PC/SC call is made at all. */
 bool pk_login_is_remote(struct pk *pk);
 
 /* The IC card (card.c). PK_CARD_REMOTE: not looked at, pk_login_is_remote. */
 enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT, PK_CARD_REMOTE };
+struct pk_card_ops;
 struct pk_card {
+        const struct pk_card_ops *ops;        /* the card stack that opened ctx */
         struct card_ctx *ctx;
         enum pk_card_state state;
         int err;                   /* why there is no reader (card_strerror) */
         char reader[128];
 };
-/* A quick look, without waiting: is a card in a reader? (None for a remote login.) */
+/* A quick look, without waiting: is a card in a reader? Loads the card
+ * stack only when a card could be used: the login is at the reader, the
+ * zone takes cards and pcscd's socket is there. */
 int pk_card_probe(struct pk *pk, struct pk_card *c);
 void pk_card_done(struct pk_card *c);
 /* The whole card login; the broker's answer is left in m. Local failures
@@ -87,6 +98,28 @@ enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_m
 /* A TOTP code without the spaces apps show ("123 456"), in place; every
  * byte of the original length not holding the result is wiped (code.c). */
 void pk_code_strip_spaces(char *code);
+
+/* The card stack's side (card.c, in pam_kagi_card.so; plugin.c loads it). */
+#define PK_CARD_OPS_VERSION 1
+struct pk_card_ops {
+        uint32_t version;
+        size_t pk_size;                       /* both sides built from the same struct pk */
+        int (*probe)(struct pk *pk, struct pk_card *c);
+        void (*done)(struct pk_card *c);
+        enum kagi_decision (*login)(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
+};
+const struct pk_card_ops *pam_kagi_card_ops(void);
+
+/* The attempt preauth reserved, added to a request that settles it. */
+void pk_put_attempt(struct pk *pk, struct frame *req);
+/* Remembers an account phase kagid decided along with the login's success. */
+void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg *m);
+
+/* Grants asked for inline (grant.c): the proof of this transaction's login,
+ * and the answer to a refusal for want of a grant — 1: a grant is active,
+ * ask again; 0: not (the user was told). */
+void pk_keep_proof(struct pk *pk, const struct kagi_msg *m);
+int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal);
 
 /* The phases (flow.c). Each returns a PAM code. */
 int pk_authenticate(struct pk *pk);

@@ -1,5 +1,6 @@
-/* LOCK-1 as arithmetic. The caller loads the state, calls one of these inside
- * a database transaction and stores the result before it answers anybody. */
+/* LOCK-1 as arithmetic. Before a credential is checked: may one more
+ * attempt start, with the ones already in flight? After: settle it. The
+ * caller stores a settled state durably before it answers anybody. */
 #include "policy.h"
 
 static bool unlock_due(const struct lockout_rule *r, const struct lock_state *st, int64_t now)
@@ -15,24 +16,17 @@ bool lockout_is_locked(const struct lockout_rule *r, const struct lock_state *st
         return st->locked_at != 0 || st->failures >= r->threshold;
 }
 
-enum lock_step lockout_reserve(const struct lockout_rule *r, struct lock_state *st, int64_t now,
-                               enum lock_event *ret_event)
+enum lock_step lockout_may_try(const struct lockout_rule *r, const struct lock_state *st, unsigned in_flight,
+                               int64_t now)
 {
-        *ret_event = LOCK_EV_NONE;
-        if (unlock_due(r, st, now)) {
-                *st = (struct lock_state){ 0 };
-                *ret_event = LOCK_EV_AUTO_UNLOCKED;
-        }
-        if (st->locked_at != 0)
+        uint64_t failures = unlock_due(r, st, now) ? 0 : st->failures;
+
+        if (lockout_is_locked(r, st, now))
                 return LOCK_REFUSE;
-        if (st->failures >= r->threshold) {
-                /* Every allowed attempt is already reserved (in flight, or left
-                 * unsettled by a crash): the account is locked from now. */
-                st->locked_at = now;
-                *ret_event = LOCK_EV_LOCKED;
-                return LOCK_REFUSE;
-        }
-        st->failures++;
+        /* every attempt still allowed is under way: one more could be the
+         * verification past the threshold */
+        if (failures + in_flight >= r->threshold)
+                return LOCK_BUSY;
         return LOCK_PROCEED;
 }
 
@@ -40,26 +34,18 @@ void lockout_settle(const struct lockout_rule *r, struct lock_state *st, bool su
                     enum lock_event *ret_event)
 {
         *ret_event = LOCK_EV_NONE;
+        if (unlock_due(r, st, now)) {
+                *st = (struct lock_state){ 0 };
+                *ret_event = LOCK_EV_AUTO_UNLOCKED;
+        }
         if (success) {
                 *st = (struct lock_state){ 0 };
                 return;
         }
+        if (st->failures < UINT32_MAX)
+                st->failures++;
         if (st->locked_at == 0 && st->failures >= r->threshold) {
                 st->locked_at = now;
                 *ret_event = LOCK_EV_LOCKED;
         }
-}
-
-void lockout_count(const struct lockout_rule *r, struct lock_state *st, int64_t now,
-                   enum lock_event *ret_event)
-{
-        bool unlocked = unlock_due(r, st, now);
-
-        if (unlocked)
-                *st = (struct lock_state){ 0 };
-        if (st->failures < UINT32_MAX)
-                st->failures++;
-        lockout_settle(r, st, false, now, ret_event);
-        if (unlocked && *ret_event == LOCK_EV_NONE)
-                *ret_event = LOCK_EV_AUTO_UNLOCKED;
 }

@@ -41,11 +41,34 @@ static const char *const text[MSG_ID_MAX_][2] = {
         [MSG_PROMPT_PASSWORD] = { "Password: ", "パスワード: " },
         [MSG_PROMPT_CODE] = { "Verification code: ", "確認コード: " },
         [MSG_PROMPT_PIN] = { "IC card PIN: ", "ICカードの暗証番号: " },
+        [MSG_BUSY] = { "Too many logins to this account are in progress at once. Try again in a moment.",
+                       "このアカウントへのログインが同時に多数行われています。しばらくしてから再度お試しください。" },
+        [MSG_NO_INDIVIDUAL] = { "This account is reached only from your own: with su or sudo, or with your IC card.",
+                                "このアカウントは、ご自身のアカウントから su・sudo で利用するか、ご自身のICカードで"
+                                "ログインしてください。" },
+        [MSG_NEED_GRANT] = { "Privileged access needs a grant. Ask for one: kagictl grant request {name} --for "
+                             "DURATION --reason TEXT",
+                             "特権の利用には許可が必要です。申請方法: kagictl grant request {name} --for 時間 "
+                             "--reason 理由" },
+        [MSG_GRANT_PENDING] = { "Request {n} waits for approval by another person ({name}).",
+                                "申請（番号 {n}）は承認待ちです（承認者: {name}）。" },
+        [MSG_GRANT_REFUSED] = { "The grant was not given: {name}.", "許可は得られませんでした: {name}" },
+        [MSG_PROMPT_REASON] = { "Reason for privileged access ({name}): ", "特権を利用する理由（{name}）: " },
+        [MSG_PROMPT_DURATION] = { "For how long (e.g. 30m; at most {n} minutes): ",
+                                  "利用時間（例: 30m、最長 {n} 分）: " },
+        [MSG_PROMPT_PERSON_PASSWORD] = { "Password of {name}: ", "{name} のパスワード: " },
+        [MSG_PROMPT_PERSON_CODE] = { "Verification code of {name}: ", "{name} の確認コード: " },
 };
 
 static const char *const default_contact[2] = { "your system administrator", "システム管理者" };
 
 void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, char *buf, size_t size)
+{
+        message_format_name(c, id, n, NULL, buf, size);
+}
+
+void message_format_name(const struct kagi_config *c, enum msg_id id, unsigned n, const char *name, char *buf,
+                         size_t size)
 {
         int lang = c && c->language == KAGI_LANG_JA ? 1 : 0;
         const char *contact = c && c->contact ? c->contact : default_contact[lang];
@@ -68,6 +91,9 @@ void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, cha
                         snprintf(num, sizeof(num), "%u", n);
                         sub = num;
                         t += 3;
+                } else if (strncmp(t, "{name}", 6) == 0) {
+                        sub = name ? name : "";
+                        t += 6;
                 }
                 if (sub) {
                         size_t l = strlen(sub);

@@ -68,11 +68,18 @@ bool zone_admits(const struct kagi_zone *z, const char *user, const struct strv 
         return false;
 }
 
+bool zone_accepts_cards(const struct kagi_zone *z)
+{
+        for (size_t j = 0; j < z->n_sets; j++)
+                if (z->sets[j] & KAGI_F_CARD)
+                        return true;
+        return false;
+}
+
 bool config_uses_cards(const struct kagi_config *c)
 {
         for (size_t i = 0; i < c->n_zones; i++)
-                for (size_t j = 0; j < c->zones[i].n_sets; j++)
-                        if (c->zones[i].sets[j] & KAGI_F_CARD)
-                                return true;
+                if (zone_accepts_cards(&c->zones[i]))
+                        return true;
         return false;
 }

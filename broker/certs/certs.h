@@ -64,10 +64,12 @@ int card_signature_check(const struct card_cert *c, const uint8_t *msg, size_t l
 /* ---- login challenges ------------------------------------------------------- */
 #define CHALLENGE_LEN 32
 #define CHALLENGE_TTL 60
+#define CHALLENGE_ATTEMPT_LEN 16
 struct challenge_row {
         char account[257];
         char terminal[600];
         char fingerprint[65];
+        uint8_t attempt[CHALLENGE_ATTEMPT_LEN]; /* the caller's handle of the login in flight */
         int64_t expires;
 };
 struct challenges;
@@ -75,6 +77,7 @@ int challenges_new(struct challenges **ret);
 void challenges_free(struct challenges *c);
 /* -EBUSY when every slot holds a live challenge. */
 int challenge_put(struct challenges *c, const uint8_t nonce[CHALLENGE_LEN], const char *account,
-                  const char *terminal, const char *fingerprint, int64_t expires, int64_t now);
+                  const char *terminal, const char *fingerprint, const uint8_t attempt[CHALLENGE_ATTEMPT_LEN],
+                  int64_t expires, int64_t now);
 /* Single use: the challenge is gone once taken. -ENOENT if unknown or taken. */
 int challenge_take(struct challenges *c, const uint8_t *nonce, size_t len, struct challenge_row *ret);

@@ -43,7 +43,8 @@ void challenges_free(struct challenges *c)
 }
 
 int challenge_put(struct challenges *c, const uint8_t nonce[CHALLENGE_LEN], const char *account,
-                  const char *terminal, const char *fingerprint, int64_t expires, int64_t now)
+                  const char *terminal, const char *fingerprint, const uint8_t attempt[CHALLENGE_ATTEMPT_LEN],
+                  int64_t expires, int64_t now)
 {
         struct slot *free_slot = NULL;
 
@@ -56,6 +57,7 @@ int challenge_put(struct challenges *c, const uint8_t nonce[CHALLENGE_LEN], cons
                 snprintf(free_slot->row.account, sizeof(free_slot->row.account), "%s", account);
                 snprintf(free_slot->row.terminal, sizeof(free_slot->row.terminal), "%s", terminal);
                 snprintf(free_slot->row.fingerprint, sizeof(free_slot->row.fingerprint), "%s", fingerprint);
+                memcpy(free_slot->row.attempt, attempt, CHALLENGE_ATTEMPT_LEN);
                 free_slot->row.expires = expires;
         }
         pthread_mutex_unlock(&c->lock);

@@ -58,6 +58,9 @@ static int lookup(struct directory *d, const char *user, bool want_enabled, stru
         r = d->ops->lookup(d->h, user, want_enabled || d->cache, ret);
         if (r < 0)
                 return r;
+        /* a backend that does not say otherwise knows the name as asked */
+        if (ret->exists && !ret->name[0])
+                snprintf(ret->name, sizeof(ret->name), "%s", user);
         if (dir_cache_store(d->cache, user, now, ret) < 0)
                 log_warn("directory: cannot cache the lookup of %s", user);
         return 0;
@@ -71,6 +74,15 @@ int directory_lookup(struct directory *d, const char *user, struct dir_account *
 int directory_lookup_brief(struct directory *d, const char *user, struct dir_account *ret)
 {
         return lookup(d, user, false, ret);
+}
+
+bool directory_cached(struct directory *d, const char *user)
+{
+        struct dir_account a = { .uid = (uid_t)-1 };
+        int r = dir_cache_find(d->cache, user, now_ms(), &a);
+
+        dir_account_clear(&a);
+        return r > 0;
 }
 
 bool directory_checks_passwords(const struct directory *d)

@@ -17,6 +17,7 @@
 #include "policy.h"
 
 struct dir_account {
+        char name[257];                       /* canonical: what the directory calls it */
         bool exists;
         bool enabled;
         uid_t uid;                            /* NSS only; (uid_t)-1 otherwise */
@@ -38,13 +39,19 @@ void dir_certs_clear(struct dir_certs *c);
 struct directory;
 int directory_open(const struct kagi_config *c, struct directory **ret, char *err, size_t errsz);
 void directory_close(struct directory *d);
-/* 0 with *ret filled (exists=false for an unknown name); -EHOSTDOWN / -ETIMEDOUT
+/* 0 with *ret filled (exists=false for an unknown name); ret->name is the
+ * account's own name, which may differ from the one asked for (NSS sources
+ * that fold case or add a domain): every state kagi keeps is keyed by it.
+ * -EHOSTDOWN / -ETIMEDOUT
  * / -ECONNREFUSED when the directory cannot answer: the caller fails closed. */
 int directory_lookup(struct directory *d, const char *user, struct dir_account *ret);
 /* The same without asking whether the account is enabled, where a backend
  * must ask separately (NSS: getspnam); ret->enabled is then true. For
  * decisions that do not depend on it (preauth, the factors to collect). */
 int directory_lookup_brief(struct directory *d, const char *user, struct dir_account *ret);
+/* Would a lookup of user be answered from the cache, without asking the
+ * directory? (For choosing a worker; the answer may be stale a moment later.) */
+bool directory_cached(struct directory *d, const char *user);
 /* Can the broker verify passwords itself (LDAP bind)? */
 bool directory_checks_passwords(const struct directory *d);
 /* 0: right; -EACCES: wrong (a failure); -ENOTSUP; other negative: unavailable. */

@@ -57,12 +57,17 @@ static int nss_lookup(void *h, const char *user, bool want_enabled, struct dir_a
         }
         ret->exists = true;
         ret->uid = pw.pw_uid;
+        if (snprintf(ret->name, sizeof(ret->name), "%s", pw.pw_name) >= (int)sizeof(ret->name)) {
+                log_warn("directory (nss): %s: the account's name is too long", user);
+                ret->exists = false;
+                return 0;
+        }
         /* the shadow lookup costs as much as the rest: only when it matters */
-        ret->enabled = want_enabled ? shadow_enabled(user) : true;
+        ret->enabled = want_enabled ? shadow_enabled(pw.pw_name) : true;
         snprintf(ret->display_name, sizeof(ret->display_name), "%.*s",
                  (int)strcspn(pw.pw_gecos ? pw.pw_gecos : "", ","), pw.pw_gecos ? pw.pw_gecos : "");
 
-        if (getgrouplist(user, pw.pw_gid, groups, &ngroups) < 0) {
+        if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) < 0) {
                 log_warn("directory (nss): %s is in more than %zu groups; using the first ones", user,
                          ARRAY_SIZE(groups));
                 ngroups = (int)ARRAY_SIZE(groups);

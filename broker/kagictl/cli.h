@@ -32,7 +32,11 @@ enum opt {
         OPT_CERT = 1u << 5,
         OPT_FINGERPRINT = 1u << 6,
         OPT_RETIRE_OLD = 1u << 7,
-        OPT_SECRET_FILE = 1u << 8,
+        OPT_FOR = 1u << 8,
+        OPT_BY = 1u << 9,
+        OPT_BREAK_GLASS = 1u << 10,
+        OPT_PENDING = 1u << 11,
+        OPT_SECRET_FILE = 1u << 12,
 };
 
 struct args {
@@ -47,6 +51,8 @@ struct args {
         const char *since;
         const char *cert;
         const char *fingerprint;
+        const char *duration;                 /* --for */
+        const char *by;                       /* --by */
 };
 
 /* out.c */
@@ -90,3 +96,9 @@ int cmd_audit_verify(struct ctl *ctl, const struct args *a);
 int cmd_card_register(struct ctl *ctl, const struct args *a);
 int cmd_card_revoke(struct ctl *ctl, const struct args *a);
 int cmd_card_list(struct ctl *ctl, const struct args *a);
+int cmd_grant_request(struct ctl *ctl, const struct args *a);
+int cmd_grant_approve(struct ctl *ctl, const struct args *a);
+int cmd_grant_deny(struct ctl *ctl, const struct args *a);
+int cmd_grant_revoke(struct ctl *ctl, const struct args *a);
+int cmd_grant_extend(struct ctl *ctl, const struct args *a);
+int cmd_grant_list(struct ctl *ctl, const struct args *a);

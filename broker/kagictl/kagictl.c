@@ -36,18 +36,35 @@ static const struct command {
           "TIME: 2026-11-21, 2026-11-21T09:00:00Z or 2h (ago)" },
         { "audit", "verify", 0, 0, OPT_JSON, cmd_audit_verify, "audit verify [--json]",
           "check the hash chain; exit 1 if broken" },
+        { "grant", "request", 1, 1, OPT_FOR | OPT_REASON | OPT_BREAK_GLASS | OPT_JSON, cmd_grant_request,
+          "grant request ROLE --for DURATION --reason TEXT [--break-glass]",
+          "ask for privileged access (as yourself; asks your password and code)" },
+        { "grant", "approve", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_approve, "grant approve ID",
+          "approve another person's request (asks your password and code)" },
+        { "grant", "deny", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_deny, "grant deny ID --reason TEXT",
+          "refuse a request (asks your password and code)" },
+        { "grant", "revoke", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_revoke, "grant revoke ID --reason TEXT",
+          "end a grant now" },
+        { "grant", "extend", 1, 1, OPT_BY | OPT_REASON | OPT_JSON, cmd_grant_extend,
+          "grant extend ID --by DURATION --reason TEXT", "within the role's longest grant" },
+        { "grant", "list", 0, 0, OPT_PENDING | OPT_JSON, cmd_grant_list, "grant list [--pending] [--json]",
+          "grants you may see" },
 };
 
 static const struct option options[] = {
         { "json", no_argument, NULL, 'j' },
         { "reason", required_argument, NULL, 'r' },
         { "secret", required_argument, NULL, 's' },
-        { "secret-file", required_argument, NULL, 'f' },
+        { "secret-file", required_argument, NULL, 'L' },
         { "no-qr", no_argument, NULL, 'q' },
         { "since", required_argument, NULL, 'S' },
         { "cert", required_argument, NULL, 'C' },
         { "fingerprint", required_argument, NULL, 'F' },
         { "retire-old", no_argument, NULL, 'R' },
+        { "for", required_argument, NULL, 'f' },
+        { "by", required_argument, NULL, 'b' },
+        { "break-glass", no_argument, NULL, 'B' },
+        { "pending", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
 };
 
@@ -97,12 +114,16 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 case 'j': bit = OPT_JSON; break;
                 case 'r': bit = OPT_REASON; a->reason = optarg; break;
                 case 's': bit = OPT_SECRET; a->secret = optarg; break;
-                case 'f': bit = OPT_SECRET_FILE; a->secret_file = optarg; break;
+                case 'L': bit = OPT_SECRET_FILE; a->secret_file = optarg; break;
                 case 'q': bit = OPT_NO_QR; break;
                 case 'S': bit = OPT_SINCE; a->since = optarg; break;
                 case 'C': bit = OPT_CERT; a->cert = optarg; break;
                 case 'F': bit = OPT_FINGERPRINT; a->fingerprint = optarg; break;
                 case 'R': bit = OPT_RETIRE_OLD; break;
+                case 'f': bit = OPT_FOR; a->duration = optarg; break;
+                case 'b': bit = OPT_BY; a->by = optarg; break;
+                case 'B': bit = OPT_BREAK_GLASS; break;
+                case 'p': bit = OPT_PENDING; break;
                 default: return EXIT_USAGE;
                 }
                 if (!(c->opts & bit))
@@ -116,7 +137,7 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 a->pos[a->n_pos++] = argv[optind];
         }
         if (a->n_pos < c->min_pos)
-                return die_usage("%s: which account?", c->cmd);
+                return die_usage("%s: which %s?", c->cmd, strcmp(c->cmd, "grant") == 0 ? "grant (or role)" : "account");
         return 0;
 }
 

@@ -139,6 +139,23 @@ static int card_admitted(struct request *rq, const struct login *l)
         return -EACCES;
 }
 
+/* A card login straight to a role's target (root, at the reader):
+ * the card's registered owner is the person, whose PIN and lock count and
+ * whose grant must open the account. A card kagi's registry does not know
+ * names nobody, and is refused as not registered to the account. */
+static int card_person(struct request *rq, struct login *l, const struct card_cert *c, bool want_enabled)
+{
+        struct card_row row;
+        int r;
+
+        if (!l->target || l->individual)
+                return 0;
+        r = store_card_get(rq->store, c->fingerprint, &row);
+        if (r == -ENOENT || (r == 0 && strcmp(row.state, "active") != 0))
+                return 0;
+        return r < 0 ? r : login_as_person(rq, l, row.account, want_enabled);
+}
+
 static int start_card(struct request *rq, struct login *l, struct card_cert *c, bool want_enabled)
 {
         int r = login_load(rq, l);
@@ -156,7 +173,9 @@ static int start_card(struct request *rq, struct login *l, struct card_cert *c, 
                 reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_REFUSED);
                 return r;
         }
-        r = login_lookup(rq, l, want_enabled);
+        r = login_resolve(rq, l, want_enabled);
+        if (r >= 0)
+                r = card_person(rq, l, c, want_enabled);
         if (r < 0) {
                 reply_decision(rq, KAGI_UNAVAILABLE, MSG_UNAVAILABLE);
                 return r;
@@ -176,7 +195,9 @@ int card_challenge(struct request *rq)
 
         if (start_card(rq, &l, &c, false) < 0)
                 goto out;
-        r = attempt_reserve(rq, &l, FACTOR);
+        /* in flight until CARD_VERIFY settles it, or the challenge lapses */
+        r = attempt_reserve(rq, &l, FACTOR, rq->msg->f[KAGI_T_ATTEMPT].p, rq->msg->f[KAGI_T_ATTEMPT].len,
+                            now_ms() + CHALLENGE_TTL * 1000);
         if (r <= 0)
                 goto out;
         refusal = card_refusal(rq, &l, &c, &shared, owner, sizeof(owner), why, sizeof(why));
@@ -190,13 +211,14 @@ int card_challenge(struct request *rq)
                 reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 goto out;
         }
-        r = challenge_put(rq->b->challenges, nonce, l.user, l.terminal, c.fingerprint, wall_now() + CHALLENGE_TTL,
-                          wall_now());
+        r = challenge_put(rq->b->challenges, nonce, l.user, l.terminal, c.fingerprint, l.attempt,
+                          wall_now() + CHALLENGE_TTL, wall_now());
         if (r < 0) {
                 log_err("card login for %s: too many card logins in flight; refusing", l.user);
                 reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 goto out;
         }
+        l.keep_attempt = true;
         reply_decision(rq, KAGI_CONTINUE, MSG_AUTH_FAILED);
         frame_put_blob(rq->reply, KAGI_T_CHALLENGE, nonce, sizeof(nonce));
 out:
@@ -213,6 +235,7 @@ int card_verify(struct request *rq)
         uint32_t retries = msg_u32(rq->msg, KAGI_T_RETRIES, UINT32_MAX);
         struct card_cert c = { 0 };
         struct challenge_row cr;
+        struct account_verdict v;
         char why[512], owner[257];
         enum kagi_decision d;
         enum lock_event ev;
@@ -237,6 +260,9 @@ int card_verify(struct request *rq)
                                NULL);
                 goto out;
         }
+        /* the attempt reserved with the challenge (a fresh one if it lapsed) */
+        if (attempt_reserve(rq, &l, FACTOR, cr.attempt, sizeof(cr.attempt), now_ms() + CHALLENGE_TTL * 1000) <= 0)
+                goto out;
         if (flags & KAGI_FLAG_CARD_ABORTED) {
                 /* pulled or unreadable before the PIN was judged: nothing verified */
                 attempt_release(rq, &l, FACTOR, "aborted", "card removed or unreadable during login");
@@ -279,9 +305,16 @@ int card_verify(struct request *rq)
                 snprintf(why, sizeof(why), "card %s%s%s", c.serial, *reason ? "; " : "", reason);
                 r = txn_audit(&t, &l, "auth", FACTOR, d == KAGI_ALLOW ? "success" : "denied", why, NULL);
         }
+        /* the account phase, decided with the login (see auth_verify) */
+        if (r >= 0 && d == KAGI_ALLOW)
+                r = login_account_decision(rq, &l, &v);
+        if (r >= 0 && d == KAGI_ALLOW)
+                r = account_audit(&t, &l, &v);
         if (txn_finish_or_refuse(&t, r) < 0)
                 goto out;
         reply_decision(rq, d, msg);
+        if (d == KAGI_ALLOW)
+                put_account(rq, &l, &v);
 out:
         card_cert_clear(&c);
         return 0;

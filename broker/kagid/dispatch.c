@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "request.h"
+#include "login.h"
 
-enum { NEED_ROOT = 1, NEED_ADMIN = 2 };
+/* NEED_ANY: any peer; the handler decides what it may do (a person asking
+ * for, deciding or listing grants, SO_PEERCRED naming them). */
+enum { NEED_ROOT = 1, NEED_ADMIN = 2, NEED_ANY = 4 };
 
 static const struct handler {
         uint8_t type;
@@ -37,22 +39,43 @@ static const struct handler {
         { KAGI_REQ_CARD_REGISTER, admin_card_register, NEED_ADMIN },
         { KAGI_REQ_CARD_REVOKE, admin_card_revoke, NEED_ADMIN },
         { KAGI_REQ_CARD_LIST, admin_card_list, NEED_ADMIN },
+        { KAGI_REQ_GRANT_REQUEST, grant_request, NEED_ANY },
+        { KAGI_REQ_GRANT_DECIDE, grant_decide, NEED_ANY },
+        { KAGI_REQ_GRANT_LIST, grant_list, NEED_ANY },
+        { KAGI_REQ_GRANT_REVOKE, grant_revoke, NEED_ANY },
+        { KAGI_REQ_GRANT_EXTEND, grant_extend, NEED_ANY },
 };
 
-void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n)
+void reply_decision_name(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n, const char *name)
 {
         char text[1024];
 
         frame_put_u32(rq->reply, KAGI_T_DECISION, d);
         if (d != KAGI_ALLOW && d != KAGI_CONTINUE) {
-                message_format(rq->b->cfg, msg, n, text, sizeof(text));
+                message_format_name(rq->b->cfg, msg, n, name, text, sizeof(text));
                 frame_put_str(rq->reply, KAGI_T_MESSAGE, text);
         }
+}
+
+void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n)
+{
+        reply_decision_name(rq, d, msg, n, NULL);
 }
 
 void reply_decision(struct request *rq, enum kagi_decision d, enum msg_id msg)
 {
         reply_decision_n(rq, d, msg, 0);
+}
+
+void reply_restart(struct request *rq)
+{
+        struct frame *f = frame_new(KAGI_REP_RESULT);
+
+        /* no frame at all fails closed: the worker answers KAGI_ERROR */
+        if (f) {
+                frame_free(rq->reply);
+                rq->reply = f;
+        }
 }
 
 void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)

@@ -17,11 +17,18 @@
 #include "policy.h"
 #include "secrets.h"
 
+struct attempts;
+struct proofs;
+struct maint;
+
 struct broker {
         struct kagi_config *cfg;
         struct kagi_keys keys;
         struct trust *trust;
         struct challenges *challenges;
+        struct attempts *attempts;            /* logins in flight (attempts.c) */
+        struct proofs *proofs;                /* fresh logins, for inline grant requests */
+        struct maint *maint;                  /* kagid's timers (maint.c) */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "login.h"
 
 /* ---- the request's context ---------------------------------------------------- */
@@ -17,7 +20,7 @@ int login_load(struct request *rq, struct login *l)
         const char *zone;
         const char *host;
 
-        *l = (struct login){ 0 };
+        *l = (struct login){ .rq = rq, .bucket = -1 };
         l->user = msg_str(m, KAGI_T_USER);
         l->service = msg_str(m, KAGI_T_SERVICE);
         l->tty = msg_str(m, KAGI_T_TTY);
@@ -43,8 +46,26 @@ int login_load(struct request *rq, struct login *l)
 
 void login_done(struct login *l)
 {
+        /* settled by now (committed) or never verified: it stops counting */
+        if (l->has_attempt && !l->keep_attempt)
+                attempts_remove(l->rq->b->attempts, l->key, l->attempt, sizeof(l->attempt));
+        secret_wipe(l->attempt, sizeof(l->attempt));
         if (l->looked_up)
                 dir_account_clear(&l->acct);
+}
+
+/* Which shared bucket an unknown name counts in: keyed, so that nobody can
+ * choose names that land on the bucket of one they want to lock. */
+static uint32_t unknown_bucket(const struct broker *b, const char *name)
+{
+        uint8_t mac[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+
+        if (!HMAC(EVP_sha256(), b->keys.audit, KAGI_KEY_LEN, (const uint8_t *)name, strlen(name), mac, &len) ||
+            len < 4)
+                return 0;
+        return ((uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3]) %
+               STORE_UNKNOWN_BUCKETS;
 }
 
 int login_lookup(struct request *rq, struct login *l, bool want_enabled)
@@ -58,7 +79,65 @@ int login_lookup(struct request *rq, struct login *l, bool want_enabled)
                 return r;
         }
         l->looked_up = true;
+        if (l->acct.exists) {
+                /* one account, one counter, however its name was spelt */
+                if (l->person == l->user)
+                        l->person = l->acct.name;
+                l->user = l->acct.name;
+                snprintf(l->key, sizeof(l->key), "%s", l->user);
+        } else {
+                l->bucket = (int32_t)unknown_bucket(rq->b, l->user);
+                /* no account name holds a newline */
+                snprintf(l->key, sizeof(l->key), "\nunknown/%d", (int)l->bucket);
+        }
         return 0;
+}
+
+int login_resolve(struct request *rq, struct login *l, bool want_enabled)
+{
+        int r = login_lookup(rq, l, want_enabled);
+
+        if (r < 0 || !l->acct.exists || !config_is_target(rq->b->cfg, l->user))
+                return r;
+        l->target = true;
+        if (l->ruser && *l->ruser && strcmp(l->ruser, l->user) != 0)
+                return login_as_person(rq, l, l->ruser, want_enabled);
+        /* a direct login: no person yet; a card may name one */
+        snprintf(l->account, sizeof(l->account), "%s", l->user);
+        return 0;
+}
+
+const char *login_account(const struct login *l)
+{
+        return l->account[0] ? l->account : l->user;
+}
+
+int login_as_person(struct request *rq, struct login *l, const char *person, bool want_enabled)
+{
+        snprintf(l->account, sizeof(l->account), "%s", l->user);
+        /* the account's lookup is done with; the person's takes its place */
+        if (l->looked_up)
+                dir_account_clear(&l->acct);
+        l->looked_up = false;
+        l->bucket = -1;
+        snprintf(l->person_name, sizeof(l->person_name), "%s", person);
+        l->user = l->person_name;
+        l->person = l->person_name;
+        l->individual = true;
+        l->kagid_password = true;
+        return login_lookup(rq, l, want_enabled);
+}
+
+int login_lock_get(struct request *rq, const struct login *l, struct lock_state *ret)
+{
+        return l->bucket >= 0 ? store_unknown_lock_get(rq->store, (uint32_t)l->bucket, ret)
+                              : store_lock_get(rq->store, l->user, ret);
+}
+
+static int lock_put(struct request *rq, const struct login *l, const struct lock_state *st)
+{
+        return l->bucket >= 0 ? store_unknown_lock_put(rq->store, (uint32_t)l->bucket, st)
+                              : store_lock_put(rq->store, l->user, st);
 }
 
 bool login_privileged(const struct request *rq, const struct login *l)
@@ -103,7 +182,7 @@ int txn_audit(struct txn *t, const struct login *l, const char *event, const cha
         snprintf(t->reason[t->n], sizeof(t->reason[0]), "%s", reason ? reason : "");
         *r = (struct audit_record){
                 .event = event,
-                .account = l ? l->user : NULL,
+                .account = l ? login_account(l) : NULL,
                 .person = l ? l->person : NULL,
                 .terminal = l ? l->terminal : NULL,
                 .service = l ? l->service : NULL,
@@ -120,7 +199,17 @@ int txn_audit(struct txn *t, const struct login *l, const char *event, const cha
 
 int txn_commit(struct txn *t)
 {
-        int r = store_commit(t->rq->store);
+        int r;
+
+        /* What the client was told ("unavailable") is what happened: nothing
+         * is committed once it has given up or its deadline is too near. */
+        if (!request_alive(t->rq)) {
+                log_warn("%s for %s not recorded: the client gave up or its deadline passed",
+                         kagi_msg_type_name(t->rq->msg->type), t->n ? t->rec[0].account : "?");
+                store_rollback(t->rq->store);
+                return -ECANCELED;
+        }
+        r = store_commit(t->rq->store);
 
         if (r < 0)
                 return r;
@@ -151,19 +240,28 @@ int txn_finish_or_refuse(struct txn *t, int r)
         return r;
 }
 
-/* Record a decision that changes no state, then answer with it. */
-int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
-                          enum kagi_decision d, enum msg_id msg, const char *reason)
+int audit_only(struct request *rq, const struct login *l, const char *event, const char *factor, const char *result,
+               const char *reason)
 {
         struct txn t;
         int r;
 
         r = txn_begin(&t, rq);
         if (r >= 0)
-                r = txn_audit(&t, l, event, factor, d == KAGI_ALLOW ? "success" : "denied", reason, NULL);
-        r = txn_finish_or_refuse(&t, r);
-        if (r < 0)
+                r = txn_audit(&t, l, event, factor, result, reason, NULL);
+        return txn_finish(&t, r);
+}
+
+/* Record a decision that changes no state, then answer with it. */
+int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
+                          enum kagi_decision d, enum msg_id msg, const char *reason)
+{
+        int r = audit_only(rq, l, event, factor, d == KAGI_ALLOW ? "success" : "denied", reason);
+
+        if (r < 0) {
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 return r;
+        }
         reply_decision(rq, d, msg);
         return 0;
 }
@@ -188,71 +286,61 @@ int txn_lock_event(struct txn *t, const struct login *l, enum lock_event ev, con
                          NULL);
 }
 
-/* Step 1. Returns 1 when the caller may verify, 0 when the answer (locked) is
- * already given, negative on error (answered too). */
-int attempt_reserve(struct request *rq, const struct login *l, const char *factor)
+int attempt_reserve(struct request *rq, struct login *l, const char *factor, const uint8_t *token,
+                    size_t token_len, int64_t expires_ms)
 {
+        struct attempts *a = rq->b->attempts;
         const struct lockout_rule *rule = login_rule(rq, l);
+        enum lock_step step = LOCK_REFUSE;
         struct lock_state st;
-        enum lock_event ev;
-        enum lock_step step;
-        struct txn t;
         int r;
 
-        r = txn_begin(&t, rq);
-        if (r >= 0)
-                r = store_lock_get(rq->store, l->user, &st);
-        if (r < 0)
-                goto fail;
-        step = lockout_reserve(rule, &st, wall_now(), &ev);
-        r = store_lock_put(rq->store, l->user, &st);
-        if (r >= 0)
-                r = txn_lock_event(&t, l, ev, rule);
-        if (r >= 0 && step == LOCK_REFUSE)
-                r = txn_audit(&t, l, "auth", factor, "denied", "account locked", NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0)
-                goto fail;
-        if (step == LOCK_REFUSE) {
-                reply_decision(rq, KAGI_DENY_LOCKED, MSG_LOCKED);
-                return 0;
+        if (token && attempts_holds(a, l->key, token, token_len, now_ms())) {
+                memcpy(l->attempt, token, sizeof(l->attempt));
+                l->has_attempt = true;
+                return 1;
         }
+        /* the durable count and those in flight, read as one: no two
+         * logins see the same room for one more attempt */
+        attempts_lock(a);
+        r = login_lock_get(rq, l, &st);
+        if (r >= 0)
+                step = lockout_may_try(rule, &st, attempts_in_flight(a, l->key, now_ms()), wall_now());
+        if (r >= 0 && step == LOCK_PROCEED) {
+                r = attempts_add(a, l->key, expires_ms, l->attempt);
+                l->has_attempt = r >= 0;
+        }
+        attempts_unlock(a);
+        if (r < 0) {
+                log_err("cannot reserve an attempt for %s: %s", l->user,
+                        r == -ENOSPC ? "too many logins in flight" : strerror(-r));
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                return r;
+        }
+        if (step == LOCK_REFUSE)
+                return answer_audited(rq, l, "auth", factor, KAGI_DENY_LOCKED, MSG_LOCKED, "account locked");
+        if (step == LOCK_BUSY)
+                return answer_audited(rq, l, "auth", factor, KAGI_DENY_LOCKED, MSG_BUSY,
+                                      "every attempt still allowed is already in flight");
         return 1;
-fail:
-        txn_abort(&t);
-        reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
-        return r;
 }
 
-/* Nothing was verified after all (directory down, card pulled before the
- * PIN was judged): take the reserved attempt back, so it is never counted
- * against the user, and record why. The caller answers. */
-int attempt_release(struct request *rq, const struct login *l, const char *factor, const char *result,
+int attempt_release(struct request *rq, struct login *l, const char *factor, const char *result,
                     const char *reason)
 {
-        struct lock_state st;
         struct txn t;
         int r;
 
+        if (l->has_attempt) {
+                attempts_remove(rq->b->attempts, l->key, l->attempt, sizeof(l->attempt));
+                l->has_attempt = false;
+        }
         r = txn_begin(&t, rq);
         if (r >= 0)
-                r = store_lock_get(rq->store, l->user, &st);
-        if (r >= 0 && st.failures > 0 && st.locked_at == 0) {
-                st.failures--;
-                r = store_lock_put(rq->store, l->user, &st);
-        }
-        if (r >= 0)
                 r = txn_audit(&t, l, "auth", factor, result, reason, NULL);
-        if (r >= 0)
-                r = txn_commit(&t);
-        if (r < 0)
-                txn_abort(&t);
-        return r;
+        return txn_finish(&t, r);
 }
 
-/* Step 3 without the reply; the transaction is left open for the caller to
- * add what belongs to it (TOTP counter) and commit. */
 int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock_event *ret_event)
 {
         struct request *rq = t->rq;
@@ -261,14 +349,120 @@ int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock
         int r;
 
         *ret_event = LOCK_EV_NONE;
-        r = store_lock_get(rq->store, l->user, &st);
+        r = login_lock_get(rq, l, &st);
         if (r < 0)
                 return r;
         lockout_settle(rule, &st, success, wall_now(), ret_event);
-        r = store_lock_put(rq->store, l->user, &st);
-        if (r >= 0)
+        r = lock_put(rq, l, &st);
+        if (r >= 0 && l->bucket < 0)
                 r = store_note_result(rq->store, l->user, success, wall_now());
         return r;
+}
+
+/* The first role that opens the target and the person holds; with an
+ * active grant of it when there is one. */
+static int grant_for(struct request *rq, const struct login *l, struct account_verdict *v)
+{
+        const struct kagi_config *c = rq->b->cfg;
+        bool holds = false;
+
+        for (size_t i = 0; i < c->n_roles; i++) {
+                const struct kagi_role *role = &c->roles[i];
+                struct grant_row g;
+                int r;
+
+                if (!role_opens(role, l->account) || !role_held_by(role, l->user, &l->acct.groups))
+                        continue;
+                if (!holds)
+                        snprintf(v->role, sizeof(v->role), "%s", role->name);
+                holds = true;
+                r = store_grant_active(rq->store, l->user, role->name, wall_now(), &g);
+                if (r == 0) {
+                        v->grant = g.id;
+                        snprintf(v->role, sizeof(v->role), "%s", role->name);
+                        return 1;
+                }
+                if (r != -ENOENT)
+                        return r;
+        }
+        return holds ? 0 : -EPERM;
+}
+
+int login_account_decision(struct request *rq, const struct login *l, struct account_verdict *v)
+{
+        int r;
+
+        *v = (struct account_verdict){ .d = KAGI_ALLOW, .msg = MSG_AUTH_FAILED, .reason = "" };
+        v->d = admission(rq, l, &v->msg, &v->reason);
+        if (v->d != KAGI_ALLOW || !l->target)
+                return 0;
+        /* PRIV-6: privileged use names a person */
+        if (!l->individual) {
+                v->d = KAGI_DENY_POLICY;
+                v->msg = MSG_NO_INDIVIDUAL;
+                v->reason = "a role's target account, with no person proved";
+                return 0;
+        }
+        r = grant_for(rq, l, v);
+        if (r == 1) {
+                snprintf(v->why, sizeof(v->why), "grant %lld of role %s", (long long)v->grant, v->role);
+                v->reason = v->why;
+                return 0;
+        }
+        if (r < 0 && r != -EPERM)
+                return r;
+        v->d = KAGI_DENY_POLICY;
+        v->msg = r == -EPERM ? MSG_NOT_PERMITTED : MSG_NEED_GRANT;
+        snprintf(v->why, sizeof(v->why), r == -EPERM ? "%s holds no role that opens %s"
+                                                     : "%s has no active grant opening %s",
+                 l->user, l->account);
+        v->reason = v->why;
+        return 0;
+}
+
+int grant_use_audit(struct txn *t, const struct login *l, const struct account_verdict *v, const char *session)
+{
+        char why[300];
+
+        if (v->d != KAGI_ALLOW || !v->grant)
+                return 0;
+        /* PRIV-6: each use of a grant, naming the person */
+        snprintf(why, sizeof(why), "grant %lld (role %s) opens %s", (long long)v->grant, v->role, login_account(l));
+        return txn_audit(t, l, "grant-use", "-", "success", why, session);
+}
+
+int account_audit(struct txn *t, const struct login *l, const struct account_verdict *v)
+{
+        int r = txn_audit(t, l, "account", "-", v->d == KAGI_ALLOW ? "success" : "denied",
+                          v->d == KAGI_ALLOW && !v->grant ? "" : v->reason, NULL);
+
+        return r < 0 ? r : grant_use_audit(t, l, v, NULL);
+}
+
+/* Does the person hold any role (so that a grant may be asked for inline)? */
+static bool holds_a_role(const struct request *rq, const struct login *l)
+{
+        for (size_t i = 0; i < rq->b->cfg->n_roles; i++)
+                if (role_held_by(&rq->b->cfg->roles[i], l->user, &l->acct.groups))
+                        return true;
+        return false;
+}
+
+void put_account(struct request *rq, const struct login *l, const struct account_verdict *v)
+{
+        uint8_t token[PROOF_LEN];
+
+        frame_put_u32(rq->reply, KAGI_T_ACCOUNT, v->d);
+        if (v->role[0])
+                frame_put_str(rq->reply, KAGI_T_ROLE, v->role);
+        if (v->grant)
+                frame_put_u64(rq->reply, KAGI_T_GRANT, (uint64_t)v->grant);
+        /* a holder who just proved themselves may ask for a grant in the
+         * same PAM transaction, with this proof instead of a second code */
+        if (l->acct.exists && holds_a_role(rq, l) &&
+            proof_issue(rq->b->proofs, l->user, l->terminal, wall_now(), token) == 0)
+                frame_put_blob(rq->reply, KAGI_T_PROOF, token, sizeof(token));
+        secret_wipe(token, sizeof(token));
 }
 
 /* After the credentials are right: may this account log in here at all? */

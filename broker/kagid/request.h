@@ -32,10 +32,17 @@ struct request {
 void reply_decision(struct request *rq, enum kagi_decision d, enum msg_id msg);
 /* The same, with {n} in the message filled in (PIN tries left). */
 void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n);
+/* The same, with {n} and {name} (a role, a reason). */
+void reply_decision_name(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n, const char *name);
 void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Throws away what the answer held so far: another answer replaces it. */
+void reply_restart(struct request *rq);
 
 int dispatch(struct request *rq);
+/* Is the client still waiting, and is there time to answer it? Nothing is
+ * committed for a request that is not (pool.c). */
+bool request_alive(const struct request *rq);
 bool peer_in_group(uid_t uid, gid_t gid, const char *group);
 
 /* Handlers (auth.c, card.c, session.c, admin.c, admin_card.c). Each fills rq->reply. */

@@ -1,135 +1,310 @@
-/* The socket and the workers. A fixed pool of workers, each with its own
- * database connection and directory handle, accepts and answers one
- * request per connection. A client that sends a malformed frame
- * or stalls is dropped; nobody else notices. */
+/* The socket and its event loop. One thread reads every connection's
+ * request without ever blocking on a peer: waiting for a frame costs a few
+ * bytes of memory, never a thread. Every peer-controllable resource has a
+ * limit (limits.c): connections in all and per uid, with a share kept for
+ * root; the time to deliver the whole request ([broker] request_timeout);
+ * the bytes buffered (one frame, at most 64 KiB). A request read whole goes
+ * to a worker pool (pool.c):
+ *
+ *   login   root's login decisions that may ask the directory
+ *   quick   root's login decisions that need no directory call (sessions,
+ *           accounts fresh in the lookup cache)
+ *   admin   everything else: kagictl, and any peer that is not root
+ *
+ * so a stalled directory holds up only the logins that must wait for it,
+ * and no unprivileged peer can hold up a login. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
-#include "request.h"
+#include "limits.h"
+#include "login.h"
+#include "pool.h"
 
-#define REQUEST_TIMEOUT_MS 5000       /* to receive one request frame */
-#define REPLY_TIMEOUT_MS 10000
+#define QUICK_WORKERS 2
+#define ADMIN_WORKERS 2
+#define LOG_EVERY_MS 10000            /* a limit that bites is logged at most this often */
 
-struct worker {
-        pthread_t thread;
-        struct broker *b;
-        int lfd;                       /* the listening socket, shared */
-        volatile int *stop;
-        struct store *store;
-        struct directory *dir;
+/* A connection whose request is still arriving. The list is in order of
+ * deadline: every connection gets the same time, so arrival order is it. */
+struct conn {
+        struct conn *prev, *next;
+        int fd;
+        struct ucred cred;
+        int64_t accepted, deadline;
+        uint8_t hdr[4];
+        size_t have;                          /* bytes read, header included */
+        size_t total;                         /* the frame's length, once the header is in */
+        uint8_t *buf;                         /* total bytes, from the header on */
 };
 
-static void serve(struct worker *w, int fd)
-{
-        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
-        _cleanup_(frame_freep) struct frame *reply = frame_new(KAGI_REP_RESULT);
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
-        struct request rq = { .b = w->b, .store = w->store, .dir = w->dir, .fd = fd };
-        int r;
+struct server {
+        struct broker *b;
+        struct limits limits;
+        struct pool *login, *quick, *admin;
+        struct directory *probe;              /* the I/O thread's: cache lookups only */
+        int epfd, lfd;
+        struct conn *first, *last;
+        int64_t logged[4];                    /* when each limit was last logged */
+        uint64_t refused[4];                  /* refusals since */
+};
 
-        if (!m || !reply)
-                return;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-                log_err("SO_PEERCRED: %s", strerror(errno));
-                return;
-        }
-        rq.peer_uid = cred.uid;
-        rq.peer_gid = cred.gid;
-        rq.peer_pid = cred.pid;
-        rq.peer_root = cred.uid == 0;
-        r = frame_recv(fd, m, now_ms() + REQUEST_TIMEOUT_MS);
-        if (r < 0) {
-                if (r != -ECONNRESET)
-                        log_warn("dropped connection from uid %u pid %d: %s", (unsigned)cred.uid, (int)cred.pid,
-                                 r == -EBADMSG ? "frame breaks the protocol schema"
-                                 : r == -EPROTO ? "wrong protocol version"
-                                 : r == -E2BIG  ? "frame too large"
-                                 : r == -ETIMEDOUT ? "no complete request in time"
-                                                   : "malformed frame");
-                return;
-        }
-        rq.peer_admin = !rq.peer_root && peer_in_group(cred.uid, cred.gid, w->b->cfg->admin_group);
-        rq.msg = m;
-        rq.reply = reply;
-        r = dispatch(&rq);
-        if (store_in_transaction(w->store)) {
-                /* a handler that forgot its transaction must not hold every
-                 * other writer up: undo it, and say so */
-                log_err("%s left a transaction open; rolled back", kagi_msg_type_name(m->type));
-                store_rollback(w->store);
-                /* what it was about to answer was not written: fail closed */
-                frame_free(reply);
-                reply = frame_new(KAGI_REP_RESULT);
-                if (!reply)
-                        return;
-                rq.reply = reply;
-                reply_decision(&rq, KAGI_ERROR, MSG_INTERNAL);
-        }
-        if (r == -EBADMSG)
-                return;
-        if (reply->len == KAGI_FRAME_HEADER) {
-                /* a handler that failed before answering still answers: fail closed */
-                reply_decision(&rq, KAGI_ERROR, MSG_INTERNAL);
-        }
-        r = frame_send(fd, reply, now_ms() + REPLY_TIMEOUT_MS);
-        if (r < 0 && r != -EPIPE && r != -ECONNRESET)
-                log_warn("could not answer uid %u: %s", (unsigned)cred.uid, strerror(-r));
+void server_release(struct server *srv, const struct ucred *cred)
+{
+        limits_release(&srv->limits, cred->uid);
 }
 
-/* Each worker accepts for itself (the kernel wakes one waiter per
- * connection): no hand-over between threads on the way to an answer. */
-static void *worker_main(void *arg)
+static void conn_unlink(struct server *srv, struct conn *c)
 {
-        struct worker *w = arg;
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                srv->first = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        else
+                srv->last = c->prev;
+        c->prev = c->next = NULL;
+}
 
-        while (!*w->stop) {
-                struct pollfd p = { .fd = w->lfd, .events = POLLIN };
-                int fd;
+/* Done with a connection that never became a job. */
+static void conn_drop(struct server *srv, struct conn *c)
+{
+        conn_unlink(srv, c);
+        epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        limits_release(&srv->limits, c->cred.uid);
+        /* a request can hold a secret */
+        secret_free(c->buf, c->total);
+        secret_wipe(c->hdr, sizeof(c->hdr));
+        free(c);
+}
 
-                if (poll(&p, 1, 500) <= 0)
-                        continue;
-                fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC);
+static void log_limit(struct server *srv, enum limit_verdict v, const struct ucred *cred)
+{
+        int64_t now = now_ms();
+
+        srv->refused[v]++;
+        if (now - srv->logged[v] < LOG_EVERY_MS && srv->logged[v] != 0)
+                return;
+        log_warn("refused a connection from uid %u pid %d: %s reached (%llu refused since the last such line)",
+                 (unsigned)cred->uid, (int)cred->pid, limit_verdict_name(v), (unsigned long long)srv->refused[v]);
+        srv->logged[v] = now;
+        srv->refused[v] = 0;
+}
+
+static void accept_all(struct server *srv)
+{
+        for (;;) {
+                struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+                socklen_t len = sizeof(struct ucred);
+                enum limit_verdict v;
+                struct conn *c;
+                struct ucred cred;
+                int fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
                 if (fd < 0) {
-                        /* another worker took it, or the client left */
-                        if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+                        if (errno == EMFILE || errno == ENFILE)
+                                log_err("accept: %s", strerror(errno));
+                        else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                                 log_warn("accept: %s", strerror(errno));
+                        return;
+                }
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                        log_err("SO_PEERCRED: %s", strerror(errno));
+                        close(fd);
                         continue;
                 }
-                serve(w, fd);
-                close(fd);
+                v = limits_admit(&srv->limits, cred.uid);
+                if (v != LIMIT_OK) {
+                        log_limit(srv, v, &cred);
+                        close(fd);
+                        continue;
+                }
+                c = calloc(1, sizeof(*c));
+                if (!c) {
+                        limits_release(&srv->limits, cred.uid);
+                        close(fd);
+                        continue;
+                }
+                c->fd = fd;
+                c->cred = cred;
+                c->accepted = now_ms();
+                c->deadline = c->accepted + srv->b->cfg->request_timeout_ms;
+                c->prev = srv->last;
+                if (srv->last)
+                        srv->last->next = c;
+                else
+                        srv->first = c;
+                srv->last = c;
+                ev.data.ptr = c;
+                if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                        log_err("epoll: %s", strerror(errno));
+                        conn_drop(srv, c);
+                }
         }
-        return NULL;
 }
 
-static int listen_on(const char *path, char *err, size_t errsz)
+static bool is_login_request(uint8_t type)
+{
+        return type >= KAGI_REQ_PREAUTH && type < KAGI_REQ_STATUS;
+}
+
+/* Which pool answers it. */
+static struct pool *pool_for(struct server *srv, const struct job *j)
+{
+        const struct kagi_msg *m = j->msg;
+        const char *user = msg_str(m, KAGI_T_USER);
+
+        if (j->cred.uid != 0 || !is_login_request(m->type))
+                return srv->admin;
+        /* a session of a role's target is decided like an account phase */
+        if (m->type == KAGI_REQ_SESSION_CLOSE ||
+            (m->type == KAGI_REQ_SESSION_OPEN && !(user && config_is_target(srv->b->cfg, user))))
+                return srv->quick;
+        if (msg_has(m, KAGI_T_PASSWORD))
+                return srv->login;            /* a bind, whatever the cache holds */
+        return user && directory_cached(srv->probe, user) ? srv->quick : srv->login;
+}
+
+static const char *frame_error(int r)
+{
+        return r == -EBADMSG ? "frame breaks the protocol schema"
+               : r == -EPROTO ? "wrong protocol version"
+               : r == -E2BIG  ? "frame too large"
+                              : "malformed frame";
+}
+
+/* The whole frame is in: hand it to a pool. */
+static void request_ready(struct server *srv, struct conn *c)
+{
+        struct job *j = calloc(1, sizeof(*j));
+        int r = -ENOMEM;
+
+        if (j && (j->msg = msg_new()))
+                r = frame_decode(c->buf, c->total, j->msg);
+        if (r < 0) {
+                log_warn("dropped connection from uid %u pid %d: %s", (unsigned)c->cred.uid, (int)c->cred.pid,
+                         r == -ENOMEM ? "out of memory" : frame_error(r));
+                if (j)
+                        msg_free(j->msg);
+                free(j);
+                conn_drop(srv, c);
+                return;
+        }
+        /* the job takes the connection (and its place in the limits) */
+        conn_unlink(srv, c);
+        epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        j->fd = c->fd;
+        j->cred = c->cred;
+        j->received = now_ms();
+        secret_free(c->buf, c->total);
+        free(c);
+        pool_push(pool_for(srv, j), j);
+}
+
+static void readable(struct server *srv, struct conn *c)
+{
+        for (;;) {
+                uint8_t *to = c->total ? c->buf + c->have : c->hdr + c->have;
+                size_t want = c->total ? c->total - c->have : sizeof(c->hdr) - c->have;
+                ssize_t n = recv(c->fd, to, want, MSG_DONTWAIT);
+                int r;
+
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+                        /* gone before its request was in: nothing to answer */
+                        conn_drop(srv, c);
+                        return;
+                }
+                if (n < 0) {
+                        if (errno == EAGAIN)
+                                return;
+                        continue;
+                }
+                c->have += (size_t)n;
+                if (!c->total && c->have == sizeof(c->hdr)) {
+                        r = frame_total_length(c->hdr, &c->total);
+                        if (r >= 0 && !(c->buf = malloc(c->total)))
+                                r = -ENOMEM;
+                        if (r < 0) {
+                                log_warn("dropped connection from uid %u pid %d: %s", (unsigned)c->cred.uid,
+                                         (int)c->cred.pid, frame_error(r));
+                                c->total = 0;
+                                conn_drop(srv, c);
+                                return;
+                        }
+                        memcpy(c->buf, c->hdr, sizeof(c->hdr));
+                }
+                if (c->total && c->have == c->total) {
+                        request_ready(srv, c);
+                        return;
+                }
+        }
+}
+
+static void expire(struct server *srv, int64_t now)
+{
+        while (srv->first && srv->first->deadline <= now) {
+                struct conn *c = srv->first;
+
+                log_warn("dropped connection from uid %u pid %d: no complete request within %ums (%zu of %zu bytes)",
+                         (unsigned)c->cred.uid, (int)c->cred.pid, srv->b->cfg->request_timeout_ms, c->have,
+                         c->total ? c->total : sizeof(c->hdr));
+                conn_drop(srv, c);
+        }
+}
+
+/* The socket's directory must be root's (or ours) and writable by nobody
+ * else, so that nobody else can put a socket of their own in its place. */
+static int socket_dir(const char *path, uid_t owner, char *err, size_t errsz)
+{
+        _cleanup_(freep) char *copy = strdup(path);
+        _cleanup_(closep) int fd = -1;
+        const char *dir;
+
+        if (!copy)
+                return -ENOMEM;
+        dir = dirname(copy);
+        if (mkdir(dir, 0755) == 0)
+                chmod(dir, 0755);                /* whatever the umask: others must reach the socket */
+        else if (errno != EEXIST) {
+                int r = -errno;
+                snprintf(err, errsz, "%s: cannot create its directory: %s", path, strerror(errno));
+                return r;
+        }
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                int r = -errno;
+                snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+                return r;
+        }
+        return config_check_file(fd, dir, owner, err, errsz);
+}
+
+static int listen_on(const char *path, uid_t owner, char *err, size_t errsz)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_(freep) char *dir = strdup(path);
         _cleanup_(closep) int fd = -1;
         struct stat st;
         int probe = -1, r;
+        mode_t old;
 
-        if (!dir)
-                return -ENOMEM;
         if (strlen(path) >= sizeof(sa.sun_path)) {
                 snprintf(err, errsz, "%s: socket path too long", path);
                 return -ENAMETOOLONG;
         }
         memcpy(sa.sun_path, path, strlen(path) + 1);
-        if (mkdir(dirname(dir), 0755) < 0 && errno != EEXIST) {
-                r = -errno;
-                snprintf(err, errsz, "%s: cannot create its directory: %s", path, strerror(errno));
+        r = socket_dir(path, owner, err, errsz);
+        if (r < 0)
                 return r;
-        }
         if (lstat(path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode)) {
                         snprintf(err, errsz, "%s: exists and is not a socket", path);
@@ -143,20 +318,18 @@ static int listen_on(const char *path, char *err, size_t errsz)
                 }
                 unlink(path);
         }
-        /* non-blocking: the workers that lose the race for a connection go
-         * back to poll() instead of blocking in accept() */
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
-        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+        /* anyone may connect (SO_PEERCRED decides what they may ask): the
+         * socket is made 0666 by bind itself, never chmod()ed by path
+         * afterwards. No other thread runs yet to see this umask. */
+        old = umask(0111);
+        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old);
+        if (r < 0 || listen(fd, 4096) < 0) {
                 r = -errno;
                 snprintf(err, errsz, "%s: %s", path, strerror(errno));
-                return r;
-        }
-        /* anyone may connect; SO_PEERCRED decides what they may ask */
-        if (chmod(path, 0666) < 0) {
-                r = -errno;
-                snprintf(err, errsz, "%s: chmod: %s", path, strerror(errno));
                 return r;
         }
         r = fd;
@@ -164,57 +337,98 @@ static int listen_on(const char *path, char *err, size_t errsz)
         return r;
 }
 
+/* Enough descriptors for every connection the limits allow. */
+static void raise_fd_limit(uint32_t need)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+                return;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < need)
+                log_warn("only %llu file descriptors; max_connections wants %u", (unsigned long long)rl.rlim_cur,
+                         need);
+}
+
+static void loop(struct server *srv, volatile int *stop)
+{
+        struct epoll_event evs[64];
+
+        while (!*stop) {
+                int64_t now = now_ms();
+                int timeout = 500, n;
+
+                if (srv->first)
+                        timeout = srv->first->deadline <= now ? 0
+                                  : srv->first->deadline - now < 500 ? (int)(srv->first->deadline - now)
+                                                                      : 500;
+                n = epoll_wait(srv->epfd, evs, ARRAY_SIZE(evs), timeout);
+                if (n < 0 && errno != EINTR) {
+                        log_err("epoll_wait: %s", strerror(errno));
+                        return;
+                }
+                for (int i = 0; i < n; i++) {
+                        if (evs[i].data.ptr == NULL)
+                                accept_all(srv);
+                        else
+                                readable(srv, evs[i].data.ptr);
+                }
+                expire(srv, now_ms());
+        }
+}
+
 int server_run(struct broker *b, volatile int *stop)
 {
-        struct worker *workers;
-        size_t n = b->cfg->workers, started = 0;
+        const struct kagi_config *cfg = b->cfg;
+        struct server srv = { .b = b, .epfd = -1, .lfd = -1 };
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
         char err[512];
-        int lfd = -1, r = 0;
+        int r;
 
-        workers = calloc(n, sizeof(*workers));
-        if (!workers)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                workers[i] = (struct worker){ .b = b, .stop = stop, .lfd = -1 };
-                r = store_open(b->cfg->database, b->uid, &workers[i].store, err, sizeof(err));
-                if (r >= 0)
-                        r = directory_open(b->cfg, &workers[i].dir, err, sizeof(err));
-                if (r < 0) {
-                        log_err("%s", err);
-                        goto out;
-                }
+        limits_init(&srv.limits, cfg->max_connections, cfg->max_connections_per_uid, cfg->root_connections);
+        raise_fd_limit(cfg->max_connections + 64 + 4 * (cfg->workers + QUICK_WORKERS + ADMIN_WORKERS));
+        r = directory_open(cfg, &srv.probe, err, sizeof(err));
+        if (r >= 0) {
+                srv.lfd = listen_on(cfg->socket, b->uid, err, sizeof(err));
+                r = srv.lfd;
         }
-        lfd = listen_on(b->cfg->socket, err, sizeof(err));
-        if (lfd < 0) {
-                log_err("%s", err);
-                r = lfd;
-                goto out;
-        }
-        for (; started < n; started++) {
-                workers[started].lfd = lfd;
-                r = -pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]);
-                if (r < 0) {
-                        log_err("cannot start worker: %s", strerror(-r));
-                        *stop = 1;
-                        break;
-                }
+        if (r >= 0) {
+                srv.epfd = epoll_create1(EPOLL_CLOEXEC);
+                r = srv.epfd < 0 || epoll_ctl(srv.epfd, EPOLL_CTL_ADD, srv.lfd, &ev) < 0 ? -errno : 0;
+                if (r < 0)
+                        snprintf(err, sizeof(err), "epoll: %s", strerror(-r));
         }
         if (r >= 0)
-                log_info("listening on %s with %zu workers (directory %s, database %s)", b->cfg->socket, n,
-                         b->cfg->backend == KAGI_DIR_LDAP ? "ldap" : "nss", b->cfg->database);
-        /* the workers finish the requests they hold, then see the stop */
-        for (size_t i = 0; i < started; i++)
-                pthread_join(workers[i].thread, NULL);
-        log_info("stopping");
-out:
-        if (lfd >= 0) {
-                close(lfd);
-                unlink(b->cfg->socket);
+                r = pool_start(&srv.login, "login", cfg->workers, b, &srv, err, sizeof(err));
+        if (r >= 0)
+                r = pool_start(&srv.quick, "quick", QUICK_WORKERS, b, &srv, err, sizeof(err));
+        if (r >= 0)
+                r = pool_start(&srv.admin, "admin", ADMIN_WORKERS, b, &srv, err, sizeof(err));
+        if (r >= 0)
+                r = maint_start(b, err, sizeof(err));
+        if (r < 0) {
+                log_err("%s", err);
+        } else {
+                log_info("listening on %s with %u+%d+%d workers (directory %s, database %s)", cfg->socket,
+                         cfg->workers, QUICK_WORKERS, ADMIN_WORKERS, cfg->backend == KAGI_DIR_LDAP ? "ldap" : "nss",
+                         cfg->database);
+                loop(&srv, stop);
+                log_info("stopping");
         }
-        for (size_t i = 0; i < n; i++) {
-                store_close(workers[i].store);
-                directory_close(workers[i].dir);
+        while (srv.first)
+                conn_drop(&srv, srv.first);
+        /* the workers finish the requests they hold */
+        pool_stop(srv.login);
+        pool_stop(srv.quick);
+        pool_stop(srv.admin);
+        maint_stop(b);
+        if (srv.lfd >= 0) {
+                close(srv.lfd);
+                unlink(cfg->socket);
         }
-        free(workers);
+        if (srv.epfd >= 0)
+                close(srv.epfd);
+        directory_close(srv.probe);
+        pthread_mutex_destroy(&srv.limits.lock);
         return r < 0 ? r : 0;
 }

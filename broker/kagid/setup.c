@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "request.h"
+#include "login.h"
 
 /* What can be checked before serving: the directory's own files (LDAP bind
  * password, CA, client key), and the card trust anchors when a zone takes
@@ -24,6 +24,10 @@ static int check_setup(struct broker *b, char *err, size_t errsz)
         r = trust_open(b->cfg, &b->trust);
         if (r >= 0)
                 r = challenges_new(&b->challenges);
+        if (r >= 0)
+                r = attempts_new(&b->attempts);
+        if (r >= 0)
+                r = proofs_new(&b->proofs);
         if (r < 0) {
                 snprintf(err, errsz, "out of memory");
                 return r;
@@ -66,6 +70,8 @@ int broker_setup(struct broker *b, const char *config, bool check_only, char *er
 void broker_teardown(struct broker *b)
 {
         challenges_free(b->challenges);
+        attempts_free(b->attempts);
+        proofs_free(b->proofs);
         trust_close(b->trust);
         keys_wipe(&b->keys);
         config_free(b->cfg);

@@ -27,6 +27,30 @@ int store_lock_get(struct store *s, const char *user, struct lock_state *ret)
         return r == -ENOENT ? 0 : r;
 }
 
+int store_unknown_lock_get(struct store *s, uint32_t bucket, struct lock_state *ret)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_UNKNOWN_GET);
+        int r;
+
+        *ret = (struct lock_state){ 0 };
+        if (st)
+                sqlite3_bind_int64(st, 1, bucket);
+        r = store_row(s, st, "read lock state", read_lock, ret);
+        return r == -ENOENT ? 0 : r;
+}
+
+int store_unknown_lock_put(struct store *s, uint32_t bucket, const struct lock_state *lk)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_UNKNOWN_PUT);
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, bucket);
+        sqlite3_bind_int64(st, 2, lk->failures);
+        sqlite3_bind_int64(st, 3, lk->locked_at);
+        return store_exec(s, st, "write lock state");
+}
+
 int store_lock_put(struct store *s, const char *user, const struct lock_state *lk)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_LOCK_PUT);

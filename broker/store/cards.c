@@ -66,7 +66,7 @@ int store_card_retire_others(struct store *s, const char *account, const char *k
         sqlite3_bind_text(st, 2, keep, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, now);
         r = store_exec(s, st, "retire cards");
-        return r < 0 ? r : sqlite3_changes(s->db);
+        return r < 0 ? r : sqlite3_changes(store_conn(s)->db);
 }
 
 int store_card_revoke(struct store *s, const char *fingerprint, const char *reason, int64_t now)
@@ -82,7 +82,7 @@ int store_card_revoke(struct store *s, const char *fingerprint, const char *reas
         r = store_exec(s, st, "revoke card");
         if (r < 0)
                 return r;
-        return sqlite3_changes(s->db) > 0 ? 0 : -EALREADY;
+        return sqlite3_changes(store_conn(s)->db) > 0 ? 0 : -EALREADY;
 }
 
 int store_card_by_serial(struct store *s, const char *serial, char fingerprint[65], size_t *ret_matches)

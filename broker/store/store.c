@@ -1,7 +1,7 @@
 /* Durable state in SQLite: WAL, synchronous=FULL, so a commit is on disk
- * before kagid answers. Writers use BEGIN IMMEDIATE and are serialised by
- * SQLite, which is what makes "reserve the attempt, verify, settle" safe
- * across worker threads and processes. */
+ * before kagid answers. Each store reads on a connection of its own; its
+ * transactions run on the database's one write connection (commit.c),
+ * where concurrent ones share a commit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -23,6 +23,11 @@ static const char *const schema_sql =
         "  locked_at INTEGER NOT NULL DEFAULT 0,"
         "  last_success INTEGER NOT NULL DEFAULT 0,"
         "  last_failure INTEGER NOT NULL DEFAULT 0);"
+        /* names the directory does not know share a bounded set of counters */
+        "CREATE TABLE IF NOT EXISTS unknown_accounts("
+        "  bucket INTEGER PRIMARY KEY,"
+        "  failures INTEGER NOT NULL DEFAULT 0,"
+        "  locked_at INTEGER NOT NULL DEFAULT 0);"
         "CREATE TABLE IF NOT EXISTS totp("
         "  name TEXT PRIMARY KEY,"
         "  sealed BLOB NOT NULL,"
@@ -53,20 +58,40 @@ static const char *const schema_sql =
         "  registered INTEGER NOT NULL, not_after INTEGER NOT NULL,"
         "  changed INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '');"
         "CREATE INDEX IF NOT EXISTS cards_account ON cards(account);"
+        /* privileged access by grant: one person, one role, one duration, one reason */
+        "CREATE TABLE IF NOT EXISTS grants("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  role TEXT NOT NULL, person TEXT NOT NULL, reason TEXT NOT NULL,"
+        "  requested INTEGER NOT NULL, break_glass INTEGER NOT NULL DEFAULT 0,"
+        "  state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'denied', 'revoked', 'expired')),"
+        "  created INTEGER NOT NULL,"
+        "  approver TEXT NOT NULL DEFAULT '', decided INTEGER NOT NULL DEFAULT 0,"
+        "  decision_reason TEXT NOT NULL DEFAULT '',"
+        "  starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,"
+        "  extended INTEGER NOT NULL DEFAULT 0,"
+        "  pending_extension INTEGER NOT NULL DEFAULT 0, extension_reason TEXT NOT NULL DEFAULT '',"
+        "  closed INTEGER NOT NULL DEFAULT 0, closed_by TEXT NOT NULL DEFAULT '',"
+        "  closed_reason TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX IF NOT EXISTS grants_person ON grants(person, state);"
+        "CREATE INDEX IF NOT EXISTS grants_state ON grants(state, ends);"
         "CREATE INDEX IF NOT EXISTS cards_serial ON cards(serial);"
 
         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');";
+
+#define GRANT_COLUMNS "id, role, person, reason, requested, break_glass, state, created, approver, decided, " \
+                      "decision_reason, starts, ends, extended, pending_extension, extension_reason, closed, " \
+                      "closed_by, closed_reason"
 
 /* the columns row_to_card() reads, in its order */
 #define CARD_COLUMNS "fingerprint, serial, subject, issuer, account, state, registered, not_after, changed, reason"
 
 static const char *const sql[STMT_MAX_] = {
-        [STMT_BEGIN] = "BEGIN IMMEDIATE",
-        [STMT_COMMIT] = "COMMIT",
-        [STMT_ROLLBACK] = "ROLLBACK",
         [STMT_LOCK_GET] = "SELECT failures, locked_at FROM accounts WHERE name = ?1",
         [STMT_LOCK_PUT] = "INSERT INTO accounts(name, failures, locked_at) VALUES(?1, ?2, ?3) "
                           "ON CONFLICT(name) DO UPDATE SET failures = ?2, locked_at = ?3",
+        [STMT_UNKNOWN_GET] = "SELECT failures, locked_at FROM unknown_accounts WHERE bucket = ?1",
+        [STMT_UNKNOWN_PUT] = "INSERT INTO unknown_accounts(bucket, failures, locked_at) VALUES(?1, ?2, ?3) "
+                             "ON CONFLICT(bucket) DO UPDATE SET failures = ?2, locked_at = ?3",
         [STMT_NOTE_SUCCESS] = "UPDATE accounts SET last_success = ?2 WHERE name = ?1",
         [STMT_NOTE_FAILURE] = "UPDATE accounts SET last_failure = ?2 WHERE name = ?1",
         [STMT_TOTP_GET] = "SELECT sealed, last_counter, enrolled_at FROM totp WHERE name = ?1",
@@ -100,18 +125,26 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_CARD_REVOKE] = "UPDATE cards SET state = 'revoked', changed = ?2, reason = ?3 "
                              "WHERE fingerprint = ?1 AND state != 'revoked'",
         [STMT_CARD_BY_SERIAL] = "SELECT fingerprint FROM cards WHERE serial = ?1 COLLATE NOCASE",
+        [STMT_GRANT_ADD] = "INSERT INTO grants(role, person, reason, requested, break_glass, state, created, "
+                           "approver, decided, decision_reason, starts, ends) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        [STMT_GRANT_GET] = "SELECT " GRANT_COLUMNS " FROM grants WHERE id = ?1",
+        [STMT_GRANT_PUT] = "UPDATE grants SET state = ?2, approver = ?3, decided = ?4, decision_reason = ?5, "
+                           "starts = ?6, ends = ?7, extended = ?8, pending_extension = ?9, extension_reason = ?10, "
+                           "closed = ?11, closed_by = ?12, closed_reason = ?13 WHERE id = ?1",
+        /* ?1 person or NULL, ?2 state or NULL, ?3 role or NULL */
+        [STMT_GRANT_LIST] = "SELECT " GRANT_COLUMNS " FROM grants WHERE (?1 IS NULL OR person = ?1) AND "
+                            "(?2 IS NULL OR state = ?2) AND (?3 IS NULL OR role = ?3) ORDER BY id",
+        [STMT_GRANT_ACTIVE] = "SELECT " GRANT_COLUMNS " FROM grants WHERE person = ?1 AND role = ?2 AND "
+                              "state = 'active' AND starts <= ?3 AND ends > ?3 ORDER BY ends DESC LIMIT 1",
+        [STMT_GRANT_DUE] = "SELECT " GRANT_COLUMNS " FROM grants WHERE state = 'active' AND ends <= ?1 ORDER BY ends",
         [STMT_CARD_LIST] = "SELECT " CARD_COLUMNS " FROM cards WHERE ?1 IS NULL OR account = ?1 "
                            "ORDER BY account, registered",
 };
 
-/* kagid's workers write one at a time anyway (BEGIN IMMEDIATE): queueing on
- * a mutex hands the turn over at once, where SQLite's busy handler would
- * sleep 1, 2, 5, 10 ms … between retries. Other processes (none in normal
- * use) still meet the busy handler. */
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 {
+        s = store_conn(s);
         if (!s->stmts[id] &&
             sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL) != SQLITE_OK) {
                 log_err("database: cannot prepare statement %d: %s", (int)id, sqlite3_errmsg(s->db));
@@ -124,7 +157,10 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 
 int store_errno(struct store *s, const char *what)
 {
-        int code = sqlite3_errcode(s->db);
+        int code;
+
+        s = store_conn(s);
+        code = sqlite3_errcode(s->db);
 
         log_err("database: %s: %s", what, sqlite3_errmsg(s->db));
         switch (code & 0xff) {
@@ -186,28 +222,12 @@ static int check_parent_dir(const char *path, uid_t owner, char *err, size_t err
         return config_check_file(fd, copy, owner, err, errsz);
 }
 
-int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz)
+/* One connection to the database: WAL, every commit on disk (FULL). */
+int store_conn_open(const char *path, struct store **ret, char *err, size_t errsz)
 {
-        struct store *s;
+        struct store *s = calloc(1, sizeof(*s));
         char *msg = NULL;
-        int r, fd;
 
-        r = check_parent_dir(path, owner, err, errsz);
-        if (r < 0)
-                return r;
-        /* create it 0600 ourselves rather than trusting the umask */
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-                r = -errno;
-                snprintf(err, errsz, "%s: %s", path, strerror(errno));
-                return r;
-        }
-        r = config_check_file(fd, path, owner, err, errsz);
-        close(fd);
-        if (r < 0)
-                return r;
-
-        s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
@@ -232,56 +252,46 @@ int store_open(const char *path, uid_t owner, struct store **ret, char *err, siz
         return 0;
 }
 
+int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz)
+{
+        struct store *s;
+        int r, fd;
+
+        r = check_parent_dir(path, owner, err, errsz);
+        if (r < 0)
+                return r;
+        /* create it 0600 ourselves rather than trusting the umask */
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = -errno;
+                snprintf(err, errsz, "%s: %s", path, strerror(errno));
+                return r;
+        }
+        r = config_check_file(fd, path, owner, err, errsz);
+        close(fd);
+        if (r < 0)
+                return r;
+        r = store_conn_open(path, &s, err, errsz);
+        if (r < 0)
+                return r;
+        r = writer_get(path, &s->w, err, errsz);
+        if (r < 0) {
+                store_close(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
 void store_close(struct store *s)
 {
         if (!s)
                 return;
+        if (s->writing)
+                store_rollback(s);
+        writer_put(s->w);
         for (size_t i = 0; i < STMT_MAX_; i++)
                 sqlite3_finalize(s->stmts[i]);
         sqlite3_close_v2(s->db);
         free(s);
-}
-
-static void write_done(struct store *s)
-{
-        if (s->writing) {
-                s->writing = false;
-                pthread_mutex_unlock(&write_lock);
-        }
-}
-
-bool store_in_transaction(const struct store *s)
-{
-        return s->writing;
-}
-
-int store_begin(struct store *s)
-{
-        int r;
-
-        if (s->writing)
-                return -EBUSY;          /* a transaction is already open here */
-        pthread_mutex_lock(&write_lock);
-        s->writing = true;
-        r = store_exec(s, store_stmt(s, STMT_BEGIN), "begin");
-        if (r < 0)
-                write_done(s);
-        return r;
-}
-
-int store_commit(struct store *s)
-{
-        int r = store_exec(s, store_stmt(s, STMT_COMMIT), "commit");
-
-        if (r < 0)
-                store_rollback(s);
-        write_done(s);
-        return r;
-}
-
-void store_rollback(struct store *s)
-{
-        if (!sqlite3_get_autocommit(s->db))
-                store_exec(s, store_stmt(s, STMT_ROLLBACK), "rollback");
-        write_done(s);
 }

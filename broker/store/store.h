@@ -1,10 +1,12 @@
 /* libkagi-store: kagid's durable state and the audit chain, in SQLite.
  *
- *   store.c     opening (WAL, synchronous=FULL), explicit transactions
+ *   store.c     opening (WAL, synchronous=FULL), the statements
+ *   commit.c    explicit transactions, concurrent ones sharing one commit
  *   accounts.c  lock state and last results per account; what kagi knows of one
  *   totp.c      TOTP enrollments (sealed secrets, last accepted step)
  *   sessions.c  login sessions
  *   cards.c     the card registry (CARD-1..3)
+ *   grants.c    privileged grants (PRIV-1, PRIV-2, PRIV-4)
  *   audit.c     the append-only, HMAC-SHA256 chained audit log (LOG-1..3)
  *
  * The interface speaks kagi's records, never SQL: a second backend
@@ -28,7 +30,10 @@ struct store;
  * directory must not be writable by others. */
 int store_open(const char *path, uid_t owner, struct store **ret, char *err, size_t errsz);
 void store_close(struct store *s);
-/* BEGIN IMMEDIATE: writers are serialised, so read-modify-write is safe. */
+/* A write transaction. Transactions run one at a time (read-modify-write
+ * is safe) and see everything committed or written before them; concurrent
+ * ones share one commit (group commit, commit.c). store_commit returns once
+ * the transaction is on disk — or fails, and then nothing of it was kept. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
@@ -39,6 +44,12 @@ bool store_in_transaction(const struct store *s);
 int store_lock_get(struct store *s, const char *user, struct lock_state *ret);
 int store_lock_put(struct store *s, const char *user, const struct lock_state *st);
 int store_note_result(struct store *s, const char *user, bool success, int64_t now);
+/* The lock state names unknown to the directory share: bucket < STORE_UNKNOWN_BUCKETS.
+ * Failing with names that exist nowhere must look like failing with real
+ * ones, without a row for every name anyone types. */
+#define STORE_UNKNOWN_BUCKETS 4096
+int store_unknown_lock_get(struct store *s, uint32_t bucket, struct lock_state *ret);
+int store_unknown_lock_put(struct store *s, uint32_t bucket, const struct lock_state *st);
 
 /* For user list/show: every account kagi holds any state about. */
 typedef int (*store_user_cb)(void *userdata, const char *user);
@@ -93,6 +104,40 @@ int store_card_revoke(struct store *s, const char *fingerprint, const char *reas
 int store_card_by_serial(struct store *s, const char *serial, char fingerprint[65], size_t *ret_matches);
 typedef int (*store_card_cb)(void *userdata, const struct card_row *c);
 int store_cards(struct store *s, const char *account, store_card_cb cb, void *userdata);
+
+/* ---- privileged grants (grants.c) ------------------------------------------ */
+struct grant_row {
+        int64_t id;                           /* set by store_grant_add */
+        char role[64];
+        char person[257];
+        char reason[1024];
+        int64_t requested;                    /* seconds asked for */
+        bool break_glass;
+        char state[16];                       /* pending, active, denied, revoked, expired */
+        int64_t created;
+        char approver[257];                   /* who approved or denied */
+        int64_t decided;
+        char decision_reason[1024];
+        int64_t starts, ends;                 /* unix time; ends is the deadline */
+        int64_t extended;                     /* seconds added by extensions */
+        int64_t pending_extension;            /* seconds asked for, waiting for approval */
+        char extension_reason[1024];
+        int64_t closed;                       /* when revoked, expired or denied */
+        char closed_by[257];
+        char closed_reason[1024];
+};
+int store_grant_add(struct store *s, struct grant_row *g);
+int store_grant_get(struct store *s, int64_t id, struct grant_row *ret);   /* -ENOENT */
+/* Writes every field that changes over a grant's life (state on). */
+int store_grant_put(struct store *s, const struct grant_row *g);
+/* The person's active grant of role at now, the one ending last; -ENOENT. */
+int store_grant_active(struct store *s, const char *person, const char *role, int64_t now, struct grant_row *ret);
+typedef int (*store_grant_cb)(void *userdata, const struct grant_row *g);
+/* Grants of person, in state, of role (each NULL: any), oldest first. */
+int store_grants(struct store *s, const char *person, const char *state, const char *role, store_grant_cb cb,
+                 void *userdata);
+/* Active grants whose end is at or before now. */
+int store_grants_due(struct store *s, int64_t now, store_grant_cb cb, void *userdata);
 
 /* ---- the audit log (audit.c) ----------------------------------------------- */
 struct audit_record {

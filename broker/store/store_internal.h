@@ -7,11 +7,10 @@
 
 
 enum stmt_id {
-        STMT_BEGIN,
-        STMT_COMMIT,
-        STMT_ROLLBACK,
         STMT_LOCK_GET,
         STMT_LOCK_PUT,
+        STMT_UNKNOWN_GET,
+        STMT_UNKNOWN_PUT,
         STMT_NOTE_SUCCESS,
         STMT_NOTE_FAILURE,
         STMT_TOTP_GET,
@@ -32,14 +31,36 @@ enum stmt_id {
         STMT_CARD_REVOKE,
         STMT_CARD_BY_SERIAL,
         STMT_CARD_LIST,
+        STMT_GRANT_ADD,
+        STMT_GRANT_GET,
+        STMT_GRANT_PUT,
+        STMT_GRANT_LIST,
+        STMT_GRANT_ACTIVE,
+        STMT_GRANT_DUE,
         STMT_MAX_
 };
+
+struct writer;
 
 struct store {
         sqlite3 *db;
         sqlite3_stmt *stmts[STMT_MAX_];
-        bool writing;              /* holds write_lock */
+        struct writer *w;          /* the database's write connection (NULL: this is it) */
+        bool writing;              /* a transaction of this store holds the writer's turn */
 };
+
+/* commit.c: the one write connection of a database, shared by every store
+ * of it in the process, reference counted. */
+int writer_get(const char *path, struct writer **ret, char *err, size_t errsz);
+void writer_put(struct writer *w);
+struct store *writer_conn(struct writer *w);
+/* Where a statement of s runs: on the write connection during s's
+ * transaction, so that it sees what the transaction (and its batch) wrote. */
+static inline struct store *store_conn(struct store *s)
+{
+        return s->writing ? writer_conn(s->w) : s;
+}
+int store_conn_open(const char *path, struct store **ret, char *err, size_t errsz);
 
 /* The prepared statement, reset and unbound; NULL (logged) on failure. */
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);

@@ -77,5 +77,5 @@ int store_totp_delete(struct store *s, const char *user)
         r = store_exec(s, st, "delete totp");
         if (r < 0)
                 return r;
-        return sqlite3_changes(s->db) > 0 ? 0 : -ENOENT;
+        return sqlite3_changes(store_conn(s)->db) > 0 ? 0 : -ENOENT;
 }

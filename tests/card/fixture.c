@@ -163,6 +163,22 @@ int fixture_init(struct card_fixture *f)
         return 0;
 }
 
+int fixture_start(struct card_fixture *f, bool *ret_unavailable)
+{
+        int r = fixture_init(f);
+
+        if (r >= 0)
+                r = fixture_pcscd_start(f);
+        if (r == -EPERM) {
+                say("no private pcscd possible here: the tests are skipped");
+                *ret_unavailable = true;
+                return 0;
+        }
+        if (r >= 0)
+                *ret_unavailable = false;
+        return r;
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         (void)st;

@@ -45,6 +45,9 @@ struct card_fixture {
 
 /* Temporary directory and a fresh PKI in dir/pki. */
 int fixture_init(struct card_fixture *f);
+/* For a test program: fixture_init and fixture_pcscd_start. Where no private
+ * pcscd is possible it returns 0 with *ret_unavailable set: the tests skip. */
+int fixture_start(struct card_fixture *f, bool *ret_unavailable);
 /* Stops the card and pcscd, removes the directory (kept when the
  * environment has KAGI_TEST_KEEP=1, for looking at the logs). */
 void fixture_cleanup(struct card_fixture *f);

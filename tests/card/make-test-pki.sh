@@ -18,12 +18,16 @@
 set -eu
 
 out=${1:?usage: make-test-pki.sh OUTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR/.. source=openssl-cnf.sh
+. "$here/../openssl-cnf.sh"
 mkdir -p "$out"
 cd "$out"
 umask 077
 
 cnf=openssl-ca.cnf
-cat > "$cnf" <<'EOF'
+{
+    cat <<'EOF'
 [ca]
 default_ca = test_ca
 
@@ -47,24 +51,13 @@ countryName = optional
 organizationName = optional
 commonName = supplied
 
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-
-[v3_user]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
 EOF
+    cnf_req
+    cnf_ca_extensions v3_ca
+    cnf_signer_extensions v3_user clientAuth
+    echo "subjectKeyIdentifier = hash"
+    echo "authorityKeyIdentifier = keyid"
+} > "$cnf"
 
 ossl() {
     openssl "$@" 2>/dev/null || { echo "make-test-pki: openssl $1 failed" >&2; openssl "$@"; exit 1; }

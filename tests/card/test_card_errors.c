@@ -159,13 +159,13 @@ static void arguments_are_checked(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(pcscd_not_running_is_its_own_error, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(no_card_within_timeout, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(no_matching_reader, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(no_reader_at_all, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(unknown_reader_cannot_be_connected, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(card_inserted_while_waiting, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(card_without_our_applications, fx_test_setup, fx_test_teardown),
+                FX_TEST(pcscd_not_running_is_its_own_error),
+                FX_TEST(no_card_within_timeout),
+                FX_TEST(no_matching_reader),
+                FX_TEST(no_reader_at_all),
+                FX_TEST(unknown_reader_cannot_be_connected),
+                FX_TEST(card_inserted_while_waiting),
+                FX_TEST(card_without_our_applications),
                 cmocka_unit_test(arguments_are_checked),
         };
 

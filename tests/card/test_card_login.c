@@ -28,11 +28,7 @@ static bool skip_all;
 static int group_setup(void **state)
 {
         (void)state;
-        if (fixture_init(&card) < 0)
-                return -1;
-        if (fixture_pcscd_start(&card) == -EPERM)
-                skip_all = true;
-        return 0;
+        return fixture_start(&card, &skip_all) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state)
@@ -323,12 +319,10 @@ static void password_and_code_still_work_without_a_card(void **state)
 {
         struct fx *f = *state;
         struct fx_conv c;
-        char code[16];
 
         SKIP_IF_NO_PCSCD();
         assert_int_equal(fx_enroll(f, "alice", FX_SECRET_ALICE), 0);
-        fx_code(FX_SECRET_ALICE, 0, code);
-        assert_int_equal(fx_login(f, "alice", "pw-alice", code, &c), PAM_SUCCESS);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_SUCCESS);
 }
 
 /* ---- a card proves possession only for the person at the reader ---------- */
@@ -524,27 +518,26 @@ static void module_refuses_a_card_the_broker_asks_for_remotely(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(right_pin_logs_in_with_a_piv_rsa_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(right_pin_logs_in_with_a_piv_ec_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(right_pin_logs_in_with_a_my_number_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(three_wrong_pins_lock_the_account_and_block_the_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(revoked_card_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(certificate_revoked_by_crl_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(expired_certificate_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(certificate_of_another_ca_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(another_persons_card_is_refused_and_audited_as_sharing, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(card_pulled_during_signing_aborts_the_login, setup, teardown),
-                cmocka_unit_test_setup_teardown(no_card_within_the_wait_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(pcscd_absent_is_refused_with_a_clear_message, setup, teardown),
-                cmocka_unit_test_setup_teardown(password_and_code_still_work_without_a_card, setup, teardown),
-                cmocka_unit_test_setup_teardown(remote_login_never_spends_a_pin_try, setup, teardown),
-                cmocka_unit_test_setup_teardown(remote_login_asks_for_password_and_code_with_a_card_in_the_reader,
-                                                setup, teardown),
-                cmocka_unit_test_setup_teardown(service_not_at_the_reader_ignores_the_card, setup_kagi_stack_not_local,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(remote_login_makes_no_pcsc_call_at_all, setup, teardown),
-                cmocka_unit_test_setup_teardown(module_refuses_a_card_the_broker_asks_for_remotely, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(right_pin_logs_in_with_a_piv_rsa_card),
+                T(right_pin_logs_in_with_a_piv_ec_card),
+                T(right_pin_logs_in_with_a_my_number_card),
+                T(three_wrong_pins_lock_the_account_and_block_the_card),
+                T(revoked_card_is_refused),
+                T(certificate_revoked_by_crl_is_refused),
+                T(expired_certificate_is_refused),
+                T(certificate_of_another_ca_is_refused),
+                T(another_persons_card_is_refused_and_audited_as_sharing),
+                T(card_pulled_during_signing_aborts_the_login),
+                T(no_card_within_the_wait_is_refused),
+                T(pcscd_absent_is_refused_with_a_clear_message),
+                T(password_and_code_still_work_without_a_card),
+                T(remote_login_never_spends_a_pin_try),
+                T(remote_login_asks_for_password_and_code_with_a_card_in_the_reader),
+                cmocka_unit_test_setup_teardown(service_not_at_the_reader_ignores_the_card, setup_kagi_stack_not_local, teardown),
+                T(remote_login_makes_no_pcsc_call_at_all),
+                T(module_refuses_a_card_the_broker_asks_for_remotely),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);

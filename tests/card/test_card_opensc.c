@@ -177,10 +177,10 @@ static void my_number_card_through_opensc(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(piv_rsa_card_through_opensc, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(piv_ec_card_through_opensc, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(piv_card_t0_style_through_opensc, fx_test_setup, fx_test_teardown),
-                cmocka_unit_test_setup_teardown(my_number_card_through_opensc, fx_test_setup, fx_test_teardown),
+                FX_TEST(piv_rsa_card_through_opensc),
+                FX_TEST(piv_ec_card_through_opensc),
+                FX_TEST(piv_card_t0_style_through_opensc),
+                FX_TEST(my_number_card_through_opensc),
         };
 
         return cmocka_run_group_tests(tests, group_setup, fx_group_teardown);

@@ -1,5 +1,6 @@
 /* Helpers shared by the card tests (see testutil.h). */
-#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <cmocka.h>
+
+#include "card.h"
 #include "testutil.h"
 
 struct card_fixture fx;
@@ -16,19 +20,8 @@ bool fx_unavailable;
 
 int fx_group_setup(void **state)
 {
-        int r;
-
         (void)state;
-        r = fixture_init(&fx);
-        if (r < 0)
-                return -1;
-        r = fixture_pcscd_start(&fx);
-        if (r == -EPERM) {
-                fprintf(stderr, "no private pcscd possible here: the tests are skipped\n");
-                fx_unavailable = true;
-                return 0;
-        }
-        return r < 0 ? -1 : 0;
+        return fixture_start(&fx, &fx_unavailable) < 0 ? -1 : 0;
 }
 
 int fx_group_teardown(void **state)
@@ -54,6 +47,66 @@ int fx_test_teardown(void **state)
         (void)state;
         fixture_vcard_stop(&fx);
         return 0;
+}
+
+void fx_connect(struct fx_session *s, unsigned apps)
+{
+        char reader[CARD_READER_MAX];
+
+        if (!s->ctx)
+                assert_int_equal(card_ctx_open(&s->ctx), 0);
+        assert_int_equal(card_wait(s->ctx, "Kagi Test", 0, reader), 0);
+        assert_string_equal(reader, fx.reader);
+        assert_int_equal(card_connect(s->ctx, reader, apps, &s->card), 0);
+}
+
+void fx_disconnect(struct fx_session *s)
+{
+        card_disconnect(s->card);
+        s->card = NULL;
+}
+
+void fx_close(struct fx_session *s)
+{
+        fx_disconnect(s);
+        card_ctx_close(s->ctx);
+        s->ctx = NULL;
+}
+
+int fx_session_setup(void **state, int (*insert)(const char *name, const char *const *extra), const char *name)
+{
+        struct fx_session *s;
+
+        *state = NULL;
+        if (fx_test_setup(state) < 0)
+                return -1;
+        if (fx_unavailable)
+                return 0;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -1;
+        *state = s;
+        if (insert(name, NULL) != 0)
+                return -1;
+        fx_connect(s, CARD_APP_ANY);
+        return 0;
+}
+
+int fx_session_teardown(void **state)
+{
+        struct fx_session *s = *state;
+
+        if (s) {
+                fx_close(s);
+                free(s);
+        }
+        return fx_test_teardown(state);
+}
+
+struct fx_session *fx_session(void **state)
+{
+        FX_REQUIRE();
+        return *state;
 }
 
 static int card(const char *app, const char *name, const char *const *extra)

@@ -85,6 +85,9 @@ static int write_pam_services(struct fx *f)
         int r;
 
         r = copy_program(f, env_or_die("PAM_KAGI"), "pam_kagi.so", mod);
+        /* its card stack, which it loads from its own directory */
+        if (r >= 0)
+                r = copy_program(f, env_or_die("PAM_KAGI_CARD"), "pam_kagi_card.so", p);
         if (r < 0)
                 return r;
         if (mkdir(f->pamdir, 0755) < 0 && errno != EEXIST)
@@ -112,6 +115,19 @@ static int write_pam_services(struct fx *f)
                        PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
         if (r < 0)
                 return r;
+        /* su: kagi alone, with the items (PAM_RUSER: the person) set */
+        snprintf(p, sizeof(p), "%s/kagi-su", f->pamdir);
+        r = write_file(p, 0644,
+                       "auth optional %s\nauth required %s config=%s\n"
+                       "account optional %s\naccount required %s config=%s\n"
+                       "session optional %s\nsession required %s config=%s\n",
+                       PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
+        if (r < 0)
+                return r;
+        snprintf(p, sizeof(p), "%s/kagi-password", f->pamdir);
+        r = write_file(p, 0644, "auth required %s passdb=%s\naccount required pam_permit.so\n", PAM_MATRIX, f->matrix);
+        if (r < 0)
+                return r;
         snprintf(p, sizeof(p), "%s/kagi-badarg", f->pamdir);
         return write_file(p, 0644, "auth required %s config=%s frobnicate\naccount required %s config=%s wat=1\n",
                           mod, f->conf, mod, f->conf);
@@ -120,7 +136,7 @@ static int write_pam_services(struct fx *f)
 int fx_setup(struct fx *f, const char *extra)
 {
         static const char *const users[] = { "alice", "bob", "carol", "dave", "eve", "frank" };
-        char matrix[1024] = "";
+        char matrix[2048] = "";
         int r;
 
         memset(f, 0, sizeof(*f));
@@ -157,7 +173,10 @@ int fx_setup(struct fx *f, const char *extra)
                                "nogroup:x:65534:\n");
         for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
                 size_t n = strlen(matrix);
-                snprintf(matrix + n, sizeof(matrix) - n, "%s:pw-%s:kagi-stack\n", users[i], users[i]);
+                /* the documented stack's password module, and kagid's own
+                 * password service (the person behind su, grant requests) */
+                snprintf(matrix + n, sizeof(matrix) - n, "%s:pw-%s:kagi-stack\n%s:pw-%s:kagi-password\n", users[i],
+                         users[i], users[i], users[i]);
         }
         /* ghost: known to the password module, unknown to kagi's directory */
         if (r >= 0)
@@ -232,12 +251,15 @@ int fx_start(struct fx *f)
                         dup2(fd, STDERR_FILENO);
                         dup2(fd, STDOUT_FILENO);
                 }
-                setenv("LD_PRELOAD", "libnss_wrapper.so", 1);
+                /* kagid's accounts, and its own PAM service for the passwords
+                 * it checks itself (kagi-password: pam_matrix) */
+                setenv("LD_PRELOAD", "libnss_wrapper.so libpam_wrapper.so", 1);
                 setenv("NSS_WRAPPER_PASSWD", f->passwd, 1);
                 setenv("NSS_WRAPPER_GROUP", f->group, 1);
                 /* RTLD_DEEPBIND and the sanitizers do not mix */
                 setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-                unsetenv("PAM_WRAPPER");
+                setenv("PAM_WRAPPER", "1", 1);
+                setenv("PAM_WRAPPER_SERVICE_DIR", f->pamdir, 1);
                 execl(kagid, "kagid", "-f", "-c", f->conf, (char *)NULL);
                 _exit(127);
         }
@@ -307,13 +329,13 @@ int fx_teardown(struct fx *f)
 }
 
 static int run_capture(const char *prog, const char *const argv[], uid_t uid, gid_t gid, bool as_other,
-                       const char *const env[], const char *stdin_path, char *out, size_t outsz)
+                       const char *input, char *out, size_t outsz)
 {
-        int pipefd[2], status;
+        int pipefd[2], inpipe[2] = { -1, -1 }, status;
         size_t used = 0;
         pid_t pid;
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
+        if (pipe2(pipefd, O_CLOEXEC) < 0 || (input && pipe2(inpipe, O_CLOEXEC) < 0))
                 return -errno;
         pid = fork();
         if (pid < 0)
@@ -324,18 +346,12 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
 
                 dup2(pipefd[1], STDOUT_FILENO);
                 dup2(pipefd[1], STDERR_FILENO);
-                if (stdin_path) {
-                        int in = open(stdin_path, O_RDONLY | O_CLOEXEC);
-
-                        if (in < 0 || dup2(in, STDIN_FILENO) < 0)
-                                _exit(125);
-                }
+                if (input)
+                        dup2(inpipe[0], STDIN_FILENO);
                 /* the tools need no PAM wrapper, whose start-up can print
                  * its own complaints under parallel load */
                 unsetenv("LD_PRELOAD");
                 unsetenv("PAM_WRAPPER");
-                for (size_t i = 0; env && env[i]; i += 2)
-                        setenv(env[i], env[i + 1], 1);
                 if (as_other && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
                         _exit(126);
                 args[n++] = prog;
@@ -346,6 +362,13 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
                 _exit(127);
         }
         close(pipefd[1]);
+        if (input) {
+                /* what the user would type, then end of input */
+                close(inpipe[0]);
+                if (write(inpipe[1], input, strlen(input)) < 0)
+                        fprintf(stderr, "harness: cannot feed %s: %s\n", prog, strerror(errno));
+                close(inpipe[1]);
+        }
         for (;;) {
                 ssize_t r;
                 char sink[4096];
@@ -369,8 +392,8 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, const char *stdin_path, char *out,
-                   size_t outsz, const char *const argv[])
+static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, const char *input, char *out, size_t outsz,
+                   const char *const argv[])
 {
         const char *args[32] = { "-c", f->conf };
         const char *prog = env_or_die("KAGICTL");
@@ -391,7 +414,7 @@ static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, const char
                 out = dummy;
                 outsz = sizeof(dummy);
         }
-        return run_capture(prog, args, uid, gid, as_other, NULL, stdin_path, out, outsz);
+        return run_capture(prog, args, uid, gid, as_other, input, out, outsz);
 }
 
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[])
@@ -399,14 +422,14 @@ int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[])
         return kagictl(f, false, 0, 0, NULL, out, outsz, argv);
 }
 
-int fx_kagictl_stdin(struct fx *f, const char *stdin_path, char *out, size_t outsz, const char *const argv[])
-{
-        return kagictl(f, false, 0, 0, stdin_path, out, outsz, argv);
-}
-
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[])
 {
         return kagictl(f, true, uid, gid, NULL, out, outsz, argv);
+}
+
+int fx_kagictl_typed(struct fx *f, uid_t uid, const char *input, char *out, size_t outsz, const char *const argv[])
+{
+        return kagictl(f, uid != 0, uid, uid, input, out, outsz, argv);
 }
 
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32)
@@ -445,7 +468,7 @@ int fx_run_kagid(const char *conf, bool check_only, char *out, size_t outsz)
 {
         const char *argv[] = { "-f", "-c", conf, check_only ? "-t" : NULL, NULL };
 
-        return run_capture(env_or_die("KAGID"), argv, 0, 0, false, NULL, NULL, out, outsz);
+        return run_capture(env_or_die("KAGID"), argv, 0, 0, false, NULL, out, outsz);
 }
 
 int fx_audit_count(struct fx *f, const char *const match[])
@@ -603,6 +626,8 @@ static int record_conv(int n, const struct pam_message **msgs, struct pam_respon
                 case PAM_PROMPT_ECHO_ON:
                         if (c->n_prompts < FX_MAX_MSGS)
                                 snprintf(c->prompts[c->n_prompts++], sizeof(c->prompts[0]), "%s", m->msg);
+                        if (c->delay_ms)
+                                usleep(c->delay_ms * 1000);
                         if (c->next >= FX_MAX_MSGS || !c->answers[c->next]) {
                                 free(resp);
                                 return PAM_CONV_ERR;
@@ -669,6 +694,51 @@ int fx_login(struct fx *f, const char *user, const char *password, const char *c
         c->answers[0] = password;
         c->answers[1] = code;
         return fx_pam(f, "kagi-stack", user, c, FX_AUTH);
+}
+
+void fx_right_answers(struct fx_conv *c, const char *user)
+{
+        memset(c, 0, sizeof(*c));
+        snprintf(c->password, sizeof(c->password), "pw-%s", user);
+        fx_code(FX_SECRET_ALICE, 0, c->code);
+        c->answers[0] = c->password;
+        c->answers[1] = c->code;
+}
+
+int fx_login_right(struct fx *f, const char *user, struct fx_conv *c)
+{
+        fx_right_answers(c, user);
+        return fx_pam(f, "kagi-stack", user, c, FX_AUTH);
+}
+
+int fx_parallel_logins(struct fx *f, int n, int (*login)(struct fx *f, const char *user, struct fx_conv *c),
+                       const char *user)
+{
+        pid_t kids[64];
+        int started = 0, succeeded = 0;
+        bool ok = n >= 0 && (size_t)n <= sizeof(kids) / sizeof(kids[0]);
+
+        for (; ok && started < n; started++) {
+                kids[started] = fork();
+                if (kids[started] < 0) {
+                        ok = false;
+                        break;
+                }
+                if (kids[started] == 0) {
+                        struct fx_conv c;
+
+                        _exit(login(f, user, &c) == PAM_SUCCESS ? 1 : 0);
+                }
+        }
+        for (int i = 0; i < started; i++) {
+                int status;
+
+                if (waitpid(kids[i], &status, 0) != kids[i] || !WIFEXITED(status) || WEXITSTATUS(status) > 1)
+                        ok = false;
+                else
+                        succeeded += WEXITSTATUS(status);
+        }
+        return ok ? succeeded : -1;
 }
 
 bool fx_said(const struct fx_conv *c, const char *needle)

@@ -50,10 +50,11 @@ int fx_stop(struct fx *f, int sig);
 /* Run kagictl with the fixture's config. argv is NULL-terminated, without
  * the program name. Output (stdout then stderr) into out; returns exit code. */
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[]);
-/* The same with standard input read from a file. */
-int fx_kagictl_stdin(struct fx *f, const char *stdin_path, char *out, size_t outsz, const char *const argv[]);
 /* Run kagictl as another uid (fork, setuid). */
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[]);
+/* The same, as uid (its own gid), with `input` on its standard input: what
+ * the user types at kagictl's prompts (password, code). */
+int fx_kagictl_typed(struct fx *f, uid_t uid, const char *input, char *out, size_t outsz, const char *const argv[]);
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32);
 /* kagictl status USER --json into out; returns kagictl's exit code. */
 int fx_status_json(struct fx *f, const char *user, char *out, size_t outsz);
@@ -96,6 +97,8 @@ struct fx_conv {
         size_t n_errors;
         char infos[FX_MAX_MSGS][1024];
         size_t n_infos;
+        char password[64], code[16];  /* the answers fx_right_answers gives */
+        unsigned delay_ms;            /* a user who takes this long to answer each prompt */
 };
 enum fx_ops { FX_AUTH = 1, FX_ACCOUNT = 2, FX_SESSION = 4 };
 /* Runs the given operations in order, stopping at the first that does not
@@ -106,4 +109,14 @@ int fx_pam_items(struct fx *f, const char *service, const char *user, const char
                  const char *ruser, struct fx_conv *c, unsigned ops);
 /* The password+TOTP login through the documented stack ("kagi-stack"). */
 int fx_login(struct fx *f, const char *user, const char *password, const char *code, struct fx_conv *c);
+/* c cleared, then answering with USER's own password ("pw-USER") and the
+ * current code of FX_SECRET_ALICE, the secret fx_new enrolls everyone with. */
+void fx_right_answers(struct fx_conv *c, const char *user);
+/* fx_login with those answers. */
+int fx_login_right(struct fx *f, const char *user, struct fx_conv *c);
+/* n logins at once, each login(f, user, conv) in a process of its own.
+ * Returns how many returned PAM_SUCCESS, or -1 when a process could not be
+ * started or did not end normally. */
+int fx_parallel_logins(struct fx *f, int n, int (*login)(struct fx *f, const char *user, struct fx_conv *c),
+                       const char *user);
 bool fx_said(const struct fx_conv *c, const char *needle);

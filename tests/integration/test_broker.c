@@ -33,21 +33,13 @@ static int teardown(void **state)
         return fx_free(*state);
 }
 
-static int good_login(struct fx *f, struct fx_conv *c)
-{
-        char code[16];
-
-        fx_code(FX_SECRET_ALICE, 0, code);
-        return fx_login(f, "alice", "pw-alice", code, c);
-}
-
 static void broker_down_refuses_with_one_clear_message(void **state)
 {
         struct fx *f = *state;
         struct fx_conv c;
 
         fx_stop(f, SIGTERM);
-        assert_int_equal(good_login(f, &c), PAM_AUTH_ERR);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_AUTH_ERR);
         assert_int_equal(c.n_prompts, 0);
         assert_int_equal(c.n_errors, 1);
         assert_string_equal(c.errors[0], "The authentication service is unavailable. Try again later or contact "
@@ -62,11 +54,11 @@ static void stalled_broker_times_out_and_refuses(void **state)
         struct fx_conv c;
 
         fx_stop(f, SIGSTOP);
-        assert_int_equal(good_login(f, &c), PAM_AUTH_ERR);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_AUTH_ERR);
         assert_true(fx_said(&c, "The authentication service is unavailable."));
         kill(f->pid, SIGCONT);
         /* and it serves again once it runs */
-        assert_int_equal(good_login(f, &c), PAM_SUCCESS);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_SUCCESS);
 }
 
 /* Sends raw bytes; true when the broker closed the connection without
@@ -118,7 +110,7 @@ static void malformed_frames_are_dropped_and_the_broker_keeps_serving(void **sta
         assert_true(dropped_after(f, reply_as_request, sizeof(reply_as_request)));
         assert_true(dropped_after(f, NULL, 0));
         assert_true(fx_log_contains(f, "dropped connection"));
-        assert_int_equal(good_login(f, &c), PAM_SUCCESS);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_SUCCESS);
 }
 
 /* A request frame sent by a process running as another uid. */
@@ -243,7 +235,7 @@ static void totp_secret_comes_from_a_file_or_standard_input(void **state)
         assert_int_equal(fx_login(f, "bob", "pw-bob", code, &c), PAM_SUCCESS);
         {
                 const char *argv[] = { "totp", "enroll", "carol", "--secret", "-", "--json", NULL };
-                assert_int_equal(fx_kagictl_stdin(f, path, out, sizeof(out), argv), 0);
+                assert_int_equal(fx_kagictl_typed(f, 0, FX_SECRET_ALICE "\n", out, sizeof(out), argv), 0);
                 assert_non_null(strstr(out, "\"secret\":\"" FX_SECRET_ALICE "\""));
                 assert_non_null(strstr(out, "\"uri\":\"otpauth://totp/kagi:carol?secret=" FX_SECRET_ALICE "&"));
         }
@@ -428,15 +420,13 @@ static void zone_admits_only_its_groups(void **state)
 {
         struct fx *f = *state;
         struct fx_conv c;
-        char code[16];
 
-        fx_code(FX_SECRET_ALICE, 0, code);
-        assert_int_equal(fx_login(f, "alice", "pw-alice", code, &c), PAM_PERM_DENIED);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_PERM_DENIED);
         assert_true(fx_said(&c, "You are not permitted to log in here."));
         memset(&c, 0, sizeof(c));
         assert_int_equal(fx_pam(f, "kagi-stack", "alice", &c, FX_ACCOUNT), PAM_PERM_DENIED);
         /* dave is in wheel */
-        assert_int_equal(fx_login(f, "dave", "pw-dave", code, &c), PAM_SUCCESS);
+        assert_int_equal(fx_login_right(f, "dave", &c), PAM_SUCCESS);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "account=alice", "reason=not admitted to the zone", NULL }),
                          2);
 }
@@ -451,23 +441,23 @@ static int setup_zone(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(broker_down_refuses_with_one_clear_message, setup, teardown),
-                cmocka_unit_test_setup_teardown(stalled_broker_times_out_and_refuses, setup, teardown),
-                cmocka_unit_test_setup_teardown(malformed_frames_are_dropped_and_the_broker_keeps_serving, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(only_root_may_ask_for_login_decisions, setup, teardown),
-                cmocka_unit_test_setup_teardown(admin_commands_need_root_or_the_admin_group, setup, teardown),
-                cmocka_unit_test_setup_teardown(admin_group_may_not_bind_a_factor_to_a_privileged_account, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(totp_secret_comes_from_a_file_or_standard_input, setup, teardown),
-                cmocka_unit_test_setup_teardown(enrollment_answer_keeps_the_secret_out_of_json, setup, teardown),
-                cmocka_unit_test_setup_teardown(a_socket_served_by_another_user_is_not_believed, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(broker_down_refuses_with_one_clear_message),
+                T(stalled_broker_times_out_and_refuses),
+                T(malformed_frames_are_dropped_and_the_broker_keeps_serving),
+                T(only_root_may_ask_for_login_decisions),
+                T(admin_commands_need_root_or_the_admin_group),
+                T(kagictl_reports_an_unreachable_broker),
+                T(a_second_broker_on_the_same_socket_is_refused),
+                T(bad_configuration_is_refused_with_file_line_and_key),
+                T(world_writable_state_is_refused),
+                T(admin_group_may_not_bind_a_factor_to_a_privileged_account),
+                T(totp_secret_comes_from_a_file_or_standard_input),
+                T(enrollment_answer_keeps_the_secret_out_of_json),
+                T(a_socket_served_by_another_user_is_not_believed),
                 cmocka_unit_test_setup_teardown(broker_user_may_serve_the_socket, setup_broker_user, teardown),
-                cmocka_unit_test_setup_teardown(kagictl_reports_an_unreachable_broker, setup, teardown),
-                cmocka_unit_test_setup_teardown(a_second_broker_on_the_same_socket_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(bad_configuration_is_refused_with_file_line_and_key, setup, teardown),
-                cmocka_unit_test_setup_teardown(world_writable_state_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(zone_admits_only_its_groups, setup_zone, teardown),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <security/pam_appl.h>
@@ -54,15 +53,6 @@ static int wrong_code(struct fx *f, const char *user, struct fx_conv *c)
         return fx_login(f, user, pw, "000000", c);
 }
 
-static int right_code(struct fx *f, const char *user, struct fx_conv *c)
-{
-        char pw[32], code[16];
-
-        snprintf(pw, sizeof(pw), "pw-%s", user);
-        fx_code(FX_SECRET_ALICE, 0, code);
-        return fx_login(f, user, pw, code, c);
-}
-
 static void third_wrong_code_locks_the_account(void **state)
 {
         struct fx *f = *state;
@@ -100,7 +90,7 @@ static void success_resets_the_count(void **state)
 
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
-        assert_int_equal(right_code(f, "alice", &c), PAM_SUCCESS);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_SUCCESS);
         assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":0"));
         assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
@@ -118,7 +108,7 @@ static void locked_account_is_refused_without_checking_anything(void **state)
         for (int i = 0; i < 3; i++)
                 assert_int_equal(wrong_code(f, "alice", &c), PAM_AUTH_ERR);
         /* the right password and code: refused before the password prompt */
-        assert_int_equal(right_code(f, "alice", &c), PAM_MAXTRIES);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_MAXTRIES);
         assert_int_equal(c.n_prompts, 0);
         assert_true(fx_said(&c, "This account is locked after repeated failed logins. Contact your system "
                                 "administrator to unlock it."));
@@ -148,7 +138,7 @@ static void unlock_by_administrator_is_audited_and_works(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=unlock", "account=alice", "person=root",
                                                              "reason=called the help desk, identity checked", NULL }),
                          1);
-        assert_int_equal(right_code(f, "alice", &c), PAM_SUCCESS);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_SUCCESS);
 }
 
 static void status_shows_failures_lock_and_since_when(void **state)
@@ -170,22 +160,9 @@ static void status_shows_failures_lock_and_since_when(void **state)
 static void parallel_guessing_gets_only_threshold_verifications(void **state)
 {
         struct fx *f = *state;
-        pid_t kids[20];
         char out[4096];
 
-        for (int i = 0; i < 20; i++) {
-                kids[i] = fork();
-                assert_true(kids[i] >= 0);
-                if (kids[i] == 0) {
-                        struct fx_conv c;
-                        _exit(wrong_code(f, "alice", &c) == PAM_SUCCESS ? 1 : 0);
-                }
-        }
-        for (int i = 0; i < 20; i++) {
-                int status;
-                assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
-                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        }
+        assert_int_equal(fx_parallel_logins(f, 20, wrong_code, "alice"), 0);
         /* a verified wrong code is a "failure" record; the rest were refused as locked */
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=failure", "reason=wrong code", NULL }),
                          3);
@@ -223,9 +200,9 @@ static void unlock_after_elapses(void **state)
 
         for (int i = 0; i < 3; i++)
                 wrong_code(f, "alice", &c);
-        assert_int_equal(right_code(f, "alice", &c), PAM_MAXTRIES);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_MAXTRIES);
         sleep(3);
-        assert_int_equal(right_code(f, "alice", &c), PAM_SUCCESS);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_SUCCESS);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=unlock", "result=unlocked", NULL }), 1);
 }
 
@@ -257,24 +234,26 @@ static void lock_message_and_contact_are_configurable(void **state)
         for (int i = 0; i < 3; i++)
                 wrong_code(f, "alice", &c);
         assert_true(fx_said(&c, "アカウントはロックされました。the help desk (ext. 1234)に連絡してください。"));
-        assert_int_equal(right_code(f, "alice", &c), PAM_MAXTRIES);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_MAXTRIES);
         assert_true(fx_said(&c, "Locked. Call the help desk (ext. 1234) with your staff number."));
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(third_wrong_code_locks_the_account, setup, teardown),
-                cmocka_unit_test_setup_teardown(failures_of_any_factor_count_together, setup, teardown),
-                cmocka_unit_test_setup_teardown(success_resets_the_count, setup, teardown),
-                cmocka_unit_test_setup_teardown(locked_account_is_refused_without_checking_anything, setup, teardown),
-                cmocka_unit_test_setup_teardown(unlock_by_administrator_is_audited_and_works, setup, teardown),
-                cmocka_unit_test_setup_teardown(status_shows_failures_lock_and_since_when, setup, teardown),
-                cmocka_unit_test_setup_teardown(parallel_guessing_gets_only_threshold_verifications, setup, teardown),
-                cmocka_unit_test_setup_teardown(counted_failures_survive_kill_9, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(third_wrong_code_locks_the_account),
+                T(failures_of_any_factor_count_together),
+                T(success_resets_the_count),
+                T(locked_account_is_refused_without_checking_anything),
+                T(unlock_by_administrator_is_audited_and_works),
+                T(status_shows_failures_lock_and_since_when),
+                T(parallel_guessing_gets_only_threshold_verifications),
+                T(counted_failures_survive_kill_9),
                 cmocka_unit_test_setup_teardown(unlock_after_elapses, setup_unlock_after, teardown),
                 cmocka_unit_test_setup_teardown(privileged_accounts_lock_sooner, setup_privileged, teardown),
                 cmocka_unit_test_setup_teardown(lock_message_and_contact_are_configurable, setup_message, teardown),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

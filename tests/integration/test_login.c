@@ -26,12 +26,9 @@ static int teardown(void **state)
 static void correct_password_and_code_log_in(void **state)
 {
         struct fx *f = *state;
-        struct fx_conv c = { 0 };
-        char code[16];
+        struct fx_conv c;
 
-        fx_code(FX_SECRET_ALICE, 0, code);
-        c.answers[0] = "pw-alice";
-        c.answers[1] = code;
+        fx_right_answers(&c, "alice");
         assert_int_equal(fx_pam_items(f, "kagi-stack", "alice", "pts/3", "192.0.2.7", NULL, &c,
                                       FX_AUTH | FX_ACCOUNT | FX_SESSION),
                          PAM_SUCCESS);
@@ -185,12 +182,11 @@ static void removed_totp_no_longer_logs_in(void **state)
 {
         struct fx *f = *state;
         struct fx_conv c;
-        char code[16], out[1024];
+        char out[1024];
         const char *argv[] = { "totp", "remove", "alice", NULL };
 
         assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
-        fx_code(FX_SECRET_ALICE, 0, code);
-        assert_int_equal(fx_login(f, "alice", "pw-alice", code, &c), PAM_AUTH_ERR);
+        assert_int_equal(fx_login_right(f, "alice", &c), PAM_AUTH_ERR);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=unenroll", "account=alice", "person=root", NULL }),
                          1);
 }
@@ -208,12 +204,9 @@ static void unknown_module_argument_is_an_error(void **state)
 static void su_records_the_person_behind_the_account(void **state)
 {
         struct fx *f = *state;
-        struct fx_conv c = { 0 };
-        char code[16];
+        struct fx_conv c;
 
-        fx_code(FX_SECRET_ALICE, 0, code);
-        c.answers[0] = "pw-alice";
-        c.answers[1] = code;
+        fx_right_answers(&c, "alice");
         assert_int_equal(fx_pam_items(f, "kagi-stack", "alice", "pts/9", NULL, "carol", &c, FX_AUTH), PAM_SUCCESS);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "person=carol", NULL }), 1);
 }
@@ -264,23 +257,23 @@ static void enrolling_an_unknown_account_is_refused(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(correct_password_and_code_log_in, setup, teardown),
-                cmocka_unit_test_setup_teardown(code_from_oathtool_is_accepted, setup, teardown),
-                cmocka_unit_test_setup_teardown(wrong_code_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(replayed_code_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(code_older_than_the_last_accepted_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(wrong_password_is_counted_and_no_code_is_asked, setup, teardown),
-                cmocka_unit_test_setup_teardown(unknown_user_gets_the_same_prompts_and_a_plain_refusal, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(user_without_totp_is_refused_like_a_wrong_code, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(correct_password_and_code_log_in),
+                T(code_from_oathtool_is_accepted),
+                T(wrong_code_is_refused),
+                T(replayed_code_is_refused),
+                T(code_older_than_the_last_accepted_is_refused),
+                T(wrong_password_is_counted_and_no_code_is_asked),
+                T(unknown_user_gets_the_same_prompts_and_a_plain_refusal),
+                T(user_without_totp_is_refused_like_a_wrong_code),
                 cmocka_unit_test_setup_teardown(kagi_alone_refuses_when_nothing_checks_the_password, setup_totp_zone,
                                                 teardown),
-                cmocka_unit_test_setup_teardown(removed_totp_no_longer_logs_in, setup, teardown),
-                cmocka_unit_test_setup_teardown(unknown_module_argument_is_an_error, setup, teardown),
-                cmocka_unit_test_setup_teardown(su_records_the_person_behind_the_account, setup, teardown),
-                cmocka_unit_test_setup_teardown(enrollment_prints_uri_and_qr_and_the_new_secret_works, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(enrolling_an_unknown_account_is_refused, setup, teardown),
+                T(removed_totp_no_longer_logs_in),
+                T(unknown_module_argument_is_an_error),
+                T(su_records_the_person_behind_the_account),
+                T(enrollment_prints_uri_and_qr_and_the_new_secret_works),
+                T(enrolling_an_unknown_account_is_refused),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

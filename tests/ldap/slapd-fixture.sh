@@ -24,6 +24,8 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR/.. source=openssl-cnf.sh
+. "$here/../openssl-cnf.sh"
 base="dc=kagi,dc=test"
 admin_dn="cn=admin,$base"
 admin_pw="admin-secret"
@@ -45,26 +47,13 @@ random_port() {
 make_certs() {
     local d=$1
     mkdir -p "$d/certs"
-    cat > "$d/openssl.cnf" <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
-[client]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-EOF
+    {
+        cnf_req
+        cnf_ca_extensions ca
+        cnf_signer_extensions server serverAuth
+        echo "subjectAltName = IP:127.0.0.1, DNS:localhost"
+        cnf_signer_extensions client clientAuth
+    } > "$d/openssl.cnf"
     local ossl="openssl"
     local newkey="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
     # shellcheck disable=SC2086

@@ -1,7 +1,6 @@
 /* A card bound to its person by the directory (userCertificate;binary)
  * rather than by kagictl card register: real slapd, real pcscd with the
  * virtual card, real kagid, the real PAM stack. */
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,10 +23,8 @@ static bool skip_all;
 static int group_setup(void **state)
 {
         (void)state;
-        if (slapd_test_start(&slapd) < 0 || fixture_init(&card) < 0)
+        if (slapd_test_start(&slapd) < 0 || fixture_start(&card, &skip_all) < 0)
                 return -1;
-        if (fixture_pcscd_start(&card) == -EPERM)
-                skip_all = true;
         return 0;
 }
 
@@ -139,10 +136,11 @@ static void certificate_removed_from_the_directory_stops_the_card(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(card_listed_in_the_directory_logs_in, setup, teardown),
-                cmocka_unit_test_setup_teardown(card_listed_for_someone_else_is_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(certificate_removed_from_the_directory_stops_the_card, setup,
-                                                teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(card_listed_in_the_directory_logs_in),
+                T(card_listed_for_someone_else_is_refused),
+                T(certificate_removed_from_the_directory_stops_the_card),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);

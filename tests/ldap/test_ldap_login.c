@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <security/pam_appl.h>
@@ -115,26 +114,18 @@ static void third_wrong_password_locks(void **state)
         assert_int_equal(c.n_prompts, 0);
 }
 
+static int guess_password(struct fx *f, const char *user, struct fx_conv *c)
+{
+        return login_now(f, user, "guess", c);
+}
+
 /* Binds are slow enough to overlap: the reservation alone must hold the line. */
 static void parallel_wrong_passwords_get_only_threshold_binds(void **state)
 {
         struct fx *f = *state;
-        pid_t kids[20];
         char out[4096];
 
-        for (int i = 0; i < 20; i++) {
-                kids[i] = fork();
-                assert_true(kids[i] >= 0);
-                if (kids[i] == 0) {
-                        struct fx_conv c;
-                        _exit(login_now(f, "suzuki", "guess", &c) == PAM_SUCCESS ? 1 : 0);
-                }
-        }
-        for (int i = 0; i < 20; i++) {
-                int status;
-                assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
-                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        }
+        assert_int_equal(fx_parallel_logins(f, 20, guess_password, "suzuki"), 0);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "account=suzuki", "reason=wrong password", NULL }), 3);
         assert_int_equal(fx_status_json(f, "suzuki", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"locked\":true"));
@@ -242,16 +233,17 @@ static void directory_stopped_right_after_a_login_counts_nothing(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(directory_password_and_code_log_in, setup, teardown),
-                cmocka_unit_test_setup_teardown(directory_details_reach_kagictl, setup, teardown),
-                cmocka_unit_test_setup_teardown(third_wrong_password_locks, setup, teardown),
-                cmocka_unit_test_setup_teardown(parallel_wrong_passwords_get_only_threshold_binds, setup, teardown),
-                cmocka_unit_test_setup_teardown(disabled_accounts_are_refused, setup, teardown),
-                cmocka_unit_test_setup_teardown(group_membership_changes_take_effect, setup, teardown),
-                cmocka_unit_test_setup_teardown(injection_attempts_match_nobody, setup, teardown),
-                cmocka_unit_test_setup_teardown(directory_down_refuses_without_counting, setup, teardown),
-                cmocka_unit_test_setup_teardown(directory_stopped_right_after_a_login_counts_nothing, setup,
-                                                teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+                T(directory_password_and_code_log_in),
+                T(directory_details_reach_kagictl),
+                T(third_wrong_password_locks),
+                T(parallel_wrong_passwords_get_only_threshold_binds),
+                T(disabled_accounts_are_refused),
+                T(group_membership_changes_take_effect),
+                T(injection_attempts_match_nobody),
+                T(directory_down_refuses_without_counting),
+                T(directory_stopped_right_after_a_login_counts_nothing),
+#undef T
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);

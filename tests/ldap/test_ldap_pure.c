@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -351,97 +352,157 @@ static struct kagi_config *dir_config(const char *extra)
         return c;
 }
 
-static void openldap_defaults(void **state)
+/* The words of v separated by spaces; NULL for none. */
+static const char *joined(const char *const *v, char *buf, size_t size)
 {
-        struct kagi_config *c = dir_config("");
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; v[i]; i++) {
+                n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? " " : "", v[i]);
+                assert_true(n < size);
+        }
+        return buf[0] ? buf : NULL;
+}
+
+static const char *rule_names(uint32_t rules, char *buf, size_t size)
+{
+        static const char *const names[] = { "ad_uac", "ad_expires", "shadow_expire", "ppolicy_lock", NULL };
+        const char *set[33];
+        size_t n = 0;
+
+        for (unsigned i = 0; i < 32; i++)
+                if (rules & (1u << i))
+                        set[n++] = i < sizeof(names) / sizeof(names[0]) - 1 ? names[i] : "?";
+        set[n] = NULL;
+        return joined(set, buf, size);
+}
+
+/* The map as text, a line "field: value" per field ("(none)" for NULL,
+ * lists space-separated), and last what one user search asks for. */
+static char *map_text(const struct ldap_map *m, const char *const *user_attrs)
+{
+        char names[256], departments[256], rules[128], search[512];
+        const struct {
+                const char *field;
+                const char *value;
+        } lines[] = {
+                { "user_attr", m->user_attr },
+                { "user_filter", m->user_filter },
+                { "lowercase_names", m->lowercase_names ? "yes" : "no" },
+                { "name_attrs", joined(m->name_attrs, names, sizeof(names)) },
+                { "department_attrs", joined(m->department_attrs, departments, sizeof(departments)) },
+                { "uid_attr", m->uid_attr },
+                { "cert_attr", m->cert_attr },
+                { "group_base", m->group_base },
+                { "group_filter", m->group_filter },
+                { "member_attr", m->member_attr },
+                { "memberof_attr", m->memberof_attr },
+                { "group_name_attr", m->group_name_attr },
+                { "disabled_filter", m->disabled_filter },
+                { "rules", rule_names(m->rules, rules, sizeof(rules)) },
+                { "user search", joined(user_attrs, search, sizeof(search)) },
+        };
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        assert_non_null(f);
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+                fprintf(f, "%s: %s\n", lines[i].field, lines[i].value ? lines[i].value : "(none)");
+        assert_int_equal(fclose(f), 0);
+        return text;
+}
+
+/* The map a [directory] section with `extra` in it gives is `want`. */
+static void assert_map_is(const char *extra, const char *want)
+{
+        struct kagi_config *c = dir_config(extra);
         const char *attrs[LDAP_MAP_ATTRS_MAX];
         struct ldap_map m;
+        size_t n;
+        char *got;
 
-        (void)state;
         assert_non_null(c);
         assert_int_equal(ldap_map_init(&m, c), 0);
-        assert_string_equal(m.user_attr, "uid");
-        assert_string_equal(m.user_filter, "(|(objectClass=inetOrgPerson)(objectClass=posixAccount))");
-        assert_false(m.lowercase_names);
-        assert_string_equal(m.name_attrs[0], "displayName");
-        assert_string_equal(m.name_attrs[1], "cn");
-        assert_null(m.name_attrs[2]);
-        assert_string_equal(m.department_attrs[0], "departmentNumber");
-        assert_string_equal(m.department_attrs[1], "ou");
-        assert_string_equal(m.uid_attr, "uidNumber");
-        assert_string_equal(m.cert_attr, "userCertificate;binary");
-        assert_string_equal(m.group_base, "dc=example,dc=jp");
-        assert_string_equal(m.group_filter, "(objectClass=groupOfNames)");
-        assert_string_equal(m.member_attr, "member");
-        assert_null(m.memberof_attr);
-        assert_string_equal(m.group_name_attr, "cn");
-        assert_null(m.disabled_filter);
-        assert_int_equal(m.rules, LDAP_RULE_SHADOW_EXPIRE | LDAP_RULE_PPOLICY_LOCK);
-        ldap_map_user_attrs(&m, attrs);
-        assert_string_equal(attrs[0], "uid");
-        assert_string_equal(attrs[1], "displayName");
+        n = ldap_map_user_attrs(&m, attrs);
+        assert_null(attrs[n]);
+        got = map_text(&m, attrs);
+        assert_string_equal(got, want);
+        free(got);
         ldap_map_clear(&m);
         config_free(c);
+}
+
+static void openldap_defaults(void **state)
+{
+        (void)state;
+        assert_map_is("",
+                      "user_attr: uid\n"
+                      "user_filter: (|(objectClass=inetOrgPerson)(objectClass=posixAccount))\n"
+                      "lowercase_names: no\n"
+                      "name_attrs: displayName cn\n"
+                      "department_attrs: departmentNumber ou\n"
+                      "uid_attr: uidNumber\n"
+                      "cert_attr: userCertificate;binary\n"
+                      "group_base: dc=example,dc=jp\n"
+                      "group_filter: (objectClass=groupOfNames)\n"
+                      "member_attr: member\n"
+                      "memberof_attr: (none)\n"
+                      "group_name_attr: cn\n"
+                      "disabled_filter: (none)\n"
+                      "rules: shadow_expire ppolicy_lock\n"
+                      "user search: uid displayName cn departmentNumber ou uidNumber shadowExpire pwdAccountLockedTime\n");
 }
 
 static void ad_defaults(void **state)
 {
-        struct kagi_config *c = dir_config("schema = ad");
-        struct ldap_map m;
-
         (void)state;
-        assert_non_null(c);
-        assert_int_equal(ldap_map_init(&m, c), 0);
-        assert_string_equal(m.user_attr, "sAMAccountName");
-        assert_string_equal(m.user_filter, "(&(objectClass=user)(objectCategory=person))");
-        assert_true(m.lowercase_names);
-        assert_string_equal(m.name_attrs[0], "displayName");
-        assert_string_equal(m.department_attrs[0], "department");
-        assert_null(m.department_attrs[1]);
-        assert_null(m.group_filter);
-        assert_string_equal(m.memberof_attr, "memberOf");
-        assert_int_equal(m.rules, LDAP_RULE_AD_UAC | LDAP_RULE_AD_EXPIRES);
-        ldap_map_clear(&m);
-        config_free(c);
+        assert_map_is("schema = ad",
+                      "user_attr: sAMAccountName\n"
+                      "user_filter: (&(objectClass=user)(objectCategory=person))\n"
+                      "lowercase_names: yes\n"
+                      "name_attrs: displayName cn\n"
+                      "department_attrs: department\n"
+                      "uid_attr: uidNumber\n"
+                      "cert_attr: userCertificate;binary\n"
+                      "group_base: dc=example,dc=jp\n"
+                      "group_filter: (none)\n"
+                      "member_attr: member\n"
+                      "memberof_attr: memberOf\n"
+                      "group_name_attr: cn\n"
+                      "disabled_filter: (none)\n"
+                      "rules: ad_uac ad_expires\n"
+                      "user search: sAMAccountName displayName cn department uidNumber memberOf userAccountControl accountExpires\n");
 }
 
 static void every_mapping_key_overrides_its_default(void **state)
 {
-        struct kagi_config *c = dir_config("schema = ad\nuser_attr = userPrincipalName\n"
-                                           "user_filter = (objectClass=person)\nlowercase_names = no\n"
-                                           "name_attr = cn\ndepartment_attr = ou departmentNumber\n"
-                                           "uid_attr = none\ncert_attr = userSMIMECertificate;binary\n"
-                                           "group_base = ou=groups,dc=example,dc=jp\n"
-                                           "group_filter = (objectClass=group)\nmember_attr = member\n"
-                                           "memberof_attr = none\ngroup_name_attr = sAMAccountName\n"
-                                           "disabled_filter = (employeeType=retired)");
-        const char *attrs[LDAP_MAP_ATTRS_MAX];
-        struct ldap_map m;
-        size_t n;
-
         (void)state;
-        assert_non_null(c);
-        assert_int_equal(ldap_map_init(&m, c), 0);
-        assert_string_equal(m.user_attr, "userPrincipalName");
-        assert_string_equal(m.user_filter, "(objectClass=person)");
-        assert_false(m.lowercase_names);
-        assert_string_equal(m.name_attrs[0], "cn");
-        assert_null(m.name_attrs[1]);
-        assert_string_equal(m.department_attrs[0], "ou");
-        assert_string_equal(m.department_attrs[1], "departmentNumber");
-        assert_null(m.uid_attr);
-        assert_string_equal(m.cert_attr, "userSMIMECertificate;binary");
-        assert_string_equal(m.group_base, "ou=groups,dc=example,dc=jp");
-        assert_string_equal(m.group_filter, "(objectClass=group)");
-        assert_null(m.memberof_attr);
-        assert_string_equal(m.group_name_attr, "sAMAccountName");
-        assert_string_equal(m.disabled_filter, "(employeeType=retired)");
-        n = ldap_map_user_attrs(&m, attrs);
-        assert_null(attrs[n]);
-        for (size_t i = 0; i < n; i++)
-                assert_string_not_equal(attrs[i], "uidNumber");
-        ldap_map_clear(&m);
-        config_free(c);
+        assert_map_is("schema = ad\nuser_attr = userPrincipalName\n"
+                      "user_filter = (objectClass=person)\nlowercase_names = no\n"
+                      "name_attr = cn\ndepartment_attr = ou departmentNumber\n"
+                      "uid_attr = none\ncert_attr = userSMIMECertificate;binary\n"
+                      "group_base = ou=groups,dc=example,dc=jp\n"
+                      "group_filter = (objectClass=group)\nmember_attr = member\n"
+                      "memberof_attr = none\ngroup_name_attr = sAMAccountName\n"
+                      "disabled_filter = (employeeType=retired)",
+                      /* uid_attr = none: the search asks for no uidNumber */
+                      "user_attr: userPrincipalName\n"
+                      "user_filter: (objectClass=person)\n"
+                      "lowercase_names: no\n"
+                      "name_attrs: cn\n"
+                      "department_attrs: ou departmentNumber\n"
+                      "uid_attr: (none)\n"
+                      "cert_attr: userSMIMECertificate;binary\n"
+                      "group_base: ou=groups,dc=example,dc=jp\n"
+                      "group_filter: (objectClass=group)\n"
+                      "member_attr: member\n"
+                      "memberof_attr: (none)\n"
+                      "group_name_attr: sAMAccountName\n"
+                      "disabled_filter: (employeeType=retired)\n"
+                      "rules: ad_uac ad_expires\n"
+                      "user search: userPrincipalName cn ou departmentNumber userAccountControl accountExpires\n");
 }
 
 /* ---- configuration ----------------------------------------------------------------------- */

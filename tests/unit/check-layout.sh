@@ -20,7 +20,7 @@ done
 # private headers: NAME -> the folder that owns it
 for pair in broker/store/store_internal.h broker/directory/directory_internal.h \
             broker/directory/ldap_internal.h broker/kagid/request.h broker/kagid/login.h \
-            cardreader/card_internal.h; do
+            broker/report/report_internal.h cardreader/card_internal.h; do
     h=${pair##*/} dir=${pair%/*}
     for f in $(grep -rl "#include \"$h\"" common policy pam_module cardreader broker 2>/dev/null); do
         case "$f" in "$dir"/*) ;; *) fail "$f includes $dir's private $h" ;; esac
@@ -31,7 +31,8 @@ needed() { readelf -d "$1" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; }
 for lib in libldap libsqlite3 libpcsclite liboath; do
     needed "$kagictl" | grep -q "^$lib" && fail "kagictl links $lib"
 done
-for lib in libldap libsqlite3 libjson-c liboath; do
+# a password login loads neither the card stack nor libcrypto
+for lib in libldap libsqlite3 libjson-c liboath libcrypto libpcsclite; do
     needed "$pam" | grep -q "^$lib" && fail "pam_kagi.so links $lib"
 done
 [ $bad -eq 0 ] && echo "layout: OK"

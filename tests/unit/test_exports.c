@@ -1,18 +1,22 @@
 /* pam_kagi.so runs inside sshd, login, sudo …: it may export the PAM entry
  * points and nothing else, or its internals (and those of the static
  * libraries linked into it) could bind to, or be bound by, the host's
- * symbols. Reads the built module's dynamic symbol table with nm.
+ * symbols. The same for its card stack, pam_kagi_card.so, which exports its
+ * one table of functions. Reads the built module's dynamic symbol table
+ * with nm.
  *
- * usage: test-exports MODULE NM */
+ * usage: test-exports MODULE NM [SYMBOL...]   (default: the PAM entry points) */
 #include "unit.h"
 
 #include <sys/wait.h>
 
 #include "common.h"
 
-static const char *const entry_points[] = {
+static const char *const pam_entry_points[] = {
         "pam_sm_authenticate", "pam_sm_setcred", "pam_sm_acct_mgmt", "pam_sm_open_session", "pam_sm_close_session",
 };
+static const char *const *entry_points = pam_entry_points;
+static size_t n_entry_points = ARRAY_SIZE(pam_entry_points);
 
 struct exports {
         const char *module;
@@ -54,7 +58,7 @@ static void read_exports(struct exports *e)
 
 static bool is_entry_point(const char *name)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(entry_points); i++)
+        for (size_t i = 0; i < n_entry_points; i++)
                 if (strcmp(name, entry_points[i]) == 0)
                         return true;
         return false;
@@ -76,7 +80,7 @@ static void module_exports_every_pam_entry_point(void **state)
         struct exports *e = *state;
 
         read_exports(e);
-        for (size_t i = 0; i < ARRAY_SIZE(entry_points); i++) {
+        for (size_t i = 0; i < n_entry_points; i++) {
                 bool found = false;
 
                 for (size_t j = 0; j < e->n; j++)
@@ -95,11 +99,15 @@ int main(int argc, char **argv)
                 cmocka_unit_test_prestate(module_exports_every_pam_entry_point, &e),
         };
 
-        if (argc != 3) {
-                fprintf(stderr, "usage: %s MODULE NM\n", argv[0]);
+        if (argc < 3) {
+                fprintf(stderr, "usage: %s MODULE NM [SYMBOL...]\n", argv[0]);
                 return 2;
         }
         e.module = argv[1];
         e.nm = argv[2];
+        if (argc > 3) {
+                entry_points = (const char *const *)argv + 3;
+                n_entry_points = (size_t)argc - 3;
+        }
         return cmocka_run_group_tests_name("exports", tests, NULL, NULL);
 }

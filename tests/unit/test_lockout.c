@@ -1,70 +1,69 @@
-/* LOCK-1 as arithmetic (policy/lockout.c): an attempt is counted before the
- * credential is verified and settled afterwards, the third failure locks,
- * and a locked account is refused without verifying anything. */
+/* LOCK-1 as arithmetic (policy/lockout.c): attempts in flight count before
+ * any credential is verified, a settled failure is counted, the third
+ * failure locks, and a locked account is refused without verifying anything. */
 #include "unit.h"
 
 #include "policy.h"
 
 #define T0 INT64_C(1700000000)
 
+/* A failure checked elsewhere (authfail, the card's PIN), settled alone. */
+static void lockout_settle_failure(const struct lockout_rule *r, struct lock_state *st, int64_t now,
+                                   enum lock_event *ret_event)
+{
+        lockout_settle(r, st, false, now, ret_event);
+}
+
 static const struct lockout_rule three = { .threshold = 3, .unlock_after = 0 };
 static const struct lockout_rule three_for_30m = { .threshold = 3, .unlock_after = 1800 };
 
-/* One whole attempt: reserve, then (if allowed) settle with the result.
- * Returns whether the credential would have been verified. */
+/* One whole attempt, alone: may it try, then (if so) settle with the
+ * result. Returns whether the credential would have been verified. */
 static bool attempt(const struct lockout_rule *r, struct lock_state *st, bool success, int64_t now,
                     enum lock_event *ret_event)
 {
-        enum lock_event ev;
-
-        if (lockout_reserve(r, st, now, &ev) == LOCK_REFUSE) {
-                *ret_event = ev;
+        *ret_event = LOCK_EV_NONE;
+        if (lockout_may_try(r, st, 0, now) != LOCK_PROCEED)
                 return false;
-        }
         lockout_settle(r, st, success, now, ret_event);
-        if (*ret_event == LOCK_EV_NONE)
-                *ret_event = ev;
         return true;
 }
 
-static void reserve_counts_the_attempt_before_it_is_verified(void **state)
+static void attempts_in_flight_count_before_they_are_verified(void **state)
 {
-        struct lock_state st = { 0 };
-        enum lock_event ev = LOCK_EV_LOCKED;
+        const struct lock_state st = { 0 };
 
         (void)state;
-        assert_int_equal(lockout_reserve(&three, &st, T0, &ev), LOCK_PROCEED);
-        assert_int_equal(ev, LOCK_EV_NONE);
-        assert_int_equal(st.failures, 1);
-        assert_int_equal(st.locked_at, 0);
+        assert_int_equal(lockout_may_try(&three, &st, 0, T0), LOCK_PROCEED);
+        assert_int_equal(lockout_may_try(&three, &st, 2, T0), LOCK_PROCEED);
+        assert_int_equal(lockout_may_try(&three, &st, 3, T0), LOCK_BUSY);
 }
 
 /* N parallel guesses: only `threshold` of them are ever verified. */
-static void reservations_stop_at_the_threshold(void **state)
+static void attempts_in_flight_stop_at_the_threshold(void **state)
 {
         struct lock_state st = { 0 };
-        enum lock_event ev;
+        unsigned in_flight = 0;
         int verified = 0;
 
         (void)state;
         for (int i = 0; i < 20; i++)
-                if (lockout_reserve(&three, &st, T0 + i, &ev) == LOCK_PROCEED)
+                if (lockout_may_try(&three, &st, in_flight, T0 + i) == LOCK_PROCEED) {
+                        in_flight++;
                         verified++;
+                }
         assert_int_equal(verified, 3);
-        assert_int_equal(st.failures, 3);
-        assert_int_equal(st.locked_at, T0 + 3);   /* the fourth reservation locked it */
+        /* nothing is counted until one of them settles */
+        assert_int_equal(st.failures, 0);
 }
 
-static void reservation_past_the_threshold_locks_with_an_event(void **state)
+static void failures_and_attempts_in_flight_add_up(void **state)
 {
-        struct lock_state st = { .failures = 3 };
-        enum lock_event ev = LOCK_EV_NONE;
+        const struct lock_state two = { .failures = 2 };
 
         (void)state;
-        assert_int_equal(lockout_reserve(&three, &st, T0, &ev), LOCK_REFUSE);
-        assert_int_equal(ev, LOCK_EV_LOCKED);
-        assert_int_equal(st.locked_at, T0);
-        assert_int_equal(st.failures, 3);
+        assert_int_equal(lockout_may_try(&three, &two, 0, T0), LOCK_PROCEED);
+        assert_int_equal(lockout_may_try(&three, &two, 1, T0), LOCK_BUSY);
 }
 
 static void success_clears_the_count(void **state)
@@ -159,12 +158,12 @@ static void counted_failures_lock_at_the_threshold(void **state)
         enum lock_event ev;
 
         (void)state;
-        lockout_count(&three, &st, T0, &ev);
+        lockout_settle_failure(&three, &st, T0, &ev);
         assert_int_equal(ev, LOCK_EV_NONE);
-        lockout_count(&three, &st, T0 + 1, &ev);
+        lockout_settle_failure(&three, &st, T0 + 1, &ev);
         assert_int_equal(ev, LOCK_EV_NONE);
         assert_int_equal(st.failures, 2);
-        lockout_count(&three, &st, T0 + 2, &ev);
+        lockout_settle_failure(&three, &st, T0 + 2, &ev);
         assert_int_equal(ev, LOCK_EV_LOCKED);
         assert_int_equal(st.locked_at, T0 + 2);
 }
@@ -175,7 +174,7 @@ static void counted_failure_of_a_locked_account_is_no_new_lock(void **state)
         enum lock_event ev;
 
         (void)state;
-        lockout_count(&three, &st, T0 + 5, &ev);
+        lockout_settle_failure(&three, &st, T0 + 5, &ev);
         assert_int_equal(ev, LOCK_EV_NONE);
         assert_int_equal(st.locked_at, T0);
         assert_int_equal(st.failures, 4);
@@ -187,9 +186,9 @@ static void counted_failures_mix_with_reserved_ones(void **state)
         enum lock_event ev;
 
         (void)state;
-        lockout_count(&three, &st, T0, &ev);                   /* pam_unix said no */
+        lockout_settle_failure(&three, &st, T0, &ev);                   /* pam_unix said no */
         assert_true(attempt(&three, &st, false, T0 + 1, &ev)); /* wrong code */
-        lockout_count(&three, &st, T0 + 2, &ev);               /* pam_unix said no */
+        lockout_settle_failure(&three, &st, T0 + 2, &ev);               /* pam_unix said no */
         assert_int_equal(ev, LOCK_EV_LOCKED);
 }
 
@@ -199,7 +198,7 @@ static void count_saturates_instead_of_wrapping(void **state)
         enum lock_event ev;
 
         (void)state;
-        lockout_count(&three, &st, T0 + 1, &ev);
+        lockout_settle_failure(&three, &st, T0 + 1, &ev);
         assert_int_equal(st.failures, UINT32_MAX);
         assert_true(lockout_is_locked(&three, &st, T0 + 1));
 }
@@ -213,11 +212,13 @@ static void unlock_after_unlocks_when_the_time_has_passed(void **state)
 
         (void)state;
         assert_true(lockout_is_locked(&three_for_30m, &st, T0 + 1799));
-        assert_int_equal(lockout_reserve(&three_for_30m, &st, T0 + 1799, &ev), LOCK_REFUSE);
-        assert_int_equal(ev, LOCK_EV_NONE);
+        assert_int_equal(lockout_may_try(&three_for_30m, &st, 0, T0 + 1799), LOCK_REFUSE);
 
         assert_false(lockout_is_locked(&three_for_30m, &st, T0 + 1800));
-        assert_int_equal(lockout_reserve(&three_for_30m, &st, T0 + 1800, &ev), LOCK_PROCEED);
+        assert_int_equal(lockout_may_try(&three_for_30m, &st, 0, T0 + 1800), LOCK_PROCEED);
+        /* the old failures no longer count toward attempts in flight */
+        assert_int_equal(lockout_may_try(&three_for_30m, &st, 2, T0 + 1800), LOCK_PROCEED);
+        lockout_settle(&three_for_30m, &st, false, T0 + 1800, &ev);
         assert_int_equal(ev, LOCK_EV_AUTO_UNLOCKED);
         /* a fresh start: this attempt is the only one counted */
         assert_int_equal(st.failures, 1);
@@ -232,9 +233,8 @@ static void unlock_after_zero_never_unlocks(void **state)
 
         (void)state;
         assert_true(lockout_is_locked(&three, &st, T0 + ten_years));
-        assert_int_equal(lockout_reserve(&three, &st, T0 + ten_years, &ev), LOCK_REFUSE);
-        assert_int_equal(ev, LOCK_EV_NONE);
-        lockout_count(&three, &st, T0 + ten_years, &ev);
+        assert_int_equal(lockout_may_try(&three, &st, 0, T0 + ten_years), LOCK_REFUSE);
+        lockout_settle_failure(&three, &st, T0 + ten_years, &ev);
         assert_int_equal(st.locked_at, T0);
 }
 
@@ -246,7 +246,7 @@ static void count_after_unlock_time_reports_the_unlock(void **state)
         enum lock_event ev = LOCK_EV_NONE;
 
         (void)state;
-        lockout_count(&three_for_30m, &st, T0 + 1800, &ev);
+        lockout_settle_failure(&three_for_30m, &st, T0 + 1800, &ev);
         assert_int_equal(ev, LOCK_EV_AUTO_UNLOCKED);
         assert_int_equal(st.failures, 1);
         assert_int_equal(st.locked_at, 0);
@@ -265,43 +265,30 @@ static void lockout_is_locked_reads_the_state(void **state)
 
 /* ---- crashes ------------------------------------------------------------------------ */
 
-/* kagid reserved three attempts and died before settling any of them: the
- * state on disk holds three failures and no lock time. */
-static void unsettled_reservations_count_as_failures(void **state)
+/* Attempts in flight are kagid's memory, not its disk: a crash forgets
+ * them, and only settled failures — each answered only once durable —
+ * remain. Two failures and a crash: one more failure locks. */
+static void settled_failures_are_what_a_restart_reads(void **state)
 {
         struct lock_state st = { 0 };
         enum lock_event ev;
 
         (void)state;
-        for (int i = 0; i < 3; i++)
-                assert_int_equal(lockout_reserve(&three, &st, T0, &ev), LOCK_PROCEED);
-        /* -- crash; the restarted broker reads st back -- */
-        assert_true(lockout_is_locked(&three, &st, T0 + 10));
-        assert_int_equal(lockout_reserve(&three, &st, T0 + 10, &ev), LOCK_REFUSE);
-        assert_int_equal(ev, LOCK_EV_LOCKED);
-        assert_int_equal(st.locked_at, T0 + 10);
-}
-
-static void one_unsettled_reservation_and_two_failures_lock(void **state)
-{
-        struct lock_state st = { 0 };
-        enum lock_event ev;
-
-        (void)state;
-        assert_int_equal(lockout_reserve(&three, &st, T0, &ev), LOCK_PROCEED);
-        /* -- crash -- */
+        assert_true(attempt(&three, &st, false, T0, &ev));
         assert_true(attempt(&three, &st, false, T0 + 1, &ev));
-        assert_int_equal(ev, LOCK_EV_NONE);
-        assert_true(attempt(&three, &st, false, T0 + 2, &ev));
+        /* -- crash; the restarted broker reads st back -- */
+        assert_int_equal(lockout_may_try(&three, &st, 0, T0 + 10), LOCK_PROCEED);
+        assert_int_equal(lockout_may_try(&three, &st, 1, T0 + 10), LOCK_BUSY);
+        assert_true(attempt(&three, &st, false, T0 + 11, &ev));
         assert_int_equal(ev, LOCK_EV_LOCKED);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(reserve_counts_the_attempt_before_it_is_verified),
-                cmocka_unit_test(reservations_stop_at_the_threshold),
-                cmocka_unit_test(reservation_past_the_threshold_locks_with_an_event),
+                cmocka_unit_test(attempts_in_flight_count_before_they_are_verified),
+                cmocka_unit_test(attempts_in_flight_stop_at_the_threshold),
+                cmocka_unit_test(failures_and_attempts_in_flight_add_up),
                 cmocka_unit_test(success_clears_the_count),
                 cmocka_unit_test(failures_below_the_threshold_do_not_lock),
                 cmocka_unit_test(third_failure_locks),
@@ -316,8 +303,7 @@ int main(void)
                 cmocka_unit_test(unlock_after_zero_never_unlocks),
                 cmocka_unit_test(count_after_unlock_time_reports_the_unlock),
                 cmocka_unit_test(lockout_is_locked_reads_the_state),
-                cmocka_unit_test(unsettled_reservations_count_as_failures),
-                cmocka_unit_test(one_unsettled_reservation_and_two_failures_lock),
+                cmocka_unit_test(settled_failures_are_what_a_restart_reads),
         };
 
         return cmocka_run_group_tests_name("lockout", tests, NULL, NULL);
