@@ -126,6 +126,8 @@ enum kagi_msg_type {
         KAGI_REQ_GRANT_LIST = 45,
         KAGI_REQ_GRANT_REVOKE = 46,
         KAGI_REQ_GRANT_EXTEND = 47,
+        KAGI_REQ_SESSION_LIST = 48,   /* live sessions (root or admin group) */
+        KAGI_REQ_SESSION_END = 49,
 
         /* broker -> client */
         KAGI_REP_RESULT = 64,     /* the one answer to a request */
@@ -168,8 +170,9 @@ enum kagi_tag {
         KAGI_T_DURATION = 31,     /* u64 seconds */
         KAGI_T_GRANT = 32,        /* u64 grant id */
         KAGI_T_PERSON = 33,       /* whose factors are asked for (the person behind su/sudo) */
-        KAGI_T_URI = 34,          /* secret: otpauth:// URI (it holds the TOTP secret) */
-        KAGI_TAG_MAX_ = 35
+        KAGI_T_READER = 34,       /* the card reader a card login used */
+        KAGI_T_URI = 35,          /* secret: otpauth:// URI (it holds the TOTP secret) */
+        KAGI_TAG_MAX_ = 36
 };
 
 enum kagi_flag {

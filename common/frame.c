@@ -44,6 +44,7 @@ static const struct {
         [KAGI_T_DURATION] = { FT_U64, 8 },
         [KAGI_T_GRANT] = { FT_U64, 8 },
         [KAGI_T_PERSON] = { FT_STR, 256 },
+        [KAGI_T_READER] = { FT_STR, 128 },
         [KAGI_T_URI] = { FT_SECRET, 2048 },
 };
 
@@ -66,10 +67,10 @@ static const struct {
                                       NEED_CTX | B(KAGI_T_CERT) },
         [KAGI_REQ_CARD_VERIFY] = { "card-verify",
                                    CTX | B(KAGI_T_CERT) | B(KAGI_T_CHALLENGE) |
-                                           B(KAGI_T_SIGNATURE) | B(KAGI_T_RETRIES),
+                                           B(KAGI_T_SIGNATURE) | B(KAGI_T_RETRIES) | B(KAGI_T_READER),
                                    NEED_CTX | B(KAGI_T_CERT) | B(KAGI_T_CHALLENGE) },
         [KAGI_REQ_ACCOUNT] = { "account", CTX, NEED_CTX },
-        [KAGI_REQ_SESSION_OPEN] = { "session-open", CTX | B(KAGI_T_PID), NEED_CTX },
+        [KAGI_REQ_SESSION_OPEN] = { "session-open", CTX | B(KAGI_T_PID) | B(KAGI_T_SESSION), NEED_CTX },
         [KAGI_REQ_SESSION_CLOSE] = { "session-close", CTX | B(KAGI_T_SESSION),
                                      NEED_CTX | B(KAGI_T_SESSION) },
 
@@ -102,6 +103,9 @@ static const struct {
         [KAGI_REQ_GRANT_LIST] = { "grant-list", B(KAGI_T_FLAGS), 0 },
         [KAGI_REQ_GRANT_REVOKE] = { "grant-revoke", B(KAGI_T_GRANT) | B(KAGI_T_REASON),
                                     B(KAGI_T_GRANT) | B(KAGI_T_REASON) },
+        [KAGI_REQ_SESSION_LIST] = { "session-list", 0, 0 },
+        [KAGI_REQ_SESSION_END] = { "session-end", B(KAGI_T_SESSION) | B(KAGI_T_REASON),
+                                   B(KAGI_T_SESSION) | B(KAGI_T_REASON) },
         [KAGI_REQ_GRANT_EXTEND] = { "grant-extend",
                                     B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) | B(KAGI_T_PASSWORD) |
                                             B(KAGI_T_CODE),

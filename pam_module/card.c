@@ -65,7 +65,7 @@ static int wait_for_card(struct pk *pk, struct pk_card *c)
 }
 
 /* CARD_VERIFY carrying what happened at the card. */
-static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t len, const uint8_t *challenge,
+static enum kagi_decision send_verify(struct pk *pk, const struct pk_card *c, const uint8_t *der, size_t len, const uint8_t *challenge,
                                       size_t clen, uint32_t flags, const struct card_signature *sig, int tries,
                                       struct kagi_msg *m)
 {
@@ -80,6 +80,9 @@ static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t 
                 frame_put_blob(req, KAGI_T_SIGNATURE, sig->data, sig->len);
         if (tries >= 0)
                 frame_put_u32(req, KAGI_T_RETRIES, (uint32_t)tries);
+        /* the reader kagid watches when pulling the card is to end the session */
+        if (c->reader[0])
+                frame_put_str(req, KAGI_T_READER, c->reader);
         d = pk_call(pk, req, m);
         pk_keep_account(pk, d, m);
         return d;
@@ -133,36 +136,36 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
         /* never spend the card's last PIN try without saying so first */
         r = card_pin_info(card, &info);
         if (r < 0)
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         if (info.blocked)
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
         if (info.tries_left == 1)
                 pk_tell_msg(pk, true, MSG_PIN_LAST_TRY, 0);
 
         asked = time(NULL);
         pin = pk_ask_secret(pk, MSG_PROMPT_PIN);
         if (!pin)
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         if (time(NULL) - asked > (time_t)pk->cfg->card_pin_timeout) {
                 pam_syslog(pk->pamh, LOG_NOTICE, "PIN for %s came after [card] pin_timeout", pk->user);
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         }
 
         r = card_verify_and_sign(card, pin, challenge, clen, &sig, &tries);
         switch (r) {
         case 0:
-                return send_verify(pk, der, len, challenge, clen, 0, &sig, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, 0, &sig, -1, m);
         case -EACCES:
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_PIN_FAILED, NULL, tries, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_FAILED, NULL, tries, m);
         case -EINVAL:
                 /* not a PIN this card could have: nothing reached the card, but
                  * the attempt failed all the same */
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_PIN_FAILED, NULL, info.tries_left, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_FAILED, NULL, info.tries_left, m);
         case -EPERM:
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
         default:
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s aborted: %s", pk->user, card_strerror(r));
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         }
 }
 

@@ -11,6 +11,9 @@
 #define DATA_PREAUTH "pam_kagi_preauth"
 #define DATA_ACCOUNT "pam_kagi_account"
 #define DATA_SESSION "pam_kagi_session"
+#define DATA_REGISTERED "pam_kagi_registered"
+/* pam_systemd(8) reads it at its session phase: a backstop to kagid's end */
+#define DATA_RUNTIME_MAX "systemd.runtime_max_sec"
 
 /* What preauth learnt, for the rest of the transaction: the attempt kagid
  * holds in flight for it, and what kagid will want once the password
@@ -221,6 +224,31 @@ int pk_authenticate(struct pk *pk)
         return finish(pk, PK_PHASE_AUTH, d, m);
 }
 
+/* The session kagid registered when the account phase passed (a role's
+ * target): the session phase opens that one. */
+static void keep_registered(struct pk *pk, const struct kagi_msg *m)
+{
+        const char *id = msg_str(m, KAGI_T_SESSION);
+        char *copy;
+
+        if (!id || !(copy = strdup(id)))
+                return;
+        if (pam_set_data(pk->pamh, DATA_REGISTERED, copy, free_data) != PAM_SUCCESS)
+                free(copy);
+}
+
+/* pam_data values are strings pam_systemd parses; ours lives as long as
+ * the handle */
+static void set_runtime_max(struct pk *pk, uint64_t seconds)
+{
+        char *text;
+
+        if (seconds == 0 || asprintf(&text, "%llu", (unsigned long long)seconds) < 0)
+                return;
+        if (pam_set_data(pk->pamh, DATA_RUNTIME_MAX, text, free_data) != PAM_SUCCESS)
+                free(text);
+}
+
 void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg *m)
 {
         char *user;
@@ -230,6 +258,7 @@ void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg 
          * not ask again */
         if (d != KAGI_ALLOW || msg_u32(m, KAGI_T_ACCOUNT, KAGI_ERROR) != KAGI_ALLOW || !(user = strdup(pk->user)))
                 return;
+        keep_registered(pk, m);
         if (pam_set_data(pk->pamh, DATA_ACCOUNT, user, free_data) != PAM_SUCCESS)
                 free(user);
 }
@@ -253,6 +282,8 @@ int pk_account(struct pk *pk)
                 d = ask(pk, req, m);
                 frame_freep(&req);
                 /* su to a role's target: a holder may ask for the grant now */
+                if (d == KAGI_ALLOW)
+                        keep_registered(pk, m);
                 if (d != KAGI_DENY_POLICY || round > 0 || !msg_has(m, KAGI_T_ROLE))
                         return finish(pk, PK_PHASE_ACCOUNT, d, m);
                 pk_tell_result(pk, m);
@@ -261,17 +292,27 @@ int pk_account(struct pk *pk)
         }
 }
 
+static struct frame *open_request(struct pk *pk)
+{
+        struct frame *req = pk_request(pk, KAGI_REQ_SESSION_OPEN, 0);
+        const void *registered = NULL;
+
+        if (req)
+                frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
+        if (req && pam_get_data(pk->pamh, DATA_REGISTERED, &registered) == PAM_SUCCESS && registered)
+                frame_put_str(req, KAGI_T_SESSION, registered);
+        return req;
+}
+
 int pk_open_session(struct pk *pk)
 {
-        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_SESSION_OPEN, 0);
+        _cleanup_(frame_freep) struct frame *req = open_request(pk);
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
         enum kagi_decision d;
         const char *id;
         char env[96];
         char *copy;
 
-        if (req)
-                frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
         d = ask(pk, req, m);
         /* sudo to a role's target: the grant is asked for here, where sudo
          * first names the target */
@@ -280,9 +321,7 @@ int pk_open_session(struct pk *pk)
                 if (pk_inline_grant(pk, m) <= 0)
                         return pk_decision_to_pam(PK_PHASE_SESSION_PRIVILEGED, d);
                 frame_freep(&req);
-                req = pk_request(pk, KAGI_REQ_SESSION_OPEN, 0);
-                if (req)
-                        frame_put_u32(req, KAGI_T_PID, (uint32_t)getpid());
+                req = open_request(pk);
                 d = ask(pk, req, m);
         }
         if (d != KAGI_ALLOW)
@@ -295,6 +334,8 @@ int pk_open_session(struct pk *pk)
                 free(copy);
                 return PAM_SESSION_ERR;
         }
+        pam_set_data(pk->pamh, DATA_REGISTERED, NULL, NULL);
+        set_runtime_max(pk, msg_u64(m, KAGI_T_DURATION, 0));
         snprintf(env, sizeof(env), "KAGI_SESSION=%s", id);
         pam_putenv(pk->pamh, env);
         return PAM_SUCCESS;

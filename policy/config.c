@@ -21,7 +21,7 @@
 #define LINE_MAX_BYTES 199
 
 enum key_type { K_STR, K_PATH, K_UINT, K_MS, K_DURATION, K_SPAN, K_DURATIONS, K_BOOL, K_TRIBOOL, K_STRV, K_LANG,
-                K_BACKEND, K_SCHEMA, K_SETS, K_ATTR, K_ATTRS, K_FILTER, K_REMOVAL };
+                K_BACKEND, K_SCHEMA, K_SETS, K_ATTR, K_ATTRS, K_FILTER, K_REMOVAL, K_SCOPE };
 
 struct key {
         const char *name;
@@ -50,6 +50,8 @@ static const struct key broker_keys[] = {
         { "root_connections", K_UINT, C(root_connections), 1, 65536, false },
         { "request_timeout", K_MS, C(request_timeout_ms), 100, 60000, false },
         { "password_service", K_STR, C(password_service), 0, 0, false },
+        { "cgroup_root", K_STR, C(cgroup_root), 0, 0, false },
+        { "session_cgroups", K_SCOPE, C(session_cgroups_all), 0, 0, false },
         { "language", K_LANG, C(language), 0, 0, false },
         { "contact", K_STR, C(contact), 0, 0, false },
         { "user", K_STR, C(broker_user), 0, 0, false },
@@ -536,6 +538,14 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                 strv_clear(&words);
                 return;
         }
+        case K_SCOPE:
+                if (strcmp(value, "all") == 0)
+                        *(bool *)field = true;
+                else if (strcmp(value, "privileged") == 0)
+                        *(bool *)field = false;
+                else
+                        fail(st, "%s: '%s' is not privileged or all", k->name, value);
+                return;
         case K_REMOVAL:
                 if (strcmp(value, "end") == 0)
                         *(enum kagi_card_removal *)field = KAGI_CARD_REMOVAL_END;
@@ -748,13 +758,14 @@ static int set_defaults(struct kagi_config *c)
         c->card_ca_file = strdup("/etc/kagi/card-ca.pem");
         c->card_pin_timeout = 30;
         c->password_service = strdup("kagi-password");
+        c->cgroup_root = strdup("kagi");
         c->card_wait = 30;
         /* the console and the display managers and screen lockers that run
          * there: where the person typing sits at the reader */
         if (strv_add_words(&c->card_local_services, KAGI_LOCAL_SERVICES_DEFAULT) < 0)
                 return -ENOMEM;
         if (!c->socket || !c->database || !c->key_dir || !c->admin_group || !c->default_zone ||
-            !c->totp_issuer || !c->card_ca_file || !c->password_service)
+            !c->totp_issuer || !c->card_ca_file || !c->password_service || !c->cgroup_root)
                 return -ENOMEM;
         return strv_add_words(&c->privileged_groups, "root sudo wheel");
 }
@@ -1097,7 +1108,7 @@ void config_free(struct kagi_config *c)
                 &c->ldap_member_attr, &c->ldap_memberof_attr, &c->ldap_group_name_attr,
                 &c->ldap_name_attr, &c->ldap_department_attr, &c->ldap_uid_attr,
                 &c->ldap_cert_attr, &c->ldap_disabled_filter, &c->lock_message, &c->totp_issuer, &c->card_ca_file,
-                &c->card_reader, &c->password_service,
+                &c->card_reader, &c->password_service, &c->cgroup_root,
         };
         for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
                 free(*strs[i]);

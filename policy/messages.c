@@ -58,6 +58,16 @@ static const char *const text[MSG_ID_MAX_][2] = {
                                   "利用時間（例: 30m、最長 {n} 分）: " },
         [MSG_PROMPT_PERSON_PASSWORD] = { "Password of {name}: ", "{name} のパスワード: " },
         [MSG_PROMPT_PERSON_CODE] = { "Verification code of {name}: ", "{name} の確認コード: " },
+        [MSG_NO_BOUND] = { "A privileged session cannot be time-limited on this host, so it is not started. Contact "
+                           "{contact}.",
+                           "この端末では特権セッションの時間制限ができないため、開始しません。{contact}に連絡して"
+                           "ください。" },
+        [MSG_SESSION_WARN] = { "kagi: this privileged session ends in {n} minute(s). To extend it: kagictl grant "
+                               "extend {name} --by DURATION --reason TEXT",
+                               "kagi: この特権セッションはあと {n} 分で終了します。延長するには: kagictl grant "
+                               "extend {name} --by 時間 --reason 理由" },
+        [MSG_SESSION_ENDED] = { "kagi: this privileged session has ended ({name}).",
+                                "kagi: この特権セッションは終了しました（{name}）。" },
 };
 
 static const char *const default_contact[2] = { "your system administrator", "システム管理者" };

@@ -152,6 +152,8 @@ struct kagi_config {
         struct strv card_local_services;      /* PAM services run at the reader (login_place) */
 
         char *password_service;               /* [broker]: the PAM service kagid checks passwords with */
+        char *cgroup_root;                    /* [broker]: kagi's cgroups, below the cgroup2 mount */
+        bool session_cgroups_all;             /* [broker] session_cgroups = all (else privileged) */
 
         struct kagi_zone *zones;
         size_t n_zones;
@@ -310,6 +312,9 @@ enum msg_id {
         MSG_PROMPT_DURATION,    /* {n}: the role's longest grant in minutes */
         MSG_PROMPT_PERSON_PASSWORD, /* {name}: the person behind su/sudo */
         MSG_PROMPT_PERSON_CODE,
+        MSG_NO_BOUND,           /* a privileged session nothing can bound here */
+        MSG_SESSION_WARN,       /* {n}: minutes left, {name}: the grant */
+        MSG_SESSION_ENDED,      /* {name}: why */
         MSG_ID_MAX_
 };
 /* The text in the configured language; {contact} and {n} are filled in. A

@@ -102,3 +102,5 @@ int cmd_grant_deny(struct ctl *ctl, const struct args *a);
 int cmd_grant_revoke(struct ctl *ctl, const struct args *a);
 int cmd_grant_extend(struct ctl *ctl, const struct args *a);
 int cmd_grant_list(struct ctl *ctl, const struct args *a);
+int cmd_session_list(struct ctl *ctl, const struct args *a);
+int cmd_session_end(struct ctl *ctl, const struct args *a);

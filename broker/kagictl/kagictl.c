@@ -49,6 +49,10 @@ static const struct command {
           "grant extend ID --by DURATION --reason TEXT", "within the role's longest grant" },
         { "grant", "list", 0, 0, OPT_PENDING | OPT_JSON, cmd_grant_list, "grant list [--pending] [--json]",
           "grants you may see" },
+        { "session", "list", 0, 0, OPT_JSON, cmd_session_list, "session list [--json]",
+          "live sessions: account, person, grant, terminal, start and deadline" },
+        { "session", "end", 1, 1, OPT_REASON | OPT_JSON, cmd_session_end, "session end ID --reason TEXT",
+          "end a live session now: every process of it (audited)" },
 };
 
 static const struct option options[] = {
@@ -137,7 +141,10 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 a->pos[a->n_pos++] = argv[optind];
         }
         if (a->n_pos < c->min_pos)
-                return die_usage("%s: which %s?", c->cmd, strcmp(c->cmd, "grant") == 0 ? "grant (or role)" : "account");
+                return die_usage("%s: which %s?", c->cmd,
+                                 strcmp(c->cmd, "grant") == 0     ? "grant (or role)"
+                                 : strcmp(c->cmd, "session") == 0 ? "session (its ID in kagictl session list)"
+                                                                  : "account");
         return 0;
 }
 

@@ -305,7 +305,11 @@ int card_verify(struct request *rq)
                 snprintf(why, sizeof(why), "card %s%s%s", c.serial, *reason ? "; " : "", reason);
                 r = txn_audit(&t, &l, "auth", FACTOR, d == KAGI_ALLOW ? "success" : "denied", why, NULL);
         }
-        /* the account phase, decided with the login (see auth_verify) */
+        /* the account phase, decided with the login (see auth_verify); a
+         * session this card opens may end when it leaves its reader */
+        snprintf(l.card, sizeof(l.card), "%s", c.fingerprint);
+        snprintf(l.reader, sizeof(l.reader), "%s", msg_str(rq->msg, KAGI_T_READER) ? msg_str(rq->msg, KAGI_T_READER)
+                                                                                   : "");
         if (r >= 0 && d == KAGI_ALLOW)
                 r = login_account_decision(rq, &l, &v);
         if (r >= 0 && d == KAGI_ALLOW)

@@ -39,6 +39,8 @@ static const struct handler {
         { KAGI_REQ_CARD_REGISTER, admin_card_register, NEED_ADMIN },
         { KAGI_REQ_CARD_REVOKE, admin_card_revoke, NEED_ADMIN },
         { KAGI_REQ_CARD_LIST, admin_card_list, NEED_ADMIN },
+        { KAGI_REQ_SESSION_LIST, admin_session_list, NEED_ADMIN },
+        { KAGI_REQ_SESSION_END, admin_session_end, NEED_ADMIN },
         { KAGI_REQ_GRANT_REQUEST, grant_request, NEED_ANY },
         { KAGI_REQ_GRANT_DECIDE, grant_decide, NEED_ANY },
         { KAGI_REQ_GRANT_LIST, grant_list, NEED_ANY },

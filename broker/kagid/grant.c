@@ -424,6 +424,30 @@ int grant_list(struct request *rq)
         return 0;
 }
 
+/* A revoked grant's sessions end now. */
+struct ending {
+        struct request *rq;
+        struct txn *t;
+        const struct login *l;
+        const char *by;
+        char ids[64][65];
+        size_t n;
+        int r;
+};
+
+static int end_one(void *userdata, const struct session_row *live)
+{
+        struct ending *e = userdata;
+        struct session_row row = *live;
+        int r = session_end_later(e->rq, e->t, e->l, &row, "grant revoked", e->by);
+
+        if (r < 0)
+                return r;
+        if (e->n < ARRAY_SIZE(e->ids))
+                snprintf(e->ids[e->n++], sizeof(e->ids[0]), "%s", row.id);
+        return 0;
+}
+
 int grant_revoke(struct request *rq)
 {
         const char *reason = msg_str(rq->msg, KAGI_T_REASON);
@@ -455,16 +479,22 @@ int grant_revoke(struct request *rq)
         snprintf(g.closed_by, sizeof(g.closed_by), "%s", who);
         snprintf(g.closed_reason, sizeof(g.closed_reason), "%s", reason);
         snprintf(why, sizeof(why), "grant %lld of %s (role %s) revoked: %s", (long long)g.id, g.person, g.role, reason);
+        struct ending e = { .rq = rq, .t = &t, .l = &l, .by = who };
+
         r = txn_begin(&t, rq);
         if (r >= 0)
                 r = store_grant_put(rq->store, &g);
         if (r >= 0)
                 r = txn_audit(&t, &l, "grant-revoke", "-", "revoked", why, NULL);
+        if (r >= 0)
+                r = store_sessions_of_grant(rq->store, g.id, end_one, &e);
         r = txn_finish(&t, r);
         if (r < 0) {
                 reply_error(rq, KAGI_ERROR, "cannot revoke grant %lld", (long long)g.id);
                 return r;
         }
+        for (size_t i = 0; i < e.n; i++)
+                live_session_changed(rq->b, e.ids[i]);
         reply_grant(rq, &g);
         return 0;
 }

@@ -431,12 +431,37 @@ int grant_use_audit(struct txn *t, const struct login *l, const struct account_v
         return txn_audit(t, l, "grant-use", "-", "success", why, session);
 }
 
-int account_audit(struct txn *t, const struct login *l, const struct account_verdict *v)
+/* A grant's session is bounded before the account phase passes: su, sudo
+ * and sshd fork the shell from the process that asked, after this. */
+static int account_register(struct txn *t, const struct login *l, struct account_verdict *v)
 {
-        int r = txn_audit(t, l, "account", "-", v->d == KAGI_ALLOW ? "success" : "denied",
-                          v->d == KAGI_ALLOW && !v->grant ? "" : v->reason, NULL);
+        struct session_row row;
+        int r;
 
-        return r < 0 ? r : grant_use_audit(t, l, v, NULL);
+        if (v->d != KAGI_ALLOW || !v->grant)
+                return 0;
+        r = session_register(t->rq, l, v, "registered", &row);
+        if (r == -EOPNOTSUPP) {
+                v->d = KAGI_DENY_POLICY;
+                v->msg = MSG_NO_BOUND;
+                v->reason = "the privileged session cannot be bounded on this host";
+                return 0;
+        }
+        if (r >= 0)
+                r = session_record_registered(t, l, &row);
+        if (r >= 0)
+                snprintf(v->session, sizeof(v->session), "%s", row.id);
+        return r;
+}
+
+int account_audit(struct txn *t, const struct login *l, struct account_verdict *v)
+{
+        int r = account_register(t, l, v);
+
+        if (r >= 0)
+                r = txn_audit(t, l, "account", "-", v->d == KAGI_ALLOW ? "success" : "denied",
+                              v->d == KAGI_ALLOW && !v->grant ? "" : v->reason, v->session);
+        return r < 0 ? r : grant_use_audit(t, l, v, v->session[0] ? v->session : NULL);
 }
 
 /* Does the person hold any role (so that a grant may be asked for inline)? */
@@ -455,6 +480,11 @@ void put_account(struct request *rq, const struct login *l, const struct account
         frame_put_u32(rq->reply, KAGI_T_ACCOUNT, v->d);
         if (v->role[0])
                 frame_put_str(rq->reply, KAGI_T_ROLE, v->role);
+        /* the session the account phase registered, for the session phase */
+        if (v->session[0]) {
+                frame_put_str(rq->reply, KAGI_T_SESSION, v->session);
+                live_session_changed(rq->b, v->session);
+        }
         if (v->grant)
                 frame_put_u64(rq->reply, KAGI_T_GRANT, (uint64_t)v->grant);
         /* a holder who just proved themselves may ask for a grant in the

@@ -35,6 +35,8 @@ struct login {
         bool kagid_password;                  /* kagid checks the password itself (password.c) */
         char account[257];                    /* the target account, when user is the person */
         char person_name[257];                /* the person, as given */
+        char card[65];                        /* a card login: the card (fingerprint) */
+        char reader[129];                     /* and its reader */
 };
 
 int login_load(struct request *rq, struct login *l);
@@ -94,11 +96,14 @@ struct account_verdict {
         char role[64];                        /* MSG_NEED_GRANT: the role to ask for */
         int64_t grant;                        /* the grant that admits, 0 if none */
         char why[256];
+        char session[65];                     /* the session registered for it */
 };
 int login_account_decision(struct request *rq, const struct login *l, struct account_verdict *ret);
 /* Its records: the account phase's, and a grant's use (with the session it
- * opened, if any). */
-int account_audit(struct txn *t, const struct login *l, const struct account_verdict *v);
+ * opened, if any). An admitting grant's session is registered — its cgroup
+ * made, the asking process in it — or, when that cannot be, the verdict
+ * becomes a refusal. */
+int account_audit(struct txn *t, const struct login *l, struct account_verdict *v);
 int grant_use_audit(struct txn *t, const struct login *l, const struct account_verdict *v, const char *session);
 /* Its tags in the answer: ACCOUNT, the ROLE to ask for or the GRANT that
  * admits, and for a role's holder the PROOF of this login. */
@@ -135,6 +140,23 @@ int grant_revoke(struct request *rq);
 int grant_extend(struct request *rq);
 struct grant_row;
 void grant_notify(struct broker *b, const struct kagi_role *role, const struct grant_row *g, const char *event);
+
+/* Sessions, the request side (session.c). A session for the login, its
+ * cgroup made with the asking process in it (a grant's session is refused,
+ * -EOPNOTSUPP, when nothing can bound it); its row is for the caller's
+ * transaction. */
+struct session_row;
+int session_register(struct request *rq, const struct login *l, const struct account_verdict *v, const char *state,
+                     struct session_row *ret);
+int session_record_registered(struct txn *t, const struct login *l, const struct session_row *row);
+/* Marks a live session to be ended (how, by whom); live.c ends it. */
+int session_end_later(struct request *rq, struct txn *t, const struct login *l, struct session_row *row,
+                      const char *how, const char *by);
+/* live.c: a session's row changed; look at it again. */
+void live_session_changed(struct broker *b, const char *id);
+/* The mechanism for a thread of kagid's ([broker] cgroup_root …). */
+struct enforce;
+int live_enforce_new(struct broker *b, struct enforce **ret);
 
 /* kagid's timers (maint.c): grants expire, notify commands are reaped. */
 int maint_start(struct broker *b, char *err, size_t errsz);

@@ -1,13 +1,16 @@
 /* kagid's own timers, in a thread of their own with its own store
- * connection: grants that reach their end are expired and recorded
- * (PRIV-4), the notify commands it started are reaped. Deadlines live in
- * the store, so a restarted kagid picks up where the last one stopped. */
+ * connection: live sessions are watched and ended (live.c), grants that
+ * reach their end are expired and recorded (PRIV-4), the notify commands it
+ * started are reaped; a second thread watches the card readers whose card
+ * ends a session (cardwatch.c). Deadlines live in the store, so a
+ * restarted kagid picks up where the last one stopped. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include "live.h"
 #include "login.h"
 
 #define TICK_MS 1000
@@ -17,10 +20,11 @@ struct maint {
         struct broker *b;
         pthread_t thread;
         pthread_mutex_t lock;
-        pthread_cond_t wake;
         bool stop, started;
         struct store *store;
         struct directory *dir;
+        struct live *live;
+        struct cardwatch *cards;
         pid_t children[CHILDREN_MAX];
 };
 
@@ -75,29 +79,34 @@ static void reap(struct maint *m)
         pthread_mutex_unlock(&m->lock);
 }
 
+static bool stopping(struct maint *m)
+{
+        bool stop;
+
+        pthread_mutex_lock(&m->lock);
+        stop = m->stop;
+        pthread_mutex_unlock(&m->lock);
+        return stop;
+}
+
 static void *maint_main(void *arg)
 {
         struct maint *m = arg;
+        int64_t next_tick = 0;
         struct request rq;
 
-        pthread_mutex_lock(&m->lock);
-        while (!m->stop) {
-                struct timespec until;
-
-                pthread_mutex_unlock(&m->lock);
-                own_request(m, &rq);
-                if (store_grants_due(m->store, wall_now(), expire_one, &rq) < 0)
-                        log_err("cannot read the grants that are due");
-                reap(m);
-                clock_gettime(CLOCK_REALTIME, &until);
-                until.tv_nsec += TICK_MS * 1000000L;
-                until.tv_sec += until.tv_nsec / 1000000000L;
-                until.tv_nsec %= 1000000000L;
-                pthread_mutex_lock(&m->lock);
-                if (!m->stop)
-                        pthread_cond_timedwait(&m->wake, &m->lock, &until);
+        while (!stopping(m)) {
+                if (now_ms() >= next_tick) {
+                        own_request(m, &rq);
+                        if (store_grants_due(m->store, wall_now(), expire_one, &rq) < 0)
+                                log_err("cannot read the grants that are due");
+                        reap(m);
+                        next_tick = now_ms() + TICK_MS;
+                }
+                /* sessions: their events and their times, until the next tick */
+                if (live_run(m->live, (int)(next_tick - now_ms())) < 0)
+                        usleep(100 * 1000);
         }
-        pthread_mutex_unlock(&m->lock);
         return NULL;
 }
 
@@ -110,11 +119,17 @@ int maint_start(struct broker *b, char *err, size_t errsz)
                 return -ENOMEM;
         m->b = b;
         pthread_mutex_init(&m->lock, NULL);
-        pthread_cond_init(&m->wake, NULL);
         b->maint = m;
         r = store_open(b->cfg->database, b->uid, &m->store, err, errsz);
         if (r >= 0)
                 r = directory_open(b->cfg, &m->dir, err, errsz);
+        if (r >= 0) {
+                r = live_new(b, m->store, m->dir, &m->live);
+                if (r < 0)
+                        snprintf(err, errsz, "cannot take up the live sessions: %s", strerror(-r));
+        }
+        if (r >= 0)
+                r = cardwatch_start(b, m->live, &m->cards);
         if (r >= 0) {
                 r = -pthread_create(&m->thread, NULL, maint_main, m);
                 if (r < 0)
@@ -132,17 +147,25 @@ void maint_stop(struct broker *b)
                 return;
         pthread_mutex_lock(&m->lock);
         m->stop = true;
-        pthread_cond_signal(&m->wake);
         pthread_mutex_unlock(&m->lock);
+        if (m->live)
+                live_push(m->live, "");
         if (m->started)
                 pthread_join(m->thread, NULL);
+        cardwatch_stop(m->cards);
         reap(m);
+        live_free(m->live);
         store_close(m->store);
         directory_close(m->dir);
-        pthread_cond_destroy(&m->wake);
         pthread_mutex_destroy(&m->lock);
         free(m);
         b->maint = NULL;
+}
+
+void live_session_changed(struct broker *b, const char *id)
+{
+        if (b->maint && b->maint->live)
+                live_push(b->maint->live, id);
 }
 
 void maint_reap_later(struct broker *b, pid_t pid)

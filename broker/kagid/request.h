@@ -26,6 +26,7 @@ struct request {
         const struct kagi_msg *msg;
         struct frame *reply;
         int64_t deadline;
+        struct enforce *enforce;              /* the worker's: cgroups for sessions */
 };
 
 /* The one answer: decision, user message, and what else the handler adds. */
@@ -67,6 +68,8 @@ int admin_user_show(struct request *rq);
 int admin_card_register(struct request *rq);
 int admin_card_revoke(struct request *rq);
 int admin_card_list(struct request *rq);
+int admin_session_list(struct request *rq);
+int admin_session_end(struct request *rq);
 
 /* The syslog copy of an audit record, sent after its commit (journal.c). */
 void audit_syslog(const struct audit_record *r);

@@ -78,9 +78,41 @@ int store_totp_accept(struct store *s, const char *user, uint64_t counter, int s
 int store_totp_delete(struct store *s, const char *user);  /* -ENOENT */
 
 /* ---- sessions (sessions.c) ------------------------------------------------- */
-int store_session_open(struct store *s, const char *id, const char *user, const char *person,
-                       const char *service, const char *terminal, uint32_t pid, int64_t now);
-int store_session_close(struct store *s, const char *id, int64_t now, char *ret_user, size_t usz);
+/* A live session and, once ended, its record. */
+struct session_row {
+        char id[65];
+        char account[257];                    /* the account logged into */
+        char person[257];                     /* who, behind it */
+        char service[65];
+        char terminal[600];
+        int64_t pid;                          /* the process that opened it */
+        int64_t started, ended;               /* unix time; ended 0 while live */
+        char state[16];                       /* registered, open, ending, ended */
+        char tty[257];                        /* PAM_TTY, for warnings */
+        int64_t tty_uid;                      /* who must own that tty; -1: none */
+        int64_t grant;                        /* the grant it runs under; 0: none */
+        char role[64];
+        int64_t deadline;                     /* unix time it must end; 0: none */
+        char cgroup[512];                     /* its own cgroup; "" when it has none */
+        char mechanism[32];                   /* what made the cgroup */
+        char card[65];                        /* the card that opened it (fingerprint) */
+        char reader[129];                     /* in this reader */
+        bool card_ends;                       /* pulling the card ends it */
+        int64_t warned;                       /* when it was last warned */
+        char end_how[128];                    /* logout, expired, revoked, card removed, ended, gone */
+        char end_by[257];
+        int64_t last_gone;                    /* when its last process was gone */
+        int64_t pid_start;                    /* pid's start time (clock ticks since boot) */
+};
+int store_session_add(struct store *s, const struct session_row *r);
+int store_session_get(struct store *s, const char *id, struct session_row *ret);  /* -ENOENT */
+/* Writes what changes over a session's life (pid, times, state, deadline,
+ * warned, how it ended, cgroup). */
+int store_session_put(struct store *s, const struct session_row *r);
+typedef int (*store_session_cb)(void *userdata, const struct session_row *r);
+/* Sessions not ended, oldest first; or those of one grant. */
+int store_sessions_live(struct store *s, store_session_cb cb, void *userdata);
+int store_sessions_of_grant(struct store *s, int64_t grant, store_session_cb cb, void *userdata);
 
 /* ---- the card registry (cards.c) ------------------------------------------- */
 struct card_row {

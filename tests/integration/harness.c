@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -196,9 +197,10 @@ int fx_setup(struct fx *f, const char *extra)
                 }
                 if (r >= 0)
                         r = write_file(f->conf, 0644,
-                                       "[broker]\nsocket = %s\ndatabase = %s\nkey_dir = %s/keys\nworkers = 4\n%s"
+                                       "[broker]\nsocket = %s\ndatabase = %s\nkey_dir = %s/keys\nworkers = 4\n"
+                                       "cgroup_root = kagi-test-%d\n%s"
                                        "[pam]\ntimeout = 3\n%s",
-                                       f->sock, f->db, f->dir, broker_more, rest);
+                                       f->sock, f->db, f->dir, (int)getpid(), broker_more, rest);
         }
         if (r >= 0)
                 r = write_pam_services(f);
@@ -296,6 +298,48 @@ int fx_stop(struct fx *f, int sig)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The cgroup2 mount, from mountinfo: "... MOUNTPOINT OPTS ... - cgroup2 ..." */
+static bool cgroup2_mount(char *buf, size_t size)
+{
+        FILE *m = fopen("/proc/self/mountinfo", "re");
+        char line[4096];
+        bool found = false;
+
+        while (m && !found && fgets(line, sizeof(line), m)) {
+                char mnt[FX_PATH];
+
+                if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+                    strlen(mnt) < size) {
+                        snprintf(buf, size, "%s", mnt);
+                        found = true;
+                }
+        }
+        if (m)
+                fclose(m);
+        return found;
+}
+
+/* The sessions this program's kagids left (the fixture's cgroup_root):
+ * killed, then their cgroups removed deepest first. */
+static void remove_cgroups(void)
+{
+        char mnt[FX_PATH], root[FX_PATH + 64], cmd[4 * FX_PATH + 512];
+        struct stat st;
+
+        if (!cgroup2_mount(mnt, sizeof(mnt)))
+                return;
+        snprintf(root, sizeof(root), "%s/kagi-test-%d", mnt, (int)getpid());
+        if (stat(root, &st) < 0)
+                return;
+        snprintf(cmd, sizeof(cmd),
+                 "echo 1 > '%s/cgroup.kill' 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do "
+                 "grep -q 'populated 0' '%s/cgroup.events' && break; sleep 0.1; done; "
+                 "find '%s' -depth -type d -exec rmdir {} + 2>/dev/null",
+                 root, root, root);
+        if (system(cmd) != 0 && stat(root, &st) == 0)
+                fprintf(stderr, "harness: could not remove the cgroups below %s\n", root);
+}
+
 int fx_teardown(struct fx *f)
 {
         char cmd[FX_PATH + 32];
@@ -310,6 +354,7 @@ int fx_teardown(struct fx *f)
                         fprintf(stderr, "harness: kagid exited with %d on SIGTERM; its log:\n%s\n", r, log);
                 }
         }
+        remove_cgroups();
         /* KAGI_TEST_KEEP=1 keeps each fixture's directory (kagid.log, kagi.db)
          * for a look, moved aside since the next fixture needs the path */
         if (f->dir[0] && strncmp(f->dir, "/tmp/kagi-it-", 13) == 0 && getenv("KAGI_TEST_KEEP")) {
@@ -648,15 +693,14 @@ static int record_conv(int n, const struct pam_message **msgs, struct pam_respon
         return PAM_SUCCESS;
 }
 
-int fx_pam_items(struct fx *f, const char *service, const char *user, const char *tty, const char *rhost,
-                 const char *ruser, struct fx_conv *c, unsigned ops)
+static int pam_here(const char *service, const char *user, const char *tty, const char *rhost, const char *ruser,
+                    struct fx_conv *c, unsigned ops)
 {
         struct pam_testcase cases[5];
         size_t n = 0;
         enum pamtest_err e;
         int rc = PAM_SUCCESS;
 
-        (void)f;
         /* pam_set_items.so (first in each phase) turns these into PAM items */
         tty ? setenv("PAM_TTY", tty, 1) : unsetenv("PAM_TTY");
         rhost ? setenv("PAM_RHOST", rhost, 1) : unsetenv("PAM_RHOST");
@@ -680,6 +724,43 @@ int fx_pam_items(struct fx *f, const char *service, const char *user, const char
         unsetenv("PAM_TTY");
         unsetenv("PAM_RHOST");
         unsetenv("PAM_RUSER");
+        return rc;
+}
+
+/* Each transaction runs in a child, as a real client's would in a process
+ * of its own: kagid moves a privileged session's process into a cgroup and
+ * ends it by killing that cgroup, which must not be the test program. What
+ * the child saw comes back through a shared page. */
+int fx_pam_items(struct fx *f, const char *service, const char *user, const char *tty, const char *rhost,
+                 const char *ruser, struct fx_conv *c, unsigned ops)
+{
+        struct fx_conv *shared;
+        pid_t pid;
+        int status, rc;
+
+        (void)f;
+        shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED)
+                return PAM_BUF_ERR;
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+                rc = pam_here(service, user, tty, rhost, ruser, c, ops);
+                *shared = *c;
+                fflush(NULL);
+                _exit(rc & 0xff);
+        }
+        rc = PAM_SYSTEM_ERR;
+        if (pid > 0 && waitpid(pid, &status, 0) == pid) {
+                if (WIFEXITED(status)) {
+                        rc = WEXITSTATUS(status);
+                        *c = *shared;
+                } else {
+                        fprintf(stderr, "harness: the PAM transaction's process died of signal %d\n",
+                                WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+                }
+        }
+        munmap(shared, sizeof(*shared));
         return rc;
 }
 
