@@ -59,6 +59,7 @@ enum kagi_decision {
         KAGI_DENY_INVALID = 11,       /* the request was malformed or refers to nothing */
         KAGI_ERROR = 12,              /* the broker could not decide: fail closed */
         KAGI_UNAVAILABLE = 13,        /* a service kagi depends on is down */
+        KAGI_DENY_ABANDONED = 14,     /* no credential to check: recorded, not counted */
         KAGI_DECISION_MAX_
 };
 
@@ -93,6 +94,7 @@ void factor_set_format(uint32_t mask, char *buf, size_t size);
 #define KAGI_PROTO_VERSION 1
 #define KAGI_FRAME_MAX (64 * 1024)
 #define KAGI_FRAME_HEADER 6              /* length + version + type */
+#define KAGI_MESSAGE_MAX 1024            /* a MESSAGE for the user, in bytes */
 
 enum kagi_msg_type {
         /* PAM module -> broker (peer must be root) */
@@ -105,6 +107,7 @@ enum kagi_msg_type {
         KAGI_REQ_ACCOUNT = 7,     /* account phase */
         KAGI_REQ_SESSION_OPEN = 8,
         KAGI_REQ_SESSION_CLOSE = 9,
+        KAGI_REQ_ABANDON = 10,    /* a prompt got no credential: record it, count nothing */
 
         /* kagictl -> broker (root or admin group) */
         KAGI_REQ_STATUS = 32,
@@ -171,8 +174,9 @@ enum kagi_tag {
         KAGI_T_GRANT = 32,        /* u64 grant id */
         KAGI_T_PERSON = 33,       /* whose factors are asked for (the person behind su/sudo) */
         KAGI_T_READER = 34,       /* the card reader a card login used */
-        KAGI_T_URI = 35,          /* secret: otpauth:// URI (it holds the TOTP secret) */
-        KAGI_TAG_MAX_ = 36
+        KAGI_T_WHY = 35,          /* u32 enum kagi_abandon */
+        KAGI_T_URI = 36,          /* secret: otpauth:// URI (it holds the TOTP secret) */
+        KAGI_TAG_MAX_ = 37
 };
 
 enum kagi_flag {
@@ -186,6 +190,17 @@ enum kagi_flag {
         KAGI_FLAG_BREAK_GLASS = 1u << 7,      /* grant request: activate without approval */
         KAGI_FLAG_PENDING = 1u << 8,          /* grant list: only those waiting for approval */
         KAGI_FLAG_APPROVE = 1u << 9,          /* grant decide: approve (else deny) */
+        KAGI_FLAG_ABANDONED = 1u << 10,       /* with CARD_ABORTED: no PIN was given */
+};
+
+/* Why a prompt produced no credential to check (ABANDON's WHY). None of
+ * them counts toward the lock: nothing was verified. */
+enum kagi_abandon {
+        KAGI_ABANDON_NONE = 0,             /* an answer to check (never sent) */
+        KAGI_ABANDON_NO_ANSWER = 1,        /* the conversation failed: interrupted, end of input, timed out */
+        KAGI_ABANDON_EMPTY = 2,            /* an empty answer */
+        KAGI_ABANDON_PASSWORD_AS_CODE = 3, /* the code prompt was answered with the password just proved */
+        KAGI_ABANDON_MAX_
 };
 
 /* An encoded frame under construction. Errors are sticky: a put that does not

@@ -22,7 +22,7 @@ static const struct {
         [KAGI_T_PASSWORD] = { FT_SECRET, 512 },
         [KAGI_T_DECISION] = { FT_U32, 4 },
         [KAGI_T_FACTORS] = { FT_U32, 4 },
-        [KAGI_T_MESSAGE] = { FT_STR, 1024 },
+        [KAGI_T_MESSAGE] = { FT_STR, KAGI_MESSAGE_MAX },
         [KAGI_T_REASON] = { FT_STR, 1024 },
         [KAGI_T_SESSION] = { FT_STR, 64 },
         [KAGI_T_CERT] = { FT_BLOB, 16384 },
@@ -45,6 +45,7 @@ static const struct {
         [KAGI_T_GRANT] = { FT_U64, 8 },
         [KAGI_T_PERSON] = { FT_STR, 256 },
         [KAGI_T_READER] = { FT_STR, 128 },
+        [KAGI_T_WHY] = { FT_U32, 4 },
         [KAGI_T_URI] = { FT_SECRET, 2048 },
 };
 
@@ -73,6 +74,9 @@ static const struct {
         [KAGI_REQ_SESSION_OPEN] = { "session-open", CTX | B(KAGI_T_PID) | B(KAGI_T_SESSION), NEED_CTX },
         [KAGI_REQ_SESSION_CLOSE] = { "session-close", CTX | B(KAGI_T_SESSION),
                                      NEED_CTX | B(KAGI_T_SESSION) },
+        /* FACTORS: the one factor the prompt asked for */
+        [KAGI_REQ_ABANDON] = { "abandon", CTX | B(KAGI_T_FACTORS) | B(KAGI_T_WHY) | B(KAGI_T_ATTEMPT),
+                               NEED_CTX | B(KAGI_T_FACTORS) | B(KAGI_T_WHY) },
 
         [KAGI_REQ_STATUS] = { "status", B(KAGI_T_USER), B(KAGI_T_USER) },
         [KAGI_REQ_UNLOCK] = { "unlock", B(KAGI_T_USER) | B(KAGI_T_REASON),

@@ -50,14 +50,14 @@ static int wait_for_card(struct pk *pk, struct pk_card *c)
 
         if (c->state == PK_CARD_NO_READER) {
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s impossible: %s", pk->user, card_strerror(c->err));
-                pk_tell_msg(pk, true, MSG_NO_READER, 0);
+                pk_refuse_msg(pk, MSG_NO_READER);
                 return -ENXIO;
         }
-        pk_tell_msg(pk, false, MSG_INSERT_CARD, 0);
+        pk_info(pk, MSG_INSERT_CARD);
         r = card_wait(c->ctx, pk->cfg->card_reader, (int)pk->cfg->card_wait * 1000, c->reader);
         if (r < 0) {
                 pam_syslog(pk->pamh, LOG_NOTICE, "no card for %s: %s", pk->user, card_strerror(r));
-                pk_tell_msg(pk, true, r == -ETIMEDOUT ? MSG_INSERT_CARD : MSG_NO_READER, 0);
+                pk_refuse_msg(pk, r == -ETIMEDOUT ? MSG_INSERT_CARD : MSG_NO_READER);
                 return r;
         }
         c->state = PK_CARD_PRESENT;
@@ -116,7 +116,7 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
                 r = card_read_cert(card, &der, &len);
         if (r < 0) {
                 pam_syslog(pk->pamh, LOG_ERR, "card in %s unusable for %s: %s", c->reader, pk->user, card_strerror(r));
-                pk_tell_msg(pk, true, r == -ENODEV ? MSG_CARD_ABORTED : MSG_CARD_REFUSED, 0);
+                pk_refuse_msg(pk, r == -ENODEV ? MSG_CARD_ABORTED : MSG_CARD_REFUSED);
                 return KAGI_DENY_CARD;
         }
         if (pk->args.debug)
@@ -140,12 +140,14 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
         if (info.blocked)
                 return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
         if (info.tries_left == 1)
-                pk_tell_msg(pk, true, MSG_PIN_LAST_TRY, 0);
+                pk_warn(pk, MSG_PIN_LAST_TRY);
 
         asked = time(NULL);
         pin = pk_ask_secret(pk, MSG_PROMPT_PIN);
-        if (!pin)
-                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+        /* nothing reaches the card: the reserved attempt is given back */
+        if (pk_secret_answer(pin) != KAGI_ABANDON_NONE)
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED | KAGI_FLAG_ABANDONED,
+                                   NULL, -1, m);
         if (time(NULL) - asked > (time_t)pk->cfg->card_pin_timeout) {
                 pam_syslog(pk->pamh, LOG_NOTICE, "PIN for %s came after [card] pin_timeout", pk->user);
                 return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);

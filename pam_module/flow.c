@@ -29,7 +29,7 @@ struct preauth_data {
 /* When the broker cannot be asked, the user gets one clear line. */
 static int refuse_unreachable(struct pk *pk, enum pk_phase phase)
 {
-        pk_tell_msg(pk, true, MSG_UNAVAILABLE, 0);
+        pk_refuse_msg(pk, MSG_UNAVAILABLE);
         return pk_decision_to_pam(phase, KAGI_UNAVAILABLE);
 }
 
@@ -44,7 +44,7 @@ static int finish(struct pk *pk, enum pk_phase phase, enum kagi_decision d, cons
         if (d == KAGI_UNAVAILABLE && !msg_str(m, KAGI_T_MESSAGE))
                 return refuse_unreachable(pk, phase);
         if (d != KAGI_ALLOW)
-                pk_tell_result(pk, m);
+                pk_refuse_result(pk, m);
         return pk_decision_to_pam(phase, d);
 }
 
@@ -85,6 +85,22 @@ void pk_put_attempt(struct pk *pk, struct frame *req)
                 frame_put_blob(req, KAGI_T_ATTEMPT, p->attempt, p->attempt_len);
 }
 
+/* A prompt produced no credential: the broker records why and counts
+ * nothing; the user reads why the login stops here. */
+static int abandon(struct pk *pk, uint32_t factor, enum kagi_abandon why)
+{
+        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_ABANDON, 0);
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+
+        if (req) {
+                frame_put_u32(req, KAGI_T_FACTORS, factor);
+                frame_put_u32(req, KAGI_T_WHY, why);
+        }
+        /* the attempt preauth holds in flight ends here, not when it lapses */
+        pk_put_attempt(pk, req);
+        return finish(pk, PK_PHASE_AUTH, ask(pk, req, m), m);
+}
+
 int pk_preauth(struct pk *pk)
 {
         _cleanup_(frame_freep) struct frame *req = NULL;
@@ -120,29 +136,42 @@ int pk_preauth(struct pk *pk)
 
 int pk_authfail(struct pk *pk)
 {
-        _cleanup_(frame_freep) struct frame *req = pk_request(pk, KAGI_REQ_AUTHFAIL, 0);
+        _cleanup_(frame_freep) struct frame *req = NULL;
         _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        const void *tok = NULL;
         enum kagi_decision d;
 
+        /* The password module sets PAM_AUTHTOK to the answer before it checks
+         * it (pam_get_authtok); without one it checked nothing: its prompt was
+         * interrupted, ended or timed out. (kagi relies on PAM_AUTHTOK
+         * already: the default mode needs it.) An empty answer it did check,
+         * and some modules wipe PAM_AUTHTOK in place after checking: an empty
+         * one counts like any wrong password. */
+        if (pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS || !tok) {
+                abandon(pk, KAGI_F_PASSWORD, KAGI_ABANDON_NO_ANSWER);
+                return PAM_AUTH_ERR;
+        }
+        req = pk_request(pk, KAGI_REQ_AUTHFAIL, 0);
         pk_put_attempt(pk, req);
         d = ask(pk, req, m);
-
-        if (d == KAGI_DENY_LOCKED)
-                pk_tell_result(pk, m);
-        else if (d == KAGI_UNAVAILABLE || d == KAGI_ERROR)
+        if (d == KAGI_UNAVAILABLE || d == KAGI_ERROR)
                 pam_syslog(pk->pamh, LOG_ERR, "failure of %s could not be counted by kagid", pk->user);
+        finish(pk, PK_PHASE_AUTH, d, m);
         /* the preceding module failed: whatever the broker said, this fails */
         return PAM_AUTH_ERR;
 }
 
 /* A password module before kagi proved the knowledge factor when our preauth
  * ran first (so the stack is the documented one) and it left PAM_AUTHTOK. The
- * stack's [default=die] authfail line ends the transaction when it failed. */
-static bool stacked_password(struct pk *pk)
+ * stack's [default=die] authfail line ends the transaction when it failed.
+ * Returns that password, or NULL. */
+static const char *stacked_password(struct pk *pk)
 {
         const void *tok = NULL;
 
-        return preauth_data(pk) && pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok;
+        if (!preauth_data(pk) || pam_get_item(pk->pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS)
+                return NULL;
+        return tok;
 }
 
 static void card_donep(struct pk_card *c)
@@ -178,12 +207,14 @@ int pk_authenticate(struct pk *pk)
         _cleanup_(secret_strfreep) char *code = NULL;
         _cleanup_(card_donep) struct pk_card card = { 0 };
         _cleanup_(freep) char *person = NULL;
+        const char *proved = stacked_password(pk);
         uint32_t flags = 0, factors = 0;
+        enum kagi_abandon why;
         enum kagi_decision d;
 
         if (!m)
                 return PAM_BUF_ERR;
-        if (stacked_password(pk))
+        if (proved)
                 flags |= KAGI_FLAG_STACKED_PASSWORD;
         d = factors_needed(pk, flags, &card, m, &factors);
         if (d != KAGI_CONTINUE)
@@ -201,15 +232,16 @@ int pk_authenticate(struct pk *pk)
         if (factors & KAGI_F_PASSWORD) {
                 password = person ? pk_ask_secret_name(pk, MSG_PROMPT_PERSON_PASSWORD, person)
                                   : pk_ask_secret(pk, MSG_PROMPT_PASSWORD);
-                if (!password)
-                        return PAM_AUTH_ERR;
+                why = pk_secret_answer(password);
+                if (why != KAGI_ABANDON_NONE)
+                        return abandon(pk, KAGI_F_PASSWORD, why);
         }
         if (factors & KAGI_F_TOTP) {
                 code = person ? pk_ask_secret_name(pk, MSG_PROMPT_PERSON_CODE, person)
                               : pk_ask_secret(pk, MSG_PROMPT_CODE);
-                if (!code)
-                        return PAM_AUTH_ERR;
-                pk_code_strip_spaces(code);
+                why = pk_code_answer(code, password ? password : proved, pk->cfg->totp_digits);
+                if (why != KAGI_ABANDON_NONE)
+                        return abandon(pk, KAGI_F_TOTP, why);
         }
         req = pk_request(pk, KAGI_REQ_VERIFY, flags);
         if (req && password)
@@ -286,7 +318,7 @@ int pk_account(struct pk *pk)
                         keep_registered(pk, m);
                 if (d != KAGI_DENY_POLICY || round > 0 || !msg_has(m, KAGI_T_ROLE))
                         return finish(pk, PK_PHASE_ACCOUNT, d, m);
-                pk_tell_result(pk, m);
+                pk_refuse_result(pk, m);
                 if (pk_inline_grant(pk, m) <= 0)
                         return pk_decision_to_pam(PK_PHASE_ACCOUNT, d);
         }
@@ -317,7 +349,7 @@ int pk_open_session(struct pk *pk)
         /* sudo to a role's target: the grant is asked for here, where sudo
          * first names the target */
         if (d == KAGI_DENY_POLICY && msg_has(m, KAGI_T_ROLE)) {
-                pk_tell_result(pk, m);
+                pk_refuse_result(pk, m);
                 if (pk_inline_grant(pk, m) <= 0)
                         return pk_decision_to_pam(PK_PHASE_SESSION_PRIVILEGED, d);
                 frame_freep(&req);

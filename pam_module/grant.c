@@ -71,7 +71,7 @@ int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal)
                 return 0;
         span = ask_visible(pk, MSG_PROMPT_DURATION, (unsigned)(role->max_duration / 60), NULL);
         if (!span || parse_duration(span, &seconds) < 0 || seconds == 0) {
-                pk_tell_msg(pk, true, MSG_GRANT_REFUSED, 0);
+                pk_refuse_msg(pk, MSG_GRANT_REFUSED);
                 return 0;
         }
         req = pk_request(pk, KAGI_REQ_GRANT_REQUEST, 0);
@@ -84,7 +84,7 @@ int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal)
         /* a proof is good once, whatever the answer */
         pam_set_data(pk->pamh, DATA_PROOF, NULL, NULL);
         if (pk_call(pk, req, m) != KAGI_ALLOW) {
-                pk_tell_result(pk, m);
+                pk_refuse_result(pk, m);
                 return 0;
         }
         active = !(msg_u32(m, KAGI_T_FLAGS, 0) & KAGI_FLAG_PENDING);
@@ -92,7 +92,7 @@ int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal)
                 char approvers[128];
 
                 snprintf(approvers, sizeof(approvers), "%s", role->approvers ? role->approvers : "-");
-                pk_tell_msg_name(pk, true, MSG_GRANT_PENDING, (unsigned)msg_u64(m, KAGI_T_GRANT, 0), approvers);
+                pk_refuse_msg_name(pk, MSG_GRANT_PENDING, (unsigned)msg_u64(m, KAGI_T_GRANT, 0), approvers);
         }
         pam_syslog(pk->pamh, LOG_INFO, "%s asked inline for a grant of role %s (%s)", pk->ruser ? pk->ruser : pk->user,
                    role->name, active ? "active" : "pending");

@@ -43,6 +43,7 @@ struct pk {
         const char *ruser;
         char host[256];
         int flags;                 /* PAM_SILENT … */
+        bool over_ssh;             /* sshd's keyboard-interactive (PAM_TTY "ssh") */
 };
 
 int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char **argv, bool need_user);
@@ -57,9 +58,17 @@ int pk_check_broker(struct pk *pk, int fd, const char *path);
  * answer is KAGI_UNAVAILABLE, logged precisely: the caller fails closed. */
 enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *ret);
 
-/* The PAM conversation. */
-void pk_tell(struct pk *pk, bool error, const char *text);
-void pk_tell_msg(struct pk *pk, bool error, enum msg_id id, unsigned n);
+/* The PAM conversation (conv.c). */
+/* Information: not shown under PAM_SILENT. */
+void pk_info(struct pk *pk, enum msg_id id);
+/* A warning to read before the next prompt: shown even under PAM_SILENT. */
+void pk_warn(struct pk *pk, enum msg_id id);
+/* The one line that says why the login is refused: shown even under
+ * PAM_SILENT; over ssh, in a prompt (see conv.c). */
+void pk_refuse(struct pk *pk, const char *text);
+void pk_refuse_msg(struct pk *pk, enum msg_id id);
+/* The broker's message for a refusal, if it sent one. */
+void pk_refuse_result(struct pk *pk, const struct kagi_msg *m);
 /* The answer to a hidden prompt, or NULL (the user gave none or the
  * conversation failed). Free with secret_strfree. */
 char *pk_ask_secret(struct pk *pk, enum msg_id prompt);
@@ -67,9 +76,18 @@ char *pk_ask_secret(struct pk *pk, enum msg_id prompt);
 char *pk_ask_secret_name(struct pk *pk, enum msg_id prompt, const char *name);
 /* Any prompt (PAM_PROMPT_ECHO_ON for what may be seen). */
 char *pk_ask(struct pk *pk, int style, const char *text);
-void pk_tell_msg_name(struct pk *pk, bool error, enum msg_id id, unsigned n, const char *name);
-/* Shows the broker's message for a refusal, if it sent one. */
-void pk_tell_result(struct pk *pk, const struct kagi_msg *m);
+/* pk_refuse_msg with {n} and {name} filled in (a grant's number and approvers). */
+void pk_refuse_msg_name(struct pk *pk, enum msg_id id, unsigned n, const char *name);
+
+/* What an answer is (answer.c, pure). KAGI_ABANDON_NONE: a credential to
+ * check; anything else is why it is none, and counts nothing. */
+/* A password or PIN prompt: no answer (NULL) or an empty one. */
+enum kagi_abandon pk_secret_answer(const char *answer);
+/* The code prompt: also the password just proved typed again (compared in
+ * constant time), unless that password has the form of a code (`digits`
+ * digits), which cannot be told from one. Removes the spaces authenticator
+ * apps show ("123 456") in place. */
+enum kagi_abandon pk_code_answer(char *answer, const char *password, unsigned digits);
 
 /* Not at the card reader (remote.c): a remote host, or a service not in
  * [card] local_services. Then the card stack is not even loaded and no
@@ -94,10 +112,6 @@ void pk_card_done(struct pk_card *c);
 /* The whole card login; the broker's answer is left in m. Local failures
  * (no reader, card unreadable) are told to the user here. */
 enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m);
-
-/* A TOTP code without the spaces apps show ("123 456"), in place; every
- * byte of the original length not holding the result is wiped (code.c). */
-void pk_code_strip_spaces(char *code);
 
 /* The card stack's side (card.c, in pam_kagi_card.so; plugin.c loads it). */
 #define PK_CARD_OPS_VERSION 1

@@ -68,6 +68,13 @@ static const char *const text[MSG_ID_MAX_][2] = {
                                "extend {name} --by 時間 --reason 理由" },
         [MSG_SESSION_ENDED] = { "kagi: this privileged session has ended ({name}).",
                                 "kagi: この特権セッションは終了しました（{name}）。" },
+        [MSG_ABANDONED] = { "Login cancelled: nothing was entered. This does not count as a failed attempt.",
+                            "入力がなかったため、ログインを中止しました。失敗回数には数えません。" },
+        [MSG_CODE_IS_PASSWORD] = { "That was your password. This prompt asks for the verification code shown by "
+                                   "your authenticator app. This does not count as a failed attempt.",
+                                   "入力されたのはパスワードです。この欄には認証アプリに表示される確認コードを"
+                                   "入力してください。失敗回数には数えません。" },
+        [MSG_PRESS_ENTER] = { " [press Enter]", "［Enterキーを押してください］" },  /* appended to the line: English takes a space, Japanese none */
 };
 
 static const char *const default_contact[2] = { "your system administrator", "システム管理者" };

@@ -315,6 +315,9 @@ enum msg_id {
         MSG_NO_BOUND,           /* a privileged session nothing can bound here */
         MSG_SESSION_WARN,       /* {n}: minutes left, {name}: the grant */
         MSG_SESSION_ENDED,      /* {name}: why */
+        MSG_ABANDONED,          /* a prompt got no answer or an empty one */
+        MSG_CODE_IS_PASSWORD,   /* the code prompt was answered with the password */
+        MSG_PRESS_ENTER,        /* ends a refusal carried in an ssh prompt */
         MSG_ID_MAX_
 };
 /* The text in the configured language; {contact} and {n} are filled in. A

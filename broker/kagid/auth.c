@@ -155,17 +155,6 @@ int auth_preauth(struct request *rq)
         return 0;
 }
 
-/* The attempt preauth reserved for this login, if it is still in flight. */
-static void adopt_attempt(struct request *rq, struct login *l)
-{
-        const struct kagi_field *tok = &rq->msg->f[KAGI_T_ATTEMPT];
-
-        if (tok->p && attempts_holds(rq->b->attempts, l->key, tok->p, tok->len, now_ms())) {
-                memcpy(l->attempt, tok->p, sizeof(l->attempt));
-                l->has_attempt = true;
-        }
-}
-
 int auth_authfail(struct request *rq)
 {
         _cleanup_(login_done) struct login l;
@@ -180,14 +169,9 @@ int auth_authfail(struct request *rq)
                 reply_decision(rq, KAGI_DENY_INVALID, MSG_AUTH_FAILED);
                 return 0;
         }
-        /* The failure happened whatever the directory says now: count it, with
-         * the ordinary rule and the name as given if the account cannot be
-         * looked up. */
-        if (login_lookup(rq, &l, false) < 0) {
-                l.acct = (struct dir_account){ .uid = (uid_t)-1 };
-                snprintf(l.key, sizeof(l.key), "%s", l.user);
-        }
-        adopt_attempt(rq, &l);
+        /* the failure happened whatever the directory says now: count it */
+        login_lookup_settling(rq, &l);
+        login_adopt_attempt(rq, &l);
         rule = login_rule(rq, &l);
         snprintf(reason, sizeof(reason), "password refused by the %s stack", l.service);
 

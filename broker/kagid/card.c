@@ -264,9 +264,16 @@ int card_verify(struct request *rq)
         if (attempt_reserve(rq, &l, FACTOR, cr.attempt, sizeof(cr.attempt), now_ms() + CHALLENGE_TTL * 1000) <= 0)
                 goto out;
         if (flags & KAGI_FLAG_CARD_ABORTED) {
-                /* pulled or unreadable before the PIN was judged: nothing verified */
-                attempt_release(rq, &l, FACTOR, "aborted", "card removed or unreadable during login");
-                reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_ABORTED);
+                /* pulled or unreadable before the PIN was judged, or no PIN
+                 * given: nothing verified */
+                if (flags & KAGI_FLAG_ABANDONED) {
+                        attempt_release(rq, &l, FACTOR, "abandoned",
+                                        "no answer or an empty one at the PIN prompt (not counted)");
+                        reply_decision(rq, KAGI_DENY_ABANDONED, MSG_ABANDONED);
+                } else {
+                        attempt_release(rq, &l, FACTOR, "aborted", "card removed or unreadable during login");
+                        reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_ABORTED);
+                }
                 goto out;
         }
         if (flags & (KAGI_FLAG_PIN_FAILED | KAGI_FLAG_PIN_BLOCKED)) {

@@ -49,9 +49,30 @@ void login_done(struct login *l)
         /* settled by now (committed) or never verified: it stops counting */
         if (l->has_attempt && !l->keep_attempt)
                 attempts_remove(l->rq->b->attempts, l->key, l->attempt, sizeof(l->attempt));
+        /* still in flight: the watcher (watch.c) ends it if the peer goes */
+        if (l->has_attempt && l->keep_attempt)
+                login_kept(l->rq, l);
         secret_wipe(l->attempt, sizeof(l->attempt));
         if (l->looked_up)
                 dir_account_clear(&l->acct);
+}
+void login_kept(struct request *rq, const struct login *l)
+{
+        rq->kept.set = true;
+        memcpy(rq->kept.attempt, l->attempt, sizeof(rq->kept.attempt));
+        snprintf(rq->kept.key, sizeof(rq->kept.key), "%s", l->key);
+        snprintf(rq->kept.user, sizeof(rq->kept.user), "%s", l->user);
+        snprintf(rq->kept.person, sizeof(rq->kept.person), "%s", l->person);
+}
+
+void login_adopt_attempt(struct request *rq, struct login *l)
+{
+        const struct kagi_field *tok = &rq->msg->f[KAGI_T_ATTEMPT];
+
+        if (tok->p && attempts_holds(rq->b->attempts, l->key, tok->p, tok->len, now_ms())) {
+                memcpy(l->attempt, tok->p, sizeof(l->attempt));
+                l->has_attempt = true;
+        }
 }
 
 /* Which shared bucket an unknown name counts in: keyed, so that nobody can
@@ -91,6 +112,14 @@ int login_lookup(struct request *rq, struct login *l, bool want_enabled)
                 snprintf(l->key, sizeof(l->key), "\nunknown/%d", (int)l->bucket);
         }
         return 0;
+}
+
+void login_lookup_settling(struct request *rq, struct login *l)
+{
+        if (login_lookup(rq, l, false) < 0) {
+                l->acct = (struct dir_account){ .uid = (uid_t)-1 };
+                snprintf(l->key, sizeof(l->key), "%s", l->user);
+        }
 }
 
 int login_resolve(struct request *rq, struct login *l, bool want_enabled)

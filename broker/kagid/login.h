@@ -43,6 +43,15 @@ int login_load(struct request *rq, struct login *l);
 /* want_enabled: the decision depends on the account being enabled */
 int login_lookup(struct request *rq, struct login *l, bool want_enabled);
 void login_done(struct login *l);
+/* For a request that settles what happened whatever the directory says now
+ * (authfail, abandon): the lookup, or the ordinary rule and the name as
+ * given when the directory cannot answer. */
+void login_lookup_settling(struct request *rq, struct login *l);
+/* The attempt preauth reserved for this login, if the request names it and
+ * it is still in flight. */
+void login_adopt_attempt(struct request *rq, struct login *l);
+/* Leaves the login's attempt in flight in rq->kept (login_done does). */
+void login_kept(struct request *rq, const struct login *l);
 bool login_privileged(const struct request *rq, const struct login *l);
 const struct lockout_rule *login_rule(const struct request *rq, const struct login *l);
 int64_t wall_now(void);

@@ -69,7 +69,7 @@ static void serve(struct worker *w, struct job *j)
         struct request rq = {
                 .b = b, .store = w->store, .dir = w->dir, .enforce = w->enforce, .fd = j->fd, .msg = j->msg,
                 .peer_uid = j->cred.uid, .peer_gid = j->cred.gid, .peer_pid = j->cred.pid,
-                .peer_root = j->cred.uid == 0,
+                .peer_root = j->cred.uid == 0, .decision = KAGI_ERROR,
         };
         int r;
 

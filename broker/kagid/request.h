@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "attempts.h"
 #include "common.h"
 #include "directory.h"
 #include "kagid.h"
@@ -25,6 +26,14 @@ struct request {
         int fd;                               /* for streamed answers */
         const struct kagi_msg *msg;
         struct frame *reply;
+        enum kagi_decision decision;          /* what reply_decision answered */
+        /* the attempt the handler left in flight (login_done), for watch.c */
+        struct {
+                bool set;
+                uint8_t attempt[ATTEMPT_TOKEN_LEN];
+                char key[ATTEMPT_KEY_MAX];
+                char user[257], person[257];
+        } kept;
         int64_t deadline;
         struct enforce *enforce;              /* the worker's: cgroups for sessions */
 };
@@ -56,6 +65,7 @@ int auth_session_open(struct request *rq);
 int auth_session_close(struct request *rq);
 int card_challenge(struct request *rq);
 int card_verify(struct request *rq);
+int auth_abandon(struct request *rq);
 
 int admin_status(struct request *rq);
 int admin_unlock(struct request *rq);

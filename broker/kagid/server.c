@@ -28,6 +28,7 @@
 #include "limits.h"
 #include "login.h"
 #include "pool.h"
+#include "watch.h"
 
 #define QUICK_WORKERS 2
 #define ADMIN_WORKERS 2
@@ -382,6 +383,8 @@ int server_run(struct broker *b, volatile int *stop)
         const struct kagi_config *cfg = b->cfg;
         struct server srv = { .b = b, .epfd = -1, .lfd = -1 };
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+        pthread_t watcher;
+        bool watching = false;
         char err[512];
         int r;
 
@@ -406,6 +409,12 @@ int server_run(struct broker *b, volatile int *stop)
                 r = pool_start(&srv.admin, "admin", ADMIN_WORKERS, b, &srv, err, sizeof(err));
         if (r >= 0)
                 r = maint_start(b, err, sizeof(err));
+        if (r >= 0) {
+                r = watch_start(b, stop, &watcher);
+                watching = r >= 0;
+                if (r < 0)
+                        snprintf(err, sizeof(err), "cannot watch logins in progress: %s", strerror(-r));
+        }
         if (r < 0) {
                 log_err("%s", err);
         } else {
@@ -422,6 +431,8 @@ int server_run(struct broker *b, volatile int *stop)
         pool_stop(srv.quick);
         pool_stop(srv.admin);
         maint_stop(b);
+        if (watching)
+                pthread_join(watcher, NULL);
         if (srv.lfd >= 0) {
                 close(srv.lfd);
                 unlink(cfg->socket);

@@ -108,6 +108,19 @@ static int write_pam_services(struct fx *f)
                        f->conf, PAM_SET_ITEMS, mod, f->conf);
         if (r < 0)
                 return r;
+        /* The same, with the password left in PAM_AUTHTOK as pam_unix and
+         * pam_sss leave it (pam_matrix wipes it in place after its check):
+         * pam_set_items puts back $PAM_AUTHTOK, which the test sets. */
+        snprintf(p, sizeof(p), "%s/kagi-keeps-authtok", f->pamdir);
+        r = write_file(p, 0644,
+                       "auth     requisite                    %s config=%s preauth\n"
+                       "auth     [success=1 default=ignore]   %s passdb=%s\n"
+                       "auth     [default=die]                %s config=%s authfail\n"
+                       "auth     optional                     %s\n"
+                       "auth     required                     %s config=%s\n",
+                       mod, f->conf, PAM_MATRIX, f->matrix, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
+        if (r < 0)
+                return r;
         /* kagi alone, no password module before it */
         snprintf(p, sizeof(p), "%s/kagi-only", f->pamdir);
         r = write_file(p, 0644,
@@ -656,6 +669,8 @@ void fx_fake_broker_stop(pid_t pid)
 
 /* ---- PAM ------------------------------------------------------------------ */
 
+const char FX_DIE[] = "(die here)";
+
 static int record_conv(int n, const struct pam_message **msgs, struct pam_response **ret, void *userdata)
 {
         struct fx_conv *c = userdata;
@@ -677,6 +692,8 @@ static int record_conv(int n, const struct pam_message **msgs, struct pam_respon
                                 free(resp);
                                 return PAM_CONV_ERR;
                         }
+                        if (c->answers[c->next] == FX_DIE)
+                                raise(SIGKILL);
                         resp[i].resp = strdup(c->answers[c->next++]);
                         break;
                 case PAM_ERROR_MSG:
@@ -706,12 +723,12 @@ static int pam_here(const char *service, const char *user, const char *tty, cons
         rhost ? setenv("PAM_RHOST", rhost, 1) : unsetenv("PAM_RHOST");
         ruser ? setenv("PAM_RUSER", ruser, 1) : unsetenv("PAM_RUSER");
         if (ops & FX_AUTH)
-                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS);
+                cases[n++] = (struct pam_testcase)pam_test_flags(PAMTEST_AUTHENTICATE, PAM_SUCCESS, c->flags);
         if (ops & FX_ACCOUNT)
-                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS);
+                cases[n++] = (struct pam_testcase)pam_test_flags(PAMTEST_ACCOUNT, PAM_SUCCESS, c->flags);
         if (ops & FX_SESSION) {
-                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS);
-                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS);
+                cases[n++] = (struct pam_testcase)pam_test_flags(PAMTEST_OPEN_SESSION, PAM_SUCCESS, c->flags);
+                cases[n++] = (struct pam_testcase)pam_test_flags(PAMTEST_CLOSE_SESSION, PAM_SUCCESS, c->flags);
         }
         e = _pamtest_conv(service, user, record_conv, c, cases, n, NULL);
         if (e == PAMTEST_ERR_CASE) {
@@ -755,9 +772,8 @@ int fx_pam_items(struct fx *f, const char *service, const char *user, const char
                 if (WIFEXITED(status)) {
                         rc = WEXITSTATUS(status);
                         *c = *shared;
-                } else {
-                        fprintf(stderr, "harness: the PAM transaction's process died of signal %d\n",
-                                WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+                } else if (WIFSIGNALED(status)) {
+                        c->died_of = WTERMSIG(status);
                 }
         }
         munmap(shared, sizeof(*shared));

@@ -88,7 +88,11 @@ void fx_fake_broker_stop(pid_t pid);
 /* One PAM transaction: answers to the prompts in order; what was asked and
  * what was told are recorded. */
 #define FX_MAX_MSGS 8
+/* An answer that makes the process die (SIGKILL) at that prompt, as su does
+ * on Ctrl-C and sshd's PAM process when the client goes away. */
+extern const char FX_DIE[];
 struct fx_conv {
+        int flags;                             /* PAM flags of each call: PAM_SILENT */
         const char *answers[FX_MAX_MSGS];
         size_t next;
         char prompts[FX_MAX_MSGS][256];
@@ -99,6 +103,7 @@ struct fx_conv {
         size_t n_infos;
         char password[64], code[16];  /* the answers fx_right_answers gives */
         unsigned delay_ms;            /* a user who takes this long to answer each prompt */
+        int died_of;                  /* set: the transaction's process was killed by this signal */
 };
 enum fx_ops { FX_AUTH = 1, FX_ACCOUNT = 2, FX_SESSION = 4 };
 /* Runs the given operations in order, stopping at the first that does not
