@@ -23,10 +23,6 @@ static int card_probe(struct pk *pk, struct pk_card *c)
         int r;
 
         *c = (struct pk_card){ 0 };
-        if (pk_login_is_remote(pk)) {
-                c->state = PK_CARD_REMOTE;
-                return 0;
-        }
         r = card_ctx_open(&c->ctx);
         if (r >= 0)
                 r = card_wait(c->ctx, pk->cfg->card_reader, 0, c->reader);
@@ -102,13 +98,6 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
         time_t asked;
         int r, tries = -1;
 
-        if (c->state == PK_CARD_REMOTE || pk_login_is_remote(pk)) {
-                /* the broker offers no card sets here; never spend a PIN try of
-                 * a card someone else left in the reader */
-                pam_syslog(pk->pamh, LOG_NOTICE, "card login for %s refused: not at the card reader", pk->user);
-                pk_tell_msg(pk, true, MSG_NO_METHOD, 0);
-                return KAGI_DENY_POLICY;
-        }
         if (c->state != PK_CARD_PRESENT && wait_for_card(pk, c) < 0)
                 return KAGI_DENY_CARD;
         r = card_connect(c->ctx, c->reader, CARD_APP_ANY, &card);

@@ -135,7 +135,7 @@ enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_m
                 /* kagid offers no card set here; should it ask anyway, never
                  * spend a PIN try of a card someone else left in the reader */
                 pam_syslog(pk->pamh, LOG_NOTICE, "card login for %s refused: not at the card reader", pk->user);
-                pk_tell_msg(pk, true, MSG_NO_METHOD, 0);
+                pk_refuse_msg(pk, MSG_NO_METHOD);
                 return KAGI_DENY_POLICY;
         }
         ops = card_ops(pk);

@@ -321,7 +321,9 @@ static bool cgroup2_mount(char *buf, size_t size)
         while (m && !found && fgets(line, sizeof(line), m)) {
                 char mnt[FX_PATH];
 
-                if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+                /* the width is mnt's (AddressSanitizer checks it against the buffer) */
+                _Static_assert(FX_PATH == 512, "the %511s below");
+                if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 &&
                     strlen(mnt) < size) {
                         snprintf(buf, size, "%s", mnt);
                         found = true;
