@@ -130,6 +130,11 @@ int pk_preauth(struct pk *pk)
                         free_preauth(pk->pamh, p, 0);
                         return PAM_BUF_ERR;
                 }
+                /* a role's target: nobody knows its password. PAM_IGNORE
+                 * makes the documented stack jump over the password module
+                 * (ignore=2) to kagi, which asks the person's own factors */
+                if (msg_str(m, KAGI_T_PERSON))
+                        return PAM_IGNORE;
         }
         return finish(pk, PK_PHASE_AUTH, d, m);
 }

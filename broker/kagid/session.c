@@ -262,8 +262,10 @@ int auth_session_close(struct request *rq)
                 reply_decision(rq, KAGI_DENY_INVALID, MSG_INTERNAL);
                 return 0;
         }
-        if (r >= 0) {
-                /* the processes left are live.c's to see go */
+        /* the processes left are live.c's to see go; a session kagid is
+         * already ending keeps the reason it ends for (its client logs out
+         * because it was told to) */
+        if (r >= 0 && strcmp(row.state, "ending") != 0) {
                 snprintf(row.state, sizeof(row.state), "ended");
                 row.ended = wall_now();
                 snprintf(row.end_how, sizeof(row.end_how), "logout");

@@ -15,6 +15,10 @@ CONTACT = "the e2e help desk (ext. 1234)"
 CONTACT_JA = "情報政策課（内線1234）"
 PAM_TIMEOUT = 2                  # [pam] timeout: how long the module waits for kagid
 STAFF = "kagi-e2e-staff"         # the zone admits this group only
+OPS = "kagi-e2e-ops"             # holders of the role below
+TARGET = "mnadmin"               # the role's target: privileged sessions open it
+CGROUP_ROOT = "kagi-e2e-" + os.urandom(4).hex()   # cgroups are the host's: one per run
+GRANT_WARN = 4                   # seconds before a grant's end its session is warned
 
 
 def config_text(work, language):
@@ -27,6 +31,8 @@ workers = 2
 default_zone = mynumber
 language = {language}
 contact = {contact}
+# the privileged sessions' cgroups: kagid's own, below this one (removed at the end)
+cgroup_root = {CGROUP_ROOT}
 
 [pam]
 timeout = {PAM_TIMEOUT}
@@ -38,10 +44,23 @@ cache_ttl = 0
 [lockout]
 threshold = 3
 
+[totp]
+# a code is good once: a case that needs several within one 30-second
+# step (a grant, an ssh login, an su inside it) takes the next steps'
+window = 3
+
 [zone mynumber]
 factors = password+totp
 mynumber = yes
 groups = {STAFF}
+
+# privileged sessions (cases_sessions.py): the role's holders su and sudo
+# to its target under a grant
+[role {TARGET}]
+targets = {TARGET}
+groups = {OPS}
+max_duration = 10m
+warn = {GRANT_WARN}s
 """
 
 
@@ -53,6 +72,38 @@ def totp(secret_b32, at=None, digits=6, step=30):
     off = mac[-1] & 0x0F
     value = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 10 ** digits
     return str(value).zfill(digits)
+
+
+def cgroup2_mount():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            if right.startswith("cgroup2 "):
+                return left.split()[4]
+    return None
+
+
+def remove_cgroups():
+    """The run's cgroups (CGROUP_ROOT): whatever is left in them killed, then removed."""
+    mnt = cgroup2_mount()
+    root = mnt and os.path.join(mnt, CGROUP_ROOT)
+    if not root or not os.path.isdir(root):
+        return
+    try:
+        with open(os.path.join(root, "cgroup.kill"), "w") as f:
+            f.write("1")
+    except OSError:
+        pass
+    for _ in range(50):
+        with open(os.path.join(root, "cgroup.events")) as f:
+            if "populated 0" in f.read():
+                break
+        time.sleep(0.1)
+    for d, _, _ in sorted(os.walk(root), key=lambda w: -w[0].count("/")):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
 
 
 class Kagi:
@@ -106,9 +157,18 @@ class Kagi:
     def resume(self):
         self.proc.send_signal(signal.SIGCONT)
 
-    def kagictl(self, *args, check=True):
-        r = subprocess.run([self.kagictl_path, "-c", self.conf] + list(args),
-                           capture_output=True, text=True)
+    def kill(self):
+        """SIGKILL, as a crash or the OOM killer ends it: nothing of it runs after."""
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
+    def kagictl(self, *args, check=True, user=None, input=None):
+        """As root, or as `user` (runuser) typing `input` at its prompts."""
+        argv = [self.kagictl_path, "-c", self.conf] + list(args)
+        if user:
+            argv = ["runuser", "-u", user, "--"] + argv
+        r = subprocess.run(argv, capture_output=True, text=True, input=input)
         if check and r.returncode != 0:
             raise RuntimeError(f"kagictl {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
         return r

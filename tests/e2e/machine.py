@@ -22,7 +22,10 @@ class Machine:
     def start(self):
         sandbox.setup()
         sandbox.add_group(broker.STAFF)
+        sandbox.add_group(broker.OPS)
         sandbox.add_group(pamd.OVERRIDE_GROUP)
+        # the role's target: a service account nobody logs into directly
+        sandbox.add_user(broker.TARGET, "pw-" + secrets.token_hex(6), [broker.STAFF])
         self.kagi.configure("en")
         pamd.install(self.paths["examples"], self.paths["pam_kagi"], self.kagi.conf)
         self.kagi.start()
@@ -31,6 +34,7 @@ class Machine:
     def stop(self):
         self.sshd.stop()
         self.kagi.stop()
+        broker.remove_cgroups()
 
     def new_user(self, staff=True, enroll=True, password=None, groups=()):
         """A fresh account (so no case sees another's failures): name, password, TOTP secret."""
@@ -63,6 +67,10 @@ class User:
     def wrong_code(self):
         right = broker.totp(self.secret)
         return "".join(str((int(c) + 5) % 10) for c in right)
+
+    def uid(self):
+        import pwd
+        return pwd.getpwnam(self.name).pw_uid
 
     def failures(self):
         return self.m.kagi.status(self.name)["failures"]

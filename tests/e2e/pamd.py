@@ -12,6 +12,7 @@ SERVICES = {
     "sudo": "sudo-kagi-e2e",     # sudoers: Defaults pam_service=…
     "su": "su",                  # util-linux su has a fixed service name
     "login": "login",            # so does shadow's login
+    "kagi-password": "kagi-password",  # kagid checks a person's password with it
 }
 # shadow's login gives up on an unanswered prompt after this (login.defs)
 LOGIN_TIMEOUT = 8

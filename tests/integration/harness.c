@@ -97,7 +97,7 @@ static int write_pam_services(struct fx *f)
         snprintf(p, sizeof(p), "%s/kagi-stack", f->pamdir);
         r = write_file(p, 0644,
                        "auth     optional                     %s\n"
-                       "auth     requisite                    %s config=%s preauth\n"
+                       "auth     [success=ok ignore=2 default=die] %s config=%s preauth\n"
                        "auth     [success=1 default=ignore]   %s passdb=%s\n"
                        "auth     [default=die]                %s config=%s authfail\n"
                        "auth     required                     %s config=%s\n"
@@ -113,7 +113,7 @@ static int write_pam_services(struct fx *f)
          * pam_set_items puts back $PAM_AUTHTOK, which the test sets. */
         snprintf(p, sizeof(p), "%s/kagi-keeps-authtok", f->pamdir);
         r = write_file(p, 0644,
-                       "auth     requisite                    %s config=%s preauth\n"
+                       "auth     [success=ok ignore=2 default=die] %s config=%s preauth\n"
                        "auth     [success=1 default=ignore]   %s passdb=%s\n"
                        "auth     [default=die]                %s config=%s authfail\n"
                        "auth     optional                     %s\n"
@@ -319,11 +319,9 @@ static bool cgroup2_mount(char *buf, size_t size)
         bool found = false;
 
         while (m && !found && fgets(line, sizeof(line), m)) {
-                char mnt[FX_PATH];
+                char mnt[sizeof(line)];                 /* as wide as %4095s may write */
 
-                /* the width is mnt's (AddressSanitizer checks it against the buffer) */
-                _Static_assert(FX_PATH == 512, "the %511s below");
-                if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 &&
+                if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
                     strlen(mnt) < size) {
                         snprintf(buf, size, "%s", mnt);
                         found = true;
