@@ -5,6 +5,7 @@
  *   - the wire protocol: frames of typed fields (frame.c is pure and fuzzed)
  *   - framed I/O over a socket with deadlines (io.c)
  *   - strict number and duration parsing (parse.c), time as kagi writes it (time.c)
+ *   - text from outside made safe to print (escape.c is pure and fuzzed)
  */
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /* ---- cleanup helpers ------------------------------------------------- */
@@ -159,7 +161,7 @@ enum kagi_tag {
         KAGI_T_SIGNATURE = 16,
         KAGI_T_CHALLENGE = 17,
         KAGI_T_RETRIES = 18,      /* u32 card PIN tries left */
-        KAGI_T_SECRET = 19,       /* secret: base32 TOTP secret */
+        KAGI_T_SECRET = 19,       /* secret: base32 TOTP secret (enroll: request and answer) */
         KAGI_T_JSON = 20,         /* admin answers: one JSON document */
         KAGI_T_SINCE = 21,        /* u64 unix time */
         KAGI_T_PID = 22,          /* u32 */
@@ -176,7 +178,8 @@ enum kagi_tag {
         KAGI_T_PERSON = 33,       /* whose factors are asked for (the person behind su/sudo) */
         KAGI_T_READER = 34,       /* the card reader a card login used */
         KAGI_T_WHY = 35,          /* u32 enum kagi_abandon */
-        KAGI_TAG_MAX_ = 36
+        KAGI_T_URI = 36,          /* secret: otpauth:// URI (it holds the TOTP secret) */
+        KAGI_TAG_MAX_ = 37
 };
 
 enum kagi_flag {
@@ -258,12 +261,34 @@ const char *kagi_msg_type_name(uint8_t type);
  * Each call is bounded by a deadline in ms on CLOCK_MONOTONIC; -ETIMEDOUT. */
 int64_t now_ms(void);
 int io_connect_unix(const char *path, int64_t deadline, int *ret_fd);
+/* Is the process serving the connected socket fd (SO_PEERCRED: who called
+ * listen) root or `owner`? 0, -EPERM with the uid in *ret_uid, or the
+ * error. Clients ask before they send a password to whoever made the
+ * socket. */
+int io_check_server(int fd, uid_t owner, uid_t *ret_uid);
 int frame_send(int fd, const struct frame *f, int64_t deadline);
 int frame_recv(int fd, struct kagi_msg *m, int64_t deadline);
 
 /* ---- time ------------------------------------------------------------------ */
 /* "2026-11-21T09:00:00.000000Z": ISO 8601, UTC, microseconds (time.c). */
 void time_format_utc(int64_t time_us, char buf[40]);
+
+/* ---- printing text that came from outside -------------------------------
+ * User names (an ssh client chooses them before authenticating), terminals,
+ * reasons and directory values may hold anything. Every text output (the
+ * audit copy in syslog, kagid's log, kagictl's tables) prints them through
+ * text_escape: printable ASCII and well-formed UTF-8 stay as they are;
+ * control characters become \n \r \t or \xHH, bytes that are not UTF-8
+ * \xHH, C1 controls, zero-width characters, line separators and bidi
+ * overrides \u{HHHH}; backslash and double quote get a backslash, so a
+ * quoted field cannot be ended early. Writes whole escapes only, at most
+ * size bytes with the NUL; returns the length the whole text needs (as
+ * snprintf does). */
+size_t text_escape(const uint8_t *s, size_t len, char *out, size_t size);
+/* The same for a C string (NULL as ""). */
+size_t text_escape_str(const char *s, char *out, size_t size);
+/* The escaped text in a new string (free), NULL when out of memory. */
+char *text_escape_dup(const char *s);
 
 /* ---- strict parsing ---------------------------------------------------- */
 int parse_uint(const char *s, uint64_t max, uint64_t *ret);

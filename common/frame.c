@@ -46,6 +46,7 @@ static const struct {
         [KAGI_T_PERSON] = { FT_STR, 256 },
         [KAGI_T_READER] = { FT_STR, 128 },
         [KAGI_T_WHY] = { FT_U32, 4 },
+        [KAGI_T_URI] = { FT_SECRET, 2048 },
 };
 
 #define B(t) (UINT64_C(1) << (t))
@@ -121,7 +122,7 @@ static const struct {
                                       B(KAGI_T_SESSION) | B(KAGI_T_CHALLENGE) | B(KAGI_T_RETRIES) |
                                       B(KAGI_T_JSON) | B(KAGI_T_ATTEMPT) | B(KAGI_T_ACCOUNT) | B(KAGI_T_PROOF) |
                                       B(KAGI_T_ROLE) | B(KAGI_T_GRANT) | B(KAGI_T_PERSON) | B(KAGI_T_DURATION) |
-                                      B(KAGI_T_FLAGS),
+                                      B(KAGI_T_FLAGS) | B(KAGI_T_SECRET) | B(KAGI_T_URI),
                               B(KAGI_T_DECISION) },
         [KAGI_REP_RECORD] = { "record", B(KAGI_T_JSON), B(KAGI_T_JSON) },
 };

@@ -65,6 +65,17 @@ int io_connect_unix(const char *path, int64_t deadline, int *ret_fd)
         return 0;
 }
 
+int io_check_server(int fd, uid_t owner, uid_t *ret_uid)
+{
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return -errno;
+        *ret_uid = cred.uid;
+        return cred.uid == 0 || cred.uid == owner ? 0 : -EPERM;
+}
+
 static int write_all(int fd, const uint8_t *p, size_t n, int64_t deadline)
 {
         while (n > 0) {

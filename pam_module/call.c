@@ -159,6 +159,8 @@ enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *re
                 return KAGI_ERROR;
         }
         r = io_connect_unix(path, deadline, &fd);
+        if (r >= 0 && pk_check_broker(pk, fd, path) < 0)
+                return KAGI_UNAVAILABLE;
         if (r >= 0) {
                 step = "send to";
                 r = frame_send(fd, req, deadline);

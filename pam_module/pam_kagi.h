@@ -54,6 +54,9 @@ void pk_close(struct pk *pk);
 
 /* A request frame with the login context filled in. */
 struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags);
+/* Whether the peer on fd is kagid: root, or [broker] user (peer.c). 0, or
+ * negative with the reason logged. */
+int pk_check_broker(struct pk *pk, int fd, const char *path);
 /* Send it and receive the RESULT. On any failure to talk to the broker the
  * answer is KAGI_UNAVAILABLE, logged precisely: the caller fails closed. */
 enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *ret);
@@ -89,8 +92,13 @@ enum kagi_abandon pk_secret_answer(const char *answer);
  * apps show ("123 456") in place. */
 enum kagi_abandon pk_code_answer(char *answer, const char *password, unsigned digits);
 
-/* The IC card (card.c). */
-enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT };
+/* Not at the card reader (remote.c): a remote host, or a service not in
+ * [card] local_services. Then the card stack is not even loaded and no
+ * PC/SC call is made at all. */
+bool pk_login_is_remote(struct pk *pk);
+
+/* The IC card (card.c). PK_CARD_REMOTE: not looked at, pk_login_is_remote. */
+enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT, PK_CARD_REMOTE };
 struct pk_card_ops;
 struct pk_card {
         const struct pk_card_ops *ops;        /* the card stack that opened ctx */
@@ -100,8 +108,8 @@ struct pk_card {
         char reader[128];
 };
 /* A quick look, without waiting: is a card in a reader? Loads the card
- * stack only when a card could be used: the zone takes cards and pcscd's
- * socket is there. */
+ * stack only when a card could be used: the login is at the reader, the
+ * zone takes cards and pcscd's socket is there. */
 int pk_card_probe(struct pk *pk, struct pk_card *c);
 void pk_card_done(struct pk_card *c);
 /* The whole card login; the broker's answer is left in m. Local failures

@@ -104,6 +104,10 @@ int pk_card_probe(struct pk *pk, struct pk_card *c)
         const struct pk_card_ops *ops;
 
         *c = (struct pk_card){ .state = PK_CARD_NO_READER, .err = -ENXIO };
+        if (pk_login_is_remote(pk)) {
+                c->state = PK_CARD_REMOTE;
+                return 0;
+        }
         if (!card_possible(pk))
                 return 0;
         ops = card_ops(pk);
@@ -125,8 +129,16 @@ void pk_card_done(struct pk_card *c)
 
 enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_msg *m)
 {
-        const struct pk_card_ops *ops = card_ops(pk);
+        const struct pk_card_ops *ops;
 
+        if (c->state == PK_CARD_REMOTE || pk_login_is_remote(pk)) {
+                /* kagid offers no card set here; should it ask anyway, never
+                 * spend a PIN try of a card someone else left in the reader */
+                pam_syslog(pk->pamh, LOG_NOTICE, "card login for %s refused: not at the card reader", pk->user);
+                pk_refuse_msg(pk, MSG_NO_METHOD);
+                return KAGI_DENY_POLICY;
+        }
+        ops = card_ops(pk);
         if (!ops) {
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s impossible: the card stack cannot be loaded",
                            pk->user);

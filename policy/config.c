@@ -30,6 +30,7 @@ struct key {
         uint64_t min, max;                   /* K_UINT */
         bool repeatable;                     /* K_STRV: values of repeated keys add up */
         size_t offset_n;                     /* K_SETS, K_DURATIONS: where the count goes */
+        bool replaces_default;               /* K_STRV: the first occurrence drops the default list */
 };
 
 #define C(f) offsetof(struct kagi_config, f)
@@ -53,6 +54,7 @@ static const struct key broker_keys[] = {
         { "session_cgroups", K_SCOPE, C(session_cgroups_all), 0, 0, false },
         { "language", K_LANG, C(language), 0, 0, false },
         { "contact", K_STR, C(contact), 0, 0, false },
+        { "user", K_STR, C(broker_user), 0, 0, false },
         { NULL, 0, 0, 0, 0, false },
 };
 
@@ -117,6 +119,7 @@ static const struct key card_keys[] = {
         { "pin_timeout", K_UINT, C(card_pin_timeout), 1, 600, false },
         { "wait", K_UINT, C(card_wait), 0, 600, false },
         { "reader", K_STR, C(card_reader), 0, 0, false },
+        { "local_services", K_STRV, C(card_local_services), 0, 0, true, 0, true },
         { NULL, 0, 0, 0, 0, false },
 };
 
@@ -718,6 +721,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
                 fail(st, "%s: given twice in [%s]", name, section);
                 return 0;
         }
+        if (keys[i].replaces_default && !(st->seen & (1u << i)))
+                strv_clear((struct strv *)((char *)base + keys[i].offset));
         st->seen |= 1u << i;
         set_value(st, base, &keys[i], value);
         return st->failed ? 0 : 1;
@@ -755,6 +760,10 @@ static int set_defaults(struct kagi_config *c)
         c->password_service = strdup("kagi-password");
         c->cgroup_root = strdup("kagi");
         c->card_wait = 30;
+        /* the console and the display managers and screen lockers that run
+         * there: where the person typing sits at the reader */
+        if (strv_add_words(&c->card_local_services, KAGI_LOCAL_SERVICES_DEFAULT) < 0)
+                return -ENOMEM;
         if (!c->socket || !c->database || !c->key_dir || !c->admin_group || !c->default_zone ||
             !c->totp_issuer || !c->card_ca_file || !c->password_service || !c->cgroup_root)
                 return -ENOMEM;
@@ -1093,7 +1102,7 @@ void config_free(struct kagi_config *c)
                 return;
         char **strs[] = {
                 &c->path, &c->socket, &c->database, &c->key_dir, &c->admin_group, &c->default_zone,
-                &c->contact, &c->ldap_base, &c->ldap_bind_dn, &c->ldap_bind_password_file,
+                &c->contact, &c->broker_user, &c->ldap_base, &c->ldap_bind_dn, &c->ldap_bind_password_file,
                 &c->ldap_ca_file, &c->ldap_cert_file, &c->ldap_key_file, &c->ldap_user_attr,
                 &c->ldap_user_filter, &c->ldap_group_base, &c->ldap_group_filter,
                 &c->ldap_member_attr, &c->ldap_memberof_attr, &c->ldap_group_name_attr,
@@ -1106,6 +1115,7 @@ void config_free(struct kagi_config *c)
         strv_clear(&c->ldap_uri);
         strv_clear(&c->privileged_groups);
         strv_clear(&c->card_crl_files);
+        strv_clear(&c->card_local_services);
         for (size_t i = 0; i < c->n_zones; i++) {
                 free(c->zones[i].name);
                 strv_clear(&c->zones[i].users);

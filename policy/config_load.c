@@ -1,7 +1,9 @@
 /* Reading kagi.conf from disk. Like doas, a file that someone other than root
- * (or the broker's own user) could have changed is not trusted at all. */
+ * (or the broker's own user) could have changed is not trusted at all. And
+ * who that broker user is ([broker] user), which takes a look-up. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,4 +79,26 @@ int config_load(const char *path, uid_t owner, struct kagi_config **ret, char *e
                 return -EAGAIN;
         }
         return config_parse(buf, len, path, ret, err, errsz);
+}
+
+int config_broker_uid(const struct kagi_config *c, uid_t *ret_uid, char *err, size_t errsz)
+{
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        uint64_t n;
+
+        if (!c->broker_user) {
+                *ret_uid = 0;
+                return 0;
+        }
+        if (getpwnam_r(c->broker_user, &pw, buf, sizeof(buf), &res) == 0 && res) {
+                *ret_uid = res->pw_uid;
+                return 0;
+        }
+        if (parse_uint(c->broker_user, UINT32_MAX - 1, &n) == 0) {
+                *ret_uid = (uid_t)n;
+                return 0;
+        }
+        snprintf(err, errsz, "[broker] user: no account named '%s'", c->broker_user);
+        return -ENOENT;
 }

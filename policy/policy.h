@@ -95,6 +95,7 @@ struct kagi_config {
         uint32_t request_timeout_ms;          /* to deliver one whole request */
         enum kagi_lang language;
         char *contact;                        /* whom a locked-out user should call */
+        char *broker_user;                    /* kagid's account when not root (config_broker_uid) */
 
         /* [pam] (read by pam_kagi.so) */
         uint32_t pam_timeout;                 /* seconds to wait for the broker */
@@ -148,6 +149,7 @@ struct kagi_config {
         uint32_t card_pin_timeout;
         uint32_t card_wait;                   /* seconds to wait for a card */
         char *card_reader;                    /* substring of the reader name; NULL = any */
+        struct strv card_local_services;      /* PAM services run at the reader (login_place) */
 
         char *password_service;               /* [broker]: the PAM service kagid checks passwords with */
         char *cgroup_root;                    /* [broker]: kagi's cgroups, below the cgroup2 mount */
@@ -170,6 +172,12 @@ int config_load(const char *path, uid_t owner, struct kagi_config **ret, char *e
 /* A file (or directory) kagi trusts: owned by root or `owner`, not group or
  * world writable. Returns 0 or -EPERM with the reason in err. */
 int config_check_file(int fd, const char *path, uid_t owner, char *err, size_t errsz);
+/* Who may serve kagid's socket: root, or the account [broker] user names (a
+ * name, or a number). pam_kagi.so and kagictl refuse a socket served by
+ * anyone else; kagid refuses to run as anyone else. Looks the name up
+ * (getpwnam_r): 0 with *ret_uid (0 when no user is set), or -ENOENT with the
+ * reason in err. */
+int config_broker_uid(const struct kagi_config *c, uid_t *ret_uid, char *err, size_t errsz);
 void config_free(struct kagi_config *c);
 static inline void config_freep(struct kagi_config **c) { config_free(*c); *c = NULL; }
 
@@ -186,6 +194,23 @@ const struct kagi_shared *config_shared(const struct kagi_config *c, const char 
  * completed this way. Card sets are preferred when a card is in the reader. */
 int zone_factors_to_collect(const struct kagi_zone *z, uint32_t proved, bool card_present,
                             bool broker_checks_password, uint32_t *ret_collect);
+/* Where the person logging in is, as far as a card can tell. A card in the
+ * reader proves possession only for the person sitting at it: a login is
+ * LOGIN_LOCAL when it has no remote host (PAM_RHOST unset or empty) and its
+ * service is one of [card] local_services (the console, display managers,
+ * screen lockers). Anything else is remote: sshd and telnet logins, su and
+ * sudo (they run wherever their caller is, an ssh session included), and any
+ * service nobody listed. For a remote login the reader is never touched and
+ * card sets are never offered. */
+enum login_place {
+        LOGIN_LOCAL,
+        LOGIN_REMOTE_HOST,                    /* PAM_RHOST names a host */
+        LOGIN_SERVICE_NOT_LOCAL,              /* not in [card] local_services */
+};
+#define KAGI_LOCAL_SERVICES_DEFAULT                                                                    \
+        "login gdm-password gdm-smartcard lightdm sddm xdm kde xscreensaver cinnamon-screensaver "     \
+        "mate-screensaver xfce4-screensaver i3lock swaylock vlock physlock"
+enum login_place login_place(const struct kagi_config *c, const char *service, const char *rhost);
 /* Does the verified mask complete one of the zone's accepted sets? */
 bool zone_satisfied(const struct kagi_zone *z, uint32_t verified);
 /* MFA-1: a set is multi-factor when it holds a knowledge and a possession

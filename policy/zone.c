@@ -1,5 +1,6 @@
 /* Zone decisions: which factors to collect, when a login is complete, who may
- * log in (MFA-1, ACC-1). Deny unless a rule allows. */
+ * log in (MFA-1, ACC-1), and whether a login is at the card reader. Deny
+ * unless a rule allows. */
 #include <errno.h>
 #include <string.h>
 
@@ -44,6 +45,17 @@ int zone_factors_to_collect(const struct kagi_zone *z, uint32_t proved, bool car
                 return -EACCES;
         *ret_collect = best;
         return 0;
+}
+
+enum login_place login_place(const struct kagi_config *c, const char *service, const char *rhost)
+{
+        /* any host at all, "localhost" too: ssh to the loopback is still typed
+         * by someone who need not be at this machine */
+        if (rhost && *rhost)
+                return LOGIN_REMOTE_HOST;
+        if (!service || !strv_contains(&c->card_local_services, service))
+                return LOGIN_SERVICE_NOT_LOCAL;
+        return LOGIN_LOCAL;
 }
 
 bool zone_admits(const struct kagi_zone *z, const char *user, const struct strv *groups)

@@ -443,8 +443,9 @@ static int bench_setup(const struct options *o, struct card_fixture *card, struc
         struct pkcs11_conf pc;
         int r;
 
-        snprintf(extra, sizeof(extra), "[card]\nca_file = %s\ncrl_file = %s\nwait = 1\n", fixture_pki(card, "ca.pem"),
-                 fixture_pki(card, "crl.pem"));
+        /* bench-kagi stands for the console: cards are used only there */
+        snprintf(extra, sizeof(extra), "[card]\nca_file = %s\ncrl_file = %s\nwait = 1\nlocal_services = bench-kagi\n",
+                 fixture_pki(card, "ca.pem"), fixture_pki(card, "crl.pem"));
         *fxp = fx_new(extra, NULL);
         if (!*fxp)
                 return -EIO;

@@ -2,9 +2,12 @@
  * configured trust anchors, validity, key usage, revocation by CRL, and the
  * check of a card's signature over a challenge.
  *
- * The trust store is shared by the workers and rebuilt when ca_file or a
- * crl_file changes on disk, so a new CRL takes effect without a restart. */
+ * The trust store is shared by the workers and rebuilt when ca_file (or an
+ * entry of a hashed CA directory) or a crl_file changes on disk in any way,
+ * so a new CRL takes effect without a restart. */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,29 +110,117 @@ struct cert_slot {
         uint64_t used;                 /* for least-recently-used replacement */
 };
 
+/* What the store was built from, as the file system shows it. */
+struct trust_stamp {
+        uint8_t digest[32];
+};
+
 struct trust {
         pthread_mutex_t lock;
         const struct kagi_config *cfg;
         X509_STORE *store;             /* NULL until built */
         uint64_t gen;                  /* bumped whenever the store is rebuilt */
         char why[256];                 /* when it cannot be built */
-        struct timespec stamp;         /* newest mtime of the files it was built from */
+        struct trust_stamp stamp;      /* of the files it was built from */
         struct cert_slot slots[CERT_SLOTS];
         uint64_t clock;
 };
 
-static void newest_mtime(const struct kagi_config *c, struct timespec *ret)
+/* One file's identity and state: the device, inode, size, mode, mtime and
+ * ctime, or why there is none. A file copied in with its old mtime (cp -p,
+ * rsync -t, curl -R, wget -N) still changes ctime, which only the clock sets;
+ * one replaced by rename changes the inode. */
+static void stamp_file(EVP_MD_CTX *md, const char *path, bool follow)
 {
+        struct {
+                uint64_t dev, ino, size, mode;
+                int64_t mtime, mtime_ns, ctime, ctime_ns;
+                int64_t err;
+        } v = { 0 };
         struct stat st;
 
-        *ret = (struct timespec){ 0 };
-        if (c->card_ca_file && stat(c->card_ca_file, &st) == 0)
-                *ret = st.st_mtim;
+        if ((follow ? stat(path, &st) : lstat(path, &st)) < 0) {
+                v.err = errno;
+        } else {
+                v = (typeof(v)){ .dev = st.st_dev, .ino = st.st_ino, .size = (uint64_t)st.st_size,
+                                 .mode = st.st_mode, .mtime = st.st_mtim.tv_sec, .mtime_ns = st.st_mtim.tv_nsec,
+                                 .ctime = st.st_ctim.tv_sec, .ctime_ns = st.st_ctim.tv_nsec };
+        }
+        EVP_DigestUpdate(md, path, strlen(path) + 1);
+        EVP_DigestUpdate(md, &v, sizeof(v));
+}
+
+static int compare_names(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A hashed CA directory: every entry, in name order, the link and what it
+ * points to (openssl rehash makes links named by the subject hash). */
+#define DIR_ENTRIES_MAX 4096
+
+static void stamp_directory(EVP_MD_CTX *md, const char *dir)
+{
+        char **names = NULL, path[PATH_MAX];
+        size_t n = 0;
+        struct dirent *de;
+        DIR *d = opendir(dir);
+
+        if (!d)
+                return;
+        while ((de = readdir(d)) && n < DIR_ENTRIES_MAX) {
+                char **more;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                more = realloc(names, (n + 1) * sizeof(*names));
+                if (!more || !(more[n] = strdup(de->d_name))) {
+                        names = more ? more : names;
+                        break;
+                }
+                names = more;
+                n++;
+        }
+        closedir(d);
+        qsort(names, n, sizeof(*names), compare_names);
+        EVP_DigestUpdate(md, &n, sizeof(n));
+        for (size_t i = 0; i < n; i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+                stamp_file(md, path, false);
+                stamp_file(md, path, true);
+                free(names[i]);
+        }
+        free(names);
+}
+
+static void trust_stamp(const struct kagi_config *c, struct trust_stamp *ret)
+{
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        struct stat st;
+
+        *ret = (struct trust_stamp){ { 0 } };
+        if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+                /* no stamp: an all-zero one never matches the last (see trust_get) */
+                EVP_MD_CTX_free(md);
+                return;
+        }
+        if (c->card_ca_file) {
+                stamp_file(md, c->card_ca_file, true);
+                if (stat(c->card_ca_file, &st) == 0 && S_ISDIR(st.st_mode))
+                        stamp_directory(md, c->card_ca_file);
+        }
         for (size_t i = 0; i < c->card_crl_files.n; i++)
-                if (stat(c->card_crl_files.v[i], &st) == 0 &&
-                    (st.st_mtim.tv_sec > ret->tv_sec ||
-                     (st.st_mtim.tv_sec == ret->tv_sec && st.st_mtim.tv_nsec > ret->tv_nsec)))
-                        *ret = st.st_mtim;
+                stamp_file(md, c->card_crl_files.v[i], true);
+        if (!EVP_DigestFinal_ex(md, ret->digest, NULL))
+                *ret = (struct trust_stamp){ { 0 } };
+        EVP_MD_CTX_free(md);
+}
+
+static bool stamp_is_zero(const struct trust_stamp *s)
+{
+        static const struct trust_stamp zero;
+
+        return memcmp(s, &zero, sizeof(zero)) == 0;
 }
 
 static bool is_directory(const char *path)
@@ -210,12 +301,12 @@ void trust_close(struct trust *t)
 /* The current store, with a reference for the caller; NULL with why set. */
 static X509_STORE *trust_get(struct trust *t, char *why, size_t whysz)
 {
-        struct timespec now;
+        struct trust_stamp now;
         X509_STORE *s;
 
-        newest_mtime(t->cfg, &now);
+        trust_stamp(t->cfg, &now);
         pthread_mutex_lock(&t->lock);
-        if (!t->store || now.tv_sec != t->stamp.tv_sec || now.tv_nsec != t->stamp.tv_nsec) {
+        if (!t->store || stamp_is_zero(&now) || memcmp(&now, &t->stamp, sizeof(now)) != 0) {
                 X509_STORE *fresh = build_store(t->cfg, t->why, sizeof(t->why));
 
                 if (fresh) {

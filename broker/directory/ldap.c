@@ -67,10 +67,13 @@
  * A password is checked by a simple bind as the user's DN on a connection of
  * its own; only "invalid credentials" is a wrong password (-EACCES). An empty
  * password is wrong without asking (LDAP would take it as an anonymous bind).
+ * For a name nobody has, the same bind goes to a DN that cannot exist, so an
+ * unknown account costs the directory what a wrong password does.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "ldap_internal.h"
@@ -381,6 +384,28 @@ static int ldapdir_lookup(void *h, const char *user, bool want_enabled, struct d
 
 /* ---- passwords and certificates ----------------------------------------------------- */
 
+/* Nobody by that name: the same bind a person's check makes, with the
+ * password given, to a DN no entry can have (a random name under base), so
+ * an unknown name costs the directory the same round trips as a wrong
+ * password and is answered as one. Only a directory that cannot answer
+ * says otherwise, as it would for a person. */
+static int decoy_bind(struct ldap_dir *d, const char *password)
+{
+        uint8_t nonce[16];
+        char dn[600];
+        size_t n;
+        int r;
+
+        if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+                memset(nonce, 0, sizeof(nonce));
+        n = (size_t)snprintf(dn, sizeof(dn), "cn=kagi-no-such-account-");
+        for (size_t i = 0; i < sizeof(nonce) && n + 2 < sizeof(dn); i++)
+                n += (size_t)snprintf(dn + n, sizeof(dn) - n, "%02x", nonce[i]);
+        snprintf(dn + n, sizeof(dn) - n, ",%s", d->cfg->ldap_base);
+        r = ldap_link_check_password(&d->link, dn, password);
+        return r < 0 && r != -EACCES ? r : -EACCES;
+}
+
 static int ldapdir_check_password(void *h, const char *user, const char *password)
 {
         struct ldap_dir *d = h;
@@ -396,7 +421,7 @@ static int ldapdir_check_password(void *h, const char *user, const char *passwor
         if (r < 0)
                 return r;
         if (!f.dn)
-                return -EACCES;
+                return decoy_bind(d, password);
         r = ldap_link_check_password(&d->link, f.dn, password);
         found_clear(&f);
         return r;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -16,6 +17,7 @@
 
 struct ctl {
         const char *socket;
+        uid_t broker_uid;                     /* besides root, who may serve the socket */
         int timeout_ms;
         bool json;
 };
@@ -34,6 +36,7 @@ enum opt {
         OPT_BY = 1u << 9,
         OPT_BREAK_GLASS = 1u << 10,
         OPT_PENDING = 1u << 11,
+        OPT_SECRET_FILE = 1u << 12,
 };
 
 struct args {
@@ -43,7 +46,8 @@ struct args {
         unsigned n_pos;
         unsigned given;                       /* enum opt */
         const char *reason;
-        const char *secret;
+        const char *secret;                   /* "-": read it from standard input */
+        const char *secret_file;
         const char *since;
         const char *cert;
         const char *fingerprint;
@@ -64,6 +68,19 @@ void json_putp(json_object **j);
 const char *jstr(json_object *j, const char *key);   /* "-" when absent or null */
 int64_t jint(json_object *j, const char *key);
 bool jbool(json_object *j, const char *key);
+/* Every text field kagid sends (names, terminals, reasons, directory values)
+ * can hold whatever its sender chose, an ssh client's user name included:
+ * text output goes through these, which print it escaped (common's
+ * text_escape), padded on the right to width as %-*s does (0: none). JSON
+ * output needs none of this: json-c escapes. */
+void out_text(FILE *f, const char *s, int width);
+void out_field(json_object *j, const char *key, int width);   /* jstr(j, key) to stdout */
+struct column {
+        const char *key;
+        int width;
+};
+/* The columns, one space apart (no newline). */
+void out_row(json_object *j, const struct column *cols, size_t n);
 /* A listing: each RECORD printed by print (or, with --json, one array). */
 int run_listing(struct ctl *ctl, struct frame *req, void (*print)(json_object *), const char *header);
 

@@ -7,15 +7,22 @@
 
 static void print_record(json_object *j)
 {
+        static const struct column cols[] = { { "time", 0 },     { "event", 8 },   { "result", 8 },
+                                              { "account", 12 }, { "person", 12 }, { "service", 10 },
+                                              { "factor", 14 },  { "terminal", 0 } };
         const char *reason = jstr(j, "reason"), *session = jstr(j, "session");
 
-        printf("%6lld %s %-8s %-8s %-12s %-12s %-10s %-14s %s", (long long)jint(j, "seq"), jstr(j, "time"),
-               jstr(j, "event"), jstr(j, "result"), jstr(j, "account"), jstr(j, "person"), jstr(j, "service"),
-               jstr(j, "factor"), jstr(j, "terminal"));
-        if (*reason)
-                printf(" \"%s\"", reason);
-        if (*session)
-                printf(" session=%s", session);
+        printf("%6lld ", (long long)jint(j, "seq"));
+        out_row(j, cols, ARRAY_SIZE(cols));
+        if (*reason) {
+                fputs(" \"", stdout);
+                out_text(stdout, reason, 0);
+                putchar('"');
+        }
+        if (*session) {
+                fputs(" session=", stdout);
+                out_text(stdout, session, 0);
+        }
         putchar('\n');
 }
 
@@ -75,8 +82,9 @@ int cmd_audit_verify(struct ctl *ctl, const struct args *a)
         if (ctl->json)
                 print_json(j);
         if (!jbool(j, "ok")) {
-                fprintf(stderr, "kagictl: audit log verification FAILED at record %s: %s\n", jstr(j, "first_bad"),
-                        jstr(j, "why"));
+                fprintf(stderr, "kagictl: audit log verification FAILED at record %s: ", jstr(j, "first_bad"));
+                out_text(stderr, jstr(j, "why"), 0);
+                fputc('\n', stderr);
                 return EXIT_REFUSED;
         }
         if (!ctl->json)

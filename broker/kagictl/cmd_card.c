@@ -46,7 +46,9 @@ int cmd_card_register(struct ctl *ctl, const struct args *a)
                 return die_usage("usage: card register NAME --cert FILE [--retire-old]");
         r = read_file(a->cert, &der, &len);
         if (r < 0) {
-                fprintf(stderr, "kagictl: %s: %s\n", a->cert, strerror(-r));
+                fputs("kagictl: ", stderr);
+                out_text(stderr, a->cert, 0);
+                fprintf(stderr, ": %s\n", strerror(-r));
                 return EXIT_REFUSED;
         }
         req = frame_new(KAGI_REQ_CARD_REGISTER);
@@ -72,8 +74,11 @@ int cmd_card_revoke(struct ctl *ctl, const struct args *a)
 
 static void print_card_row(json_object *j)
 {
-        printf("%-16s %-10s %-24s %-20s %s\n", jstr(j, "account"), jstr(j, "state"), jstr(j, "serial"),
-               jstr(j, "registered"), jstr(j, "fingerprint"));
+        static const struct column cols[] = { { "account", 16 },    { "state", 10 },       { "serial", 24 },
+                                              { "registered", 20 }, { "fingerprint", 0 } };
+
+        out_row(j, cols, ARRAY_SIZE(cols));
+        putchar('\n');
 }
 
 int cmd_card_list(struct ctl *ctl, const struct args *a)

@@ -76,9 +76,16 @@ static int parse_span(const char *what, const char *s, uint64_t *ret)
 
 static void print_grant(json_object *j)
 {
-        printf("grant %s: %s, role %s for %s", jstr(j, "id"), jstr(j, "state"), jstr(j, "role"), jstr(j, "person"));
-        if (strcmp(jstr(j, "ends"), "-") != 0)
-                printf(", until %s", jstr(j, "ends"));
+        printf("grant %s: ", jstr(j, "id"));
+        out_field(j, "state", 0);
+        printf(", role ");
+        out_field(j, "role", 0);
+        printf(" for ");
+        out_field(j, "person", 0);
+        if (strcmp(jstr(j, "ends"), "-") != 0) {
+                printf(", until ");
+                out_field(j, "ends", 0);
+        }
         if (jbool(j, "break_glass"))
                 printf(" (break-glass)");
         if (jint(j, "pending_extension_seconds"))
@@ -189,9 +196,14 @@ int cmd_grant_extend(struct ctl *ctl, const struct args *a)
 
 static void print_grant_row(json_object *j)
 {
-        printf("%6s %-9s %-12s %-14s %-20s %-20s %s%s\n", jstr(j, "id"), jstr(j, "state"), jstr(j, "role"),
-               jstr(j, "person"), jstr(j, "starts"), jstr(j, "ends"), jbool(j, "break_glass") ? "BREAK-GLASS " : "",
-               jstr(j, "reason"));
+        static const struct column cols[] = { { "state", 9 },   { "role", 12 }, { "person", 14 },
+                                              { "starts", 20 }, { "ends", 20 } };
+
+        printf("%6s ", jstr(j, "id"));
+        out_row(j, cols, ARRAY_SIZE(cols));
+        printf(" %s", jbool(j, "break_glass") ? "BREAK-GLASS " : "");
+        out_field(j, "reason", 0);
+        putchar('\n');
 }
 
 int cmd_grant_list(struct ctl *ctl, const struct args *a)

@@ -7,10 +7,15 @@
 
 static void print_session_row(json_object *j)
 {
+        static const struct column who[] = { { "id", 32 }, { "account", 10 }, { "person", 12 } };
+        static const struct column where[] = { { "service", 6 },  { "terminal", 10 }, { "started", 20 },
+                                               { "deadline", 0 } };
+
+        out_row(j, who, ARRAY_SIZE(who));
         /* a grant 0 is an ordinary session: no deadline of its own */
-        printf("%-32s %-10s %-12s %-8s %-6s %-10s %-20s %s\n", jstr(j, "id"), jstr(j, "account"), jstr(j, "person"),
-               jint(j, "grant") ? jstr(j, "grant") : "-", jstr(j, "service"), jstr(j, "terminal"),
-               jstr(j, "started"), jstr(j, "deadline"));
+        printf(" %-8s ", jint(j, "grant") ? jstr(j, "grant") : "-");
+        out_row(j, where, ARRAY_SIZE(where));
+        putchar('\n');
 }
 
 int cmd_session_list(struct ctl *ctl, const struct args *a)
@@ -38,6 +43,8 @@ int cmd_session_end(struct ctl *ctl, const struct args *a)
                 return r;
         if (ctl->json)
                 return print_json(j);
-        printf("session %s is ending: its processes are told, then signalled, then killed\n", jstr(j, "id"));
+        printf("session ");
+        out_field(j, "id", 0);
+        printf(" is ending: its processes are told, then signalled, then killed\n");
         return 0;
 }

@@ -4,22 +4,32 @@
 
 #include "cli.h"
 
+/* "label:   value" lines; the value escaped */
+static void line(const char *label, json_object *j, const char *key)
+{
+        printf("%-15s", label);
+        out_field(j, key, 0);
+        putchar('\n');
+}
+
 static void print_state(json_object *j)
 {
-        printf("account:       %s\n", jstr(j, "account"));
+        line("account:", j, "account");
         printf("failures:      %lld of %lld%s\n", (long long)jint(j, "failures"), (long long)jint(j, "threshold"),
                jbool(j, "privileged") ? " (privileged account)" : "");
         printf("locked:        %s\n", jbool(j, "locked") ? "yes" : "no");
-        printf("locked since:  %s\n", jstr(j, "locked_since"));
+        line("locked since:", j, "locked_since");
         if (strcmp(jstr(j, "unlock_after"), "-") != 0)
                 printf("unlocks after: %ss\n", jstr(j, "unlock_after"));
-        if (jbool(j, "totp_enrolled"))
-                printf("totp:          enrolled %s (last clock skew %+lld steps)\n", jstr(j, "totp_enrolled_at"),
-                       (long long)jint(j, "totp_last_skew"));
-        else
+        if (jbool(j, "totp_enrolled")) {
+                printf("totp:          enrolled ");
+                out_field(j, "totp_enrolled_at", 0);
+                printf(" (last clock skew %+lld steps)\n", (long long)jint(j, "totp_last_skew"));
+        } else {
                 printf("totp:          not enrolled\n");
-        printf("last success:  %s\n", jstr(j, "last_success"));
-        printf("last failure:  %s\n", jstr(j, "last_failure"));
+        }
+        line("last success:", j, "last_success");
+        line("last failure:", j, "last_failure");
 }
 
 static void print_directory(json_object *j)
@@ -28,12 +38,14 @@ static void print_directory(json_object *j)
 
         printf("in directory:  %s\n", jbool(j, "exists") ? (jbool(j, "enabled") ? "yes, enabled" : "yes, DISABLED")
                                                          : "NO");
-        printf("name:          %s\n", jstr(j, "display_name"));
-        printf("department:    %s\n", jstr(j, "department"));
+        line("name:", j, "display_name");
+        line("department:", j, "department");
         printf("groups:       ");
         if (json_object_object_get_ex(j, "groups", &groups))
-                for (size_t i = 0; i < json_object_array_length(groups); i++)
-                        printf(" %s", json_object_get_string(json_object_array_get_idx(groups, i)));
+                for (size_t i = 0; i < json_object_array_length(groups); i++) {
+                        putchar(' ');
+                        out_text(stdout, json_object_get_string(json_object_array_get_idx(groups, i)), 0);
+                }
         printf("\n");
 }
 
@@ -67,9 +79,11 @@ int cmd_user_show(struct ctl *ctl, const struct args *a)
 
 static void print_user_row(json_object *j)
 {
-        printf("%-20s %8lld %-7s %-5s %-20s %s\n", jstr(j, "account"), (long long)jint(j, "failures"),
-               jbool(j, "locked") ? "LOCKED" : "-", jbool(j, "totp_enrolled") ? "yes" : "no",
-               jstr(j, "last_success"), jbool(j, "privileged") ? "privileged" : "");
+        out_field(j, "account", 20);
+        printf(" %8lld %-7s %-5s ", (long long)jint(j, "failures"), jbool(j, "locked") ? "LOCKED" : "-",
+               jbool(j, "totp_enrolled") ? "yes" : "no");
+        out_field(j, "last_success", 20);
+        printf(" %s\n", jbool(j, "privileged") ? "privileged" : "");
 }
 
 int cmd_user_list(struct ctl *ctl, const struct args *a)
@@ -95,7 +109,8 @@ int cmd_unlock(struct ctl *ctl, const struct args *a)
         r = call_json(ctl, req, &j);
         if (r)
                 return r;
-        printf("%s unlocked (%s; %lld failure%s cleared)\n", user, jbool(j, "was_locked") ? "was locked" : "was not locked",
+        out_text(stdout, user, 0);
+        printf(" unlocked (%s; %lld failure%s cleared)\n", jbool(j, "was_locked") ? "was locked" : "was not locked",
                (long long)jint(j, "failures_cleared"), jint(j, "failures_cleared") == 1 ? "" : "s");
         return 0;
 }

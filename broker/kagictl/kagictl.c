@@ -23,8 +23,9 @@ static const struct command {
         { "user", "show", 1, 1, OPT_JSON, cmd_user_show, "user show NAME [--json]", "directory entry, groups and state" },
         { "status", NULL, 1, 1, OPT_JSON, cmd_status, "status NAME [--json]", "failures, lock state and since when" },
         { "unlock", NULL, 1, 1, OPT_REASON, cmd_unlock, "unlock NAME --reason TEXT", "clear the lock (audited)" },
-        { "totp", "enroll", 1, 1, OPT_SECRET | OPT_NO_QR | OPT_JSON, cmd_totp_enroll,
-          "totp enroll NAME [--secret BASE32] [--no-qr]", "store a TOTP secret, print URI and QR code" },
+        { "totp", "enroll", 1, 1, OPT_SECRET | OPT_SECRET_FILE | OPT_NO_QR | OPT_JSON, cmd_totp_enroll,
+          "totp enroll NAME [--secret-file FILE | --secret -|BASE32] [--no-qr]",
+          "store a TOTP secret (given, or a new one), print URI and QR code" },
         { "totp", "remove", 1, 1, 0, cmd_totp_remove, "totp remove NAME", "delete the TOTP secret" },
         { "card", "register", 1, 1, OPT_CERT | OPT_RETIRE_OLD | OPT_JSON, cmd_card_register,
           "card register NAME --cert FILE [--retire-old]", "bind a card to its owner" },
@@ -58,6 +59,7 @@ static const struct option options[] = {
         { "json", no_argument, NULL, 'j' },
         { "reason", required_argument, NULL, 'r' },
         { "secret", required_argument, NULL, 's' },
+        { "secret-file", required_argument, NULL, 'L' },
         { "no-qr", no_argument, NULL, 'q' },
         { "since", required_argument, NULL, 'S' },
         { "cert", required_argument, NULL, 'C' },
@@ -81,6 +83,9 @@ static void usage(FILE *f)
                 else
                         fprintf(f, "  %s\n  %-40s%s\n", c->synopsis, "", c->help);
         }
+        fputs("\nA secret given as --secret BASE32 is on the command line, which every local user\n"
+              "can read (ps, /proc/PID/cmdline): give it with --secret-file FILE or on standard\n"
+              "input with --secret - instead.\n", f);
         fputs("\nExit status: 0 done, 1 refused or failed, 2 usage error, 3 kagid unreachable.\n", f);
 }
 
@@ -113,6 +118,7 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 case 'j': bit = OPT_JSON; break;
                 case 'r': bit = OPT_REASON; a->reason = optarg; break;
                 case 's': bit = OPT_SECRET; a->secret = optarg; break;
+                case 'L': bit = OPT_SECRET_FILE; a->secret_file = optarg; break;
                 case 'q': bit = OPT_NO_QR; break;
                 case 'S': bit = OPT_SINCE; a->since = optarg; break;
                 case 'C': bit = OPT_CERT; a->cert = optarg; break;
@@ -190,7 +196,8 @@ int main(int argc, char **argv)
         ctl.json = a.given & OPT_JSON;
 
         if (!socket) {
-                if (config_load(config, 0, &cfg, err, sizeof(err)) < 0) {
+                if (config_load(config, 0, &cfg, err, sizeof(err)) < 0 ||
+                    config_broker_uid(cfg, &ctl.broker_uid, err, sizeof(err)) < 0) {
                         fprintf(stderr, "kagictl: %s\n", err);
                         return EXIT_USAGE;
                 }

@@ -25,20 +25,28 @@ static int check_result(const struct kagi_msg *m)
 
         if (d == KAGI_ALLOW)
                 return 0;
-        fprintf(stderr, "kagictl: %s\n", msg_str(m, KAGI_T_MESSAGE) ? msg_str(m, KAGI_T_MESSAGE)
-                                                                     : kagi_decision_name(d));
+        /* refusals name accounts and cards: printed escaped like everything else */
+        fputs("kagictl: ", stderr);
+        out_text(stderr, msg_str(m, KAGI_T_MESSAGE) ? msg_str(m, KAGI_T_MESSAGE) : kagi_decision_name(d), 0);
+        fputc('\n', stderr);
         return EXIT_REFUSED;
 }
 
 int call(struct ctl *ctl, struct frame *req, client_record_cb cb, void *userdata, struct kagi_msg *ret)
 {
+        uid_t server = (uid_t)-1;
         int r;
 
         if (!req || req->error) {
                 fprintf(stderr, "kagictl: request too large\n");
                 return EXIT_USAGE;
         }
-        r = client_call(ctl->socket, ctl->timeout_ms, req, cb, userdata, ret);
+        r = client_call(ctl->socket, ctl->broker_uid, ctl->timeout_ms, req, cb, userdata, ret, &server);
+        if (r == -EPERM) {
+                fprintf(stderr, "kagictl: %s is served by uid %u, not by root%s: not kagid; refusing\n", ctl->socket,
+                        (unsigned)server, ctl->broker_uid ? " or [broker] user" : "");
+                return EXIT_UNREACHABLE;
+        }
         if (r < 0) {
                 fprintf(stderr, "kagictl: cannot talk to kagid at %s: %s\n", ctl->socket,
                         r == -ETIMEDOUT ? "timed out" : strerror(-r));
@@ -103,6 +111,29 @@ bool jbool(json_object *j, const char *key)
         json_object *v;
 
         return json_object_object_get_ex(j, key, &v) && json_object_get_boolean(v);
+}
+
+void out_text(FILE *f, const char *s, int width)
+{
+        char small[512];
+        size_t n = text_escape_str(s, small, sizeof(small));
+        _cleanup_(freep) char *big = n < sizeof(small) ? NULL : text_escape_dup(s);
+
+        fprintf(f, "%-*s", width, big ? big : n < sizeof(small) ? small : "(out of memory)");
+}
+
+void out_field(json_object *j, const char *key, int width)
+{
+        out_text(stdout, jstr(j, key), width);
+}
+
+void out_row(json_object *j, const struct column *cols, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        putchar(' ');
+                out_field(j, cols[i].key, cols[i].width);
+        }
 }
 
 struct listing {

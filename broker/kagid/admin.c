@@ -31,6 +31,36 @@ void admin_login(const struct request *rq, struct login *l, const char *account,
         snprintf(l->terminal, sizeof(l->terminal), "%s:kagictl", rq->b->host);
 }
 
+/* Binding a factor to an account (enrolling its TOTP secret, registering a
+ * card to it) lets whoever binds it log in as that account. For uid 0 and
+ * the members of [lockout] privileged_groups that is root's to do: else
+ * admin_group would be root in all but name. Returns 1 when the request was
+ * refused (audited and answered), 0 when the peer may go on. */
+int admin_refuse_privileged_binding(struct request *rq, const struct login *l, const char *event,
+                                    const char *factor)
+{
+        struct txn t;
+        int r;
+
+        if (rq->peer_root || !login_privileged(rq, l))
+                return 0;
+        log_warn("%s (uid %u, admin_group) may not bind a %s to the privileged account %s", l->person,
+                 (unsigned)rq->peer_uid, factor, l->user);
+        r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = txn_audit(&t, l, event, factor, "denied",
+                              "only root may bind a factor to a privileged account", NULL);
+        r = txn_finish(&t, r);
+        if (r < 0)
+                reply_error(rq, KAGI_ERROR, "cannot record the refusal; nothing was changed");
+        else
+                reply_error(rq, KAGI_DENY_PERMISSION,
+                            "permission denied: %s is a privileged account (uid 0 or in [lockout] "
+                            "privileged_groups); only root may bind a %s to it",
+                            l->user, factor);
+        return 1;
+}
+
 static int user_json(struct request *rq, const char *user, bool with_directory, json_object **ret)
 {
         _cleanup_(login_done) struct login l = { .user = user };
@@ -173,7 +203,7 @@ int admin_totp_enroll(struct request *rq)
         _cleanup_(login_done) struct login l;
         _cleanup_(freep) uint8_t *sealed = NULL;
         _cleanup_(secret_strfreep) char *b32 = NULL;
-        _cleanup_(freep) char *uri = NULL;
+        _cleanup_(secret_strfreep) char *uri = NULL;
         uint8_t *secret = NULL;
         size_t len = 0, sealed_len = 0;
         char who[256];
@@ -191,6 +221,8 @@ int admin_totp_enroll(struct request *rq)
                 reply_error(rq, KAGI_DENY_INVALID, "no account named %s in the directory", user);
                 return 0;
         }
+        if (admin_refuse_privileged_binding(rq, &l, "enroll", "totp"))
+                return 0;
         if (given) {
                 if (totp_base32_decode(given, &secret, &len) < 0) {
                         reply_error(rq, KAGI_DENY_INVALID, "--secret is not base32 of 10 to 64 bytes");
@@ -229,14 +261,15 @@ int admin_totp_enroll(struct request *rq)
         {
                 _cleanup_(json_putp) json_object *j = json_object_new_object();
                 json_add_str(j, "account", user);
-                json_add_str(j, "secret", b32);
-                json_add_str(j, "uri", uri);
                 json_add_int(j, "digits", (int)p.digits);
                 json_add_int(j, "period", (int)p.step);
                 reply_json(rq, j);
-                /* the JSON text held the secret too */
-                secret_wipe((void *)json_object_to_json_string(j), strlen(json_object_to_json_string(j)));
         }
+        /* The secret and the URI that holds it go in secret fields of the
+         * frame, wiped with it, never through json-c: its string objects and
+         * the buffers it grows while printing are freed without a wipe. */
+        frame_put_str(rq->reply, KAGI_T_SECRET, b32);
+        frame_put_str(rq->reply, KAGI_T_URI, uri);
         return 0;
 }
 

@@ -65,6 +65,8 @@ int admin_card_register(struct request *rq)
                             r < 0 ? "the directory is unavailable" : "no account named %s in the directory", user);
                 goto out;
         }
+        if (admin_refuse_privileged_binding(rq, &l, "card-register", "card"))
+                goto out;
         /* only a card kagi would accept at login may be registered */
         if (trust_check(rq->b->trust, &c, why, sizeof(why)) != CERT_OK) {
                 reply_error(rq, KAGI_DENY_INVALID, "not registered: %s", why);
@@ -120,7 +122,7 @@ int admin_card_revoke(struct request *rq)
         const char *serial = msg_str(rq->msg, KAGI_T_SERIAL);
         const char *given = msg_str(rq->msg, KAGI_T_FINGERPRINT);
         const char *reason = msg_str(rq->msg, KAGI_T_REASON);
-        struct card_row row;
+        struct card_row row = { 0 };
         struct login l;
         char fpr[65] = "", who[256], why[1200];
         size_t matches = 0;
@@ -162,10 +164,12 @@ int admin_card_revoke(struct request *rq)
                         return 0;
                 }
         }
-        admin_login(rq, &l, row.account, who, sizeof(who));
-        snprintf(why, sizeof(why), "card %s: %s", row.serial, reason);
-        if (r >= 0)
+        /* row holds the card only once every step above went well */
+        if (r >= 0) {
+                admin_login(rq, &l, row.account, who, sizeof(who));
+                snprintf(why, sizeof(why), "card %s: %s", row.serial, reason);
                 r = txn_audit(&t, &l, "card-revoke", "card", "revoked", why, NULL);
+        }
         r = txn_finish(&t, r);
         if (r < 0) {
                 reply_error(rq, KAGI_ERROR, "cannot revoke the card");

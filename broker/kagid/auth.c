@@ -111,16 +111,19 @@ static uint32_t proved_by_stack(const struct login *l)
 }
 
 /* The factors still to collect for this login, given what the stack has
- * proved; -EACCES when no accepted set can be completed. */
+ * proved; -EACCES when no accepted set can be completed. A card counts only
+ * for a login at the reader: for a remote one, whatever the module says is
+ * in the reader, card sets are not offered. */
 static int factors_to_collect(struct request *rq, const struct login *l, uint32_t proved, uint32_t *ret)
 {
-        bool card = l->flags & KAGI_FLAG_CARD_PRESENT;
+        bool local = login_place(rq->b->cfg, l->service, l->rhost) == LOGIN_LOCAL;
+        bool card = local && (l->flags & KAGI_FLAG_CARD_PRESENT);
         struct kagi_zone z = usable_sets(l);
         int r = zone_factors_to_collect(&z, proved, card, broker_checks_password(rq, l), ret);
 
         /* only a card would do, and none is in the reader: the module asks
-         * the user to insert one */
-        if (r < 0 && !card)
+         * the user to insert one (at the reader only) */
+        if (r < 0 && local && !card)
                 r = zone_factors_to_collect(&z, proved, true, broker_checks_password(rq, l), ret);
         return r;
 }
@@ -228,7 +231,9 @@ int auth_begin(struct request *rq)
         if (r < 0) {
                 log_warn("no way for %s to log in to zone %s: %s%s", l.user, l.zone->name,
                          proved ? "password checked by the stack, " : "no password module before kagi (preauth), ",
-                         (l.flags & KAGI_FLAG_CARD_PRESENT) ? "card present" : "no card present");
+                         login_place(rq->b->cfg, l.service, l.rhost) != LOGIN_LOCAL ? "not at the card reader"
+                         : (l.flags & KAGI_FLAG_CARD_PRESENT)                   ? "card present"
+                                                                                : "no card present");
                 return answer_audited(rq, &l, "auth", "begin", KAGI_DENY_POLICY, MSG_NO_METHOD,
                                       "no accepted factor set can be completed");
         }

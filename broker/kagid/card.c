@@ -1,5 +1,9 @@
 /* IC card + PIN login (MFA-1, CARD-1..3) and the card registry.
  *
+ *   Both requests are refused (DENY_POLICY, audited) before anything else
+ *   for a login that is not at the reader (login_place: a remote host, or a
+ *   service not in [card] local_services) and when the login's zone does not
+ *   accept card+pin.
  *   CARD_CHALLENGE  the module sends the card's certificate. The attempt is
  *                   reserved (counted) first, then the certificate is checked:
  *                   chain, validity, usage, CRL, kagi's registry, and that
@@ -107,7 +111,35 @@ static int refuse_counted(struct request *rq, const struct login *l, enum kagi_d
         return 0;
 }
 
-/* A card login straight to a role's target (root over ssh from the desk):
+/* May a card log in here at all? Refused (and audited) before anything is
+ * reserved or checked. A card proves possession only for the person at its
+ * reader: never for a remote login, even from a module that asks anyway.
+ * And the card path completes card+pin, which the zone must accept, like
+ * every other path to ALLOW. */
+static int card_admitted(struct request *rq, const struct login *l)
+{
+        char why[400];
+
+        switch (login_place(rq->b->cfg, l->service, l->rhost)) {
+        case LOGIN_REMOTE_HOST:
+                snprintf(why, sizeof(why), "remote login (from %.256s): a card proves nothing there", l->rhost);
+                break;
+        case LOGIN_SERVICE_NOT_LOCAL:
+                snprintf(why, sizeof(why), "service %.64s is not at the card reader ([card] local_services)",
+                         l->service);
+                break;
+        case LOGIN_LOCAL:
+                if (zone_satisfied(l->zone, KAGI_F_CARD | KAGI_F_PIN))
+                        return 0;
+                snprintf(why, sizeof(why), "zone %s does not accept card+pin", l->zone->name);
+                break;
+        }
+        log_warn("card login for %s refused: %s", l->user, why);
+        answer_audited(rq, l, "auth", FACTOR, KAGI_DENY_POLICY, MSG_NO_METHOD, why);
+        return -EACCES;
+}
+
+/* A card login straight to a role's target (root, at the reader):
  * the card's registered owner is the person, whose PIN and lock count and
  * whose grant must open the account. A card kagi's registry does not know
  * names nobody, and is refused as not registered to the account. */
@@ -132,6 +164,9 @@ static int start_card(struct request *rq, struct login *l, struct card_cert *c, 
                 reply_decision(rq, r == -ENOENT ? KAGI_DENY_POLICY : KAGI_DENY_INVALID, MSG_NO_METHOD);
                 return r;
         }
+        r = card_admitted(rq, l);
+        if (r < 0)
+                return r;
         r = trust_parse(rq->b->trust, rq->msg->f[KAGI_T_CERT].p, rq->msg->f[KAGI_T_CERT].len, c);
         if (r < 0) {
                 log_warn("card login for %s: the card's certificate cannot be parsed", l->user);

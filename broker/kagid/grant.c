@@ -219,7 +219,8 @@ static int inline_request(struct request *rq)
 
 int grant_request(struct request *rq)
 {
-        _cleanup_(login_done) struct login l;
+        /* zeroed: the refusal and the inline path return before it is loaded */
+        _cleanup_(login_done) struct login l = { 0 };
         const char *password, *code;
         struct request_ctx c;
         enum kagi_decision d;

@@ -6,22 +6,30 @@
 
 #include "request.h"
 
-static const char *nz(const char *s)
+/* Values chosen by others (the user name comes from whoever connected to
+ * sshd) are escaped, so none can end its field early, start a line, or move
+ * a terminal's cursor: the line has the fields kagid wrote, and only those. */
+#define FIELD 1200
+
+static const char *esc(const char *s, char buf[FIELD])
 {
-        return s ? s : "";
+        text_escape_str(s, buf, FIELD);
+        return buf;
 }
 
 void audit_syslog(const struct audit_record *r)
 {
-        char t[40], line[4096];
+        char t[40], line[9 * FIELD + 256];
+        char ev[FIELD], acct[FIELD], person[FIELD], term[FIELD], svc[FIELD], factor[FIELD], result[FIELD],
+                reason[FIELD], session[FIELD];
 
         time_format_utc(r->time_us, t);
         /* one line, key=value, as auditd and sshd do; quoted values are ours */
         snprintf(line, sizeof(line),
                  "kagi-audit seq=%lld time=%s event=%s account=\"%s\" person=\"%s\" terminal=\"%s\" "
                  "service=\"%s\" factor=%s result=%s reason=\"%s\" session=%s",
-                 (long long)r->seq, t, nz(r->event), nz(r->account), nz(r->person), nz(r->terminal),
-                 nz(r->service), nz(r->factor), nz(r->result), nz(r->reason), nz(r->session));
+                 (long long)r->seq, t, esc(r->event, ev), esc(r->account, acct), esc(r->person, person),
+                 esc(r->terminal, term), esc(r->service, svc), esc(r->factor, factor), esc(r->result, result),
+                 esc(r->reason, reason), esc(r->session, session));
         log_audit(line);
 }
-

@@ -229,6 +229,11 @@ struct json_object;
 /* A login context for records written on an administrator's behalf: the
  * administrator (by name) is the person, kagictl the service. */
 void admin_login(const struct request *rq, struct login *l, const char *account, char *who, size_t wsz);
+/* Binding a factor (TOTP, card) to uid 0 or a member of [lockout]
+ * privileged_groups is root's alone: for anyone else it is refused,
+ * audited and answered here (1); 0 lets the caller go on. */
+int admin_refuse_privileged_binding(struct request *rq, const struct login *l, const char *event,
+                                    const char *factor);
 /* One item of a listing as a RECORD frame. */
 int send_record(struct request *rq, struct json_object *j);
 /* ALLOW with the JSON document as the answer. */

@@ -48,9 +48,21 @@ int broker_setup(struct broker *b, const char *config, bool check_only, char *er
 {
         int r;
 
+        uid_t user;
+
         r = config_load(config, b->uid, &b->cfg, err, errsz);
         if (r < 0)
                 return r;
+        /* pam_kagi.so and kagictl talk only to a socket served by root or by
+         * [broker] user: running as anyone else would fail every login */
+        r = config_broker_uid(b->cfg, &user, err, errsz);
+        if (r < 0)
+                return r;
+        if (b->uid != 0 && b->uid != user) {
+                snprintf(err, errsz, "running as uid %u, which is neither root nor [broker] user: pam_kagi.so "
+                         "and kagictl would refuse this kagid's socket", (unsigned)b->uid);
+                return -EPERM;
+        }
         r = keys_load(b->cfg->key_dir, b->uid, !check_only, &b->keys, err, errsz);
         if (r < 0)
                 return r;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "common.h"
 #include "log.h"
 
 static bool log_stderr;
@@ -19,22 +20,23 @@ void log_setup(bool to_stderr, bool debug)
 
 void log_msg(int prio, const char *fmt, ...)
 {
+        static const char *const names[] = { "emerg", "alert", "crit", "error",
+                                             "warning", "notice", "info", "debug" };
+        char line[2048], safe[4096];
         va_list ap;
 
         if (prio == LOG_DEBUG && !log_debug_on)
                 return;
         va_start(ap, fmt);
-        if (log_stderr) {
-                static const char *const names[] = { "emerg", "alert", "crit", "error",
-                                                     "warning", "notice", "info", "debug" };
-                char line[2048];
-
-                vsnprintf(line, sizeof(line), fmt, ap);
-                fprintf(stderr, "kagid: %s: %s\n", names[prio & 7], line);
-        } else {
-                vsyslog(LOG_AUTHPRIV | prio, fmt, ap);
-        }
+        vsnprintf(line, sizeof(line), fmt, ap);
         va_end(ap);
+        /* lines name accounts, terminals and hosts that others chose: no
+         * control character of theirs reaches a terminal or splits a line */
+        text_escape_str(line, safe, sizeof(safe));
+        if (log_stderr)
+                fprintf(stderr, "kagid: %s: %s\n", names[prio & 7], safe);
+        else
+                syslog(LOG_AUTHPRIV | prio, "%s", safe);
 }
 
 void log_audit(const char *line)

@@ -26,7 +26,11 @@ struct kagi_keys {
 /* Loads key_dir/audit.key and key_dir/seal.key; with `create`, makes the
  * directory (0700) and the keys (0600, random) when absent — without it, an
  * absent key is left zero (for kagid -t, which must not change anything). A
- * key file readable by group/others or owned by another user is refused. */
+ * key file readable by group/others or owned by another user is refused.
+ * A new key is written whole to a temporary file, flushed, renamed into
+ * place (never over one another broker just made) and the directory
+ * flushed: a short write, a full disk or a crash leaves a whole key or none
+ * under the name, never a half one; a failure is an error, never success. */
 int keys_load(const char *dir, uid_t owner, bool create, struct kagi_keys *ret, char *err, size_t errsz);
 void keys_wipe(struct kagi_keys *k);
 
@@ -57,6 +61,7 @@ int totp_new_secret(uint8_t secret[TOTP_SECRET_LEN]);
 /* base32 <-> bytes through liboath; result of decode freed with secret_free */
 int totp_base32_decode(const char *b32, uint8_t **ret, size_t *ret_len);
 int totp_base32_encode(const uint8_t *p, size_t len, char **ret);
-/* otpauth://totp/ISSUER:ACCOUNT?secret=…&issuer=…&digits=…&period=…&algorithm=SHA1 */
+/* otpauth://totp/ISSUER:ACCOUNT?secret=…&issuer=…&digits=…&period=…&algorithm=SHA1, in
+ * one buffer: free it with secret_strfree (it holds the secret) */
 int totp_uri(const struct totp_params *p, const char *issuer, const char *account,
              const char *b32, char **ret);

@@ -137,14 +137,19 @@ static int uri_escape(const char *s, char *out, size_t size)
 int totp_uri(const struct totp_params *p, const char *issuer, const char *account,
              const char *b32, char **ret)
 {
+        static const char fmt[] = "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%u&period=%u";
         char ei[256], ea[800];
-        char *uri = NULL;
+        char *uri;
+        int n;
 
         if (uri_escape(issuer, ei, sizeof(ei)) < 0 || uri_escape(account, ea, sizeof(ea)) < 0)
                 return -E2BIG;
-        if (asprintf(&uri, "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%u&period=%u",
-                     ei, ea, b32, ei, p->digits, p->step) < 0)
+        /* measured, then written into one buffer the caller wipes: asprintf
+         * may grow (and free, unwiped) buffers holding the secret */
+        n = snprintf(NULL, 0, fmt, ei, ea, b32, ei, p->digits, p->step);
+        if (n < 0 || !(uri = malloc((size_t)n + 1)))
                 return -ENOMEM;
+        snprintf(uri, (size_t)n + 1, fmt, ei, ea, b32, ei, p->digits, p->step);
         *ret = uri;
         return 0;
 }

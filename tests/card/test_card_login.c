@@ -1,6 +1,9 @@
 /* IC card + PIN login end to end: the real PAM stack loads pam_kagi.so, which
  * talks to a real pcscd (vpcd driver) holding the virtual card, and to a real
  * kagid that checks everything. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,10 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <security/pam_appl.h>
 
+#include "common.h"
 #include "fixture.h"
 #include "harness.h"
 
@@ -46,8 +52,11 @@ static int setup_with(void **state, const char *more)
 
         if (skip_all)
                 return 0;
-        snprintf(extra, sizeof(extra), "[card]\nca_file = %s\ncrl_file = %s\nwait = 1\n%s", pki("ca.pem"),
-                 pki("crl.pem"), more ? more : "");
+        /* the test's PAM services stand for the console (like login, gdm):
+         * the person is at the reader */
+        snprintf(extra, sizeof(extra), "[card]\nca_file = %s\ncrl_file = %s\nwait = 1\n%s%s", pki("ca.pem"),
+                 pki("crl.pem"), more && strstr(more, "local_services") ? "" : "local_services = kagi-only kagi-stack\n",
+                 more ? more : "");
         f = fx_new(extra, NULL);
         if (!f)
                 return -1;
@@ -337,6 +346,196 @@ static void password_and_code_still_work_without_a_card(void **state)
         assert_int_equal(fx_login_right(f, "alice", &c), PAM_SUCCESS);
 }
 
+/* ---- a card proves possession only for the person at the reader ---------- */
+
+/* Over ssh, the card in the reader is whoever left it there. */
+static int remote_login(struct fx *f, const char *service, const char *const answers[], struct fx_conv *c)
+{
+        memset(c, 0, sizeof(*c));
+        for (size_t i = 0; answers[i] && i < FX_MAX_MSGS; i++)
+                c->answers[i] = answers[i];
+        return fx_pam_items(f, service, "alice", "pts/3", "203.0.113.9", NULL, c, FX_AUTH | FX_ACCOUNT);
+}
+
+static void remote_login_never_spends_a_pin_try(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        SKIP_IF_NO_PCSCD();
+        insert_piv("alice-rsa", NULL);
+        /* kagi alone, as a remote attacker guessing the card's PIN would use it */
+        assert_int_equal(remote_login(f, "kagi-only", (const char *[]){ "000000", NULL }, &c), PAM_PERM_DENIED);
+        assert_int_equal(c.n_prompts, 0);
+        assert_int_equal(fixture_vcard_tries(&card, "piv"), 3);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "result=denied",
+                                                             "reason=no accepted factor set can be completed", NULL }),
+                         1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "factor=card+pin", NULL }), 0);
+}
+
+/* The documented stack with alice's card in the reader: password and code
+ * are asked for (no PIN), and the card is not touched. */
+static void password_and_code_with_the_card_left_alone(struct fx *f, const char *rhost)
+{
+        struct fx_conv c = { .answers = { "pw-alice" } };
+        char code[16];
+
+        assert_int_equal(fx_enroll(f, "alice", FX_SECRET_ALICE), 0);
+        insert_piv("alice-rsa", NULL);
+        fx_code(FX_SECRET_ALICE, 0, code);
+        c.answers[1] = code;
+        assert_int_equal(fx_pam_items(f, "kagi-stack", "alice", "pts/3", rhost, NULL, &c, FX_AUTH | FX_ACCOUNT),
+                         PAM_SUCCESS);
+        assert_int_equal(c.n_prompts, 2);
+        assert_string_not_equal(c.prompts[1], "IC card PIN: ");
+        assert_int_equal(fixture_vcard_tries(&card, "piv"), 3);
+}
+
+static void remote_login_asks_for_password_and_code_with_a_card_in_the_reader(void **state)
+{
+        SKIP_IF_NO_PCSCD();
+        password_and_code_with_the_card_left_alone(*state, "203.0.113.9");
+}
+
+/* Not listed in [card] local_services (su, sudo, a VPN's service …): as remote. */
+static void service_not_at_the_reader_ignores_the_card(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        SKIP_IF_NO_PCSCD();
+        password_and_code_with_the_card_left_alone(f, NULL);
+        /* kagi-only is at the reader in this fixture: the card works there */
+        assert_int_equal(card_login(f, "alice", "123456", &c), PAM_SUCCESS);
+}
+
+static int setup_kagi_stack_not_local(void **state)
+{
+        return setup_with(state, "local_services = kagi-only\n");
+}
+
+/* In pcscd's place, a socket that counts who connects to it and hangs up:
+ * every PC/SC call of the module starts with such a connection. */
+struct pcsc_trap {
+        int fd;
+        pthread_t thread;
+        int connections;
+        bool stop;
+        pthread_mutex_t lock;
+};
+
+static void *trap_serve(void *userdata)
+{
+        struct pcsc_trap *t = userdata;
+
+        for (;;) {
+                struct pollfd p = { .fd = t->fd, .events = POLLIN };
+                bool stop;
+                int fd;
+
+                pthread_mutex_lock(&t->lock);
+                stop = t->stop;
+                pthread_mutex_unlock(&t->lock);
+                if (stop)
+                        return NULL;
+                if (poll(&p, 1, 50) <= 0)
+                        continue;
+                fd = accept4(t->fd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                close(fd);
+                pthread_mutex_lock(&t->lock);
+                t->connections++;
+                pthread_mutex_unlock(&t->lock);
+        }
+}
+
+static void trap_start(struct pcsc_trap *t)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        *t = (struct pcsc_trap){ .fd = -1 };
+        pthread_mutex_init(&t->lock, NULL);
+        fixture_pcscd_stop(&card);
+        unlink(card.socket);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", card.socket);
+        t->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(t->fd >= 0);
+        assert_int_equal(bind(t->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(listen(t->fd, 16), 0);
+        assert_int_equal(pthread_create(&t->thread, NULL, trap_serve, t), 0);
+}
+
+static int trap_connections(struct pcsc_trap *t)
+{
+        int n;
+
+        pthread_mutex_lock(&t->lock);
+        n = t->connections;
+        pthread_mutex_unlock(&t->lock);
+        return n;
+}
+
+static void trap_stop(struct pcsc_trap *t)
+{
+        pthread_mutex_lock(&t->lock);
+        t->stop = true;
+        pthread_mutex_unlock(&t->lock);
+        pthread_join(t->thread, NULL);
+        close(t->fd);
+        unlink(card.socket);
+        pthread_mutex_destroy(&t->lock);
+        assert_int_equal(fixture_pcscd_start(&card), 0);
+}
+
+static void remote_login_makes_no_pcsc_call_at_all(void **state)
+{
+        struct fx *f = *state;
+        struct pcsc_trap trap;
+        struct fx_conv c;
+        char code[16];
+
+        SKIP_IF_NO_PCSCD();
+        assert_int_equal(fx_enroll(f, "alice", FX_SECRET_ALICE), 0);
+        trap_start(&trap);
+        fx_code(FX_SECRET_ALICE, 0, code);
+        assert_int_equal(remote_login(f, "kagi-stack", (const char *[]){ "pw-alice", code, NULL }, &c), PAM_SUCCESS);
+        assert_int_equal(trap_connections(&trap), 0);
+        /* the same login at the console looks for a card: the trap sees it */
+        fx_code(FX_SECRET_ALICE, 1, code);
+        assert_int_equal(fx_login(f, "alice", "pw-alice", code, &c), PAM_SUCCESS);
+        assert_true(trap_connections(&trap) > 0);
+        trap_stop(&trap);
+}
+
+/* A broker that asks for the card anyway (older, or not kagid at all): the
+ * module still never touches the reader for a remote login. */
+static void module_refuses_a_card_the_broker_asks_for_remotely(void **state)
+{
+        static const struct fx_fake_answer answers[] = {
+                { KAGI_REQ_BEGIN, KAGI_CONTINUE, KAGI_F_CARD | KAGI_F_PIN, NULL },
+                { KAGI_REQ_CARD_CHALLENGE, KAGI_CONTINUE, 0, NULL },
+                { KAGI_REQ_CARD_VERIFY, KAGI_ALLOW, 0, NULL },
+                { KAGI_REQ_ACCOUNT, KAGI_ALLOW, 0, NULL },
+        };
+        struct fx *f = *state;
+        struct pcsc_trap trap;
+        struct fx_conv c;
+        pid_t fake;
+
+        SKIP_IF_NO_PCSCD();
+        fx_stop(f, SIGTERM);
+        fake = fx_fake_broker(f, 0, answers, ARRAY_SIZE(answers));
+        assert_true(fake > 0);
+        trap_start(&trap);
+        assert_int_equal(remote_login(f, "kagi-only", (const char *[]){ "123456", NULL }, &c), PAM_PERM_DENIED);
+        assert_int_equal(c.n_prompts, 0);
+        assert_int_equal(trap_connections(&trap), 0);
+        trap_stop(&trap);
+        fx_fake_broker_stop(fake);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -355,6 +554,11 @@ int main(void)
                 T(no_card_within_the_wait_is_refused),
                 T(pcscd_absent_is_refused_with_a_clear_message),
                 T(password_and_code_still_work_without_a_card),
+                T(remote_login_never_spends_a_pin_try),
+                T(remote_login_asks_for_password_and_code_with_a_card_in_the_reader),
+                cmocka_unit_test_setup_teardown(service_not_at_the_reader_ignores_the_card, setup_kagi_stack_not_local, teardown),
+                T(remote_login_makes_no_pcsc_call_at_all),
+                T(module_refuses_a_card_the_broker_asks_for_remotely),
 #undef T
         };
 

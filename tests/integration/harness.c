@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "harness.h"
 
 #define PAM_MATRIX "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
@@ -136,8 +137,10 @@ static int write_pam_services(struct fx *f)
                 return r;
         /* kagi alone, no password module before it */
         snprintf(p, sizeof(p), "%s/kagi-only", f->pamdir);
-        r = write_file(p, 0644, "auth required %s config=%s\naccount required %s config=%s\n", mod, f->conf, mod,
-                       f->conf);
+        r = write_file(p, 0644,
+                       "auth optional %s\nauth required %s config=%s\n"
+                       "account optional %s\naccount required %s config=%s\n",
+                       PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
         if (r < 0)
                 return r;
         /* su: kagi alone, with the items (PAM_RUSER: the person) set */
@@ -295,7 +298,8 @@ int fx_start(struct fx *f)
                 _exit(127);
         }
         f->pid = pid;
-        for (int i = 0; i < 400; i++) {
+        /* up to 30 s: kagid may run under valgrind */
+        for (int i = 0; i < 1200; i++) {
                 int status;
 
                 if (broker_answers(f->sock))
@@ -599,6 +603,87 @@ bool fx_log_contains(struct fx *f, const char *needle)
 
         fx_log(f, buf, sizeof(buf));
         return strstr(buf, needle) != NULL;
+}
+
+/* ---- a stand-in for kagid -------------------------------------------------- */
+
+static void fake_answer(int fd, const struct fx_fake_answer *answers, size_t n)
+{
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        _cleanup_(frame_freep) struct frame *rep = frame_new(KAGI_REP_RESULT);
+        const struct fx_fake_answer *a = NULL;
+        static const uint8_t challenge[32] = { 1, 2, 3 };
+
+        if (!m || !rep || frame_recv(fd, m, now_ms() + 5000) < 0)
+                return;
+        for (size_t i = 0; i < n; i++)
+                if (answers[i].type == m->type)
+                        a = &answers[i];
+        frame_put_u32(rep, KAGI_T_DECISION, a ? a->decision : KAGI_ERROR);
+        if (a && a->factors)
+                frame_put_u32(rep, KAGI_T_FACTORS, a->factors);
+        if (a && a->decision == KAGI_CONTINUE)
+                frame_put_blob(rep, KAGI_T_CHALLENGE, challenge, sizeof(challenge));
+        if (a && a->json)
+                frame_put_str(rep, KAGI_T_JSON, a->json);
+        frame_send(fd, rep, now_ms() + 5000);
+}
+
+pid_t fx_fake_broker(struct fx *f, uid_t uid, const struct fx_fake_answer *answers, size_t n)
+{
+        int ready[2];
+        char ok = 0;
+        pid_t pid;
+
+        if (pipe2(ready, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                close(ready[0]);
+                unlink(f->sock);
+                if (strlen(f->sock) >= sizeof(sa.sun_path))
+                        _exit(1);
+                memcpy(sa.sun_path, f->sock, strlen(f->sock) + 1);
+                /* bound where only root may create it, then served by uid: the
+                 * peer credentials a client sees are those of listen() */
+                if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(f->sock, 0666) < 0 ||
+                    (uid != 0 && (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)) ||
+                    listen(lfd, 16) < 0)
+                        _exit(1);
+                if (write(ready[1], "y", 1) != 1)
+                        _exit(1);
+                close(ready[1]);
+                for (;;) {
+                        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+                        if (fd < 0)
+                                continue;
+                        fake_answer(fd, answers, n);
+                        close(fd);
+                }
+        }
+        close(ready[1]);
+        if (read(ready[0], &ok, 1) != 1 || ok != 'y') {
+                close(ready[0]);
+                fx_fake_broker_stop(pid);
+                return -EIO;
+        }
+        close(ready[0]);
+        return pid;
+}
+
+void fx_fake_broker_stop(pid_t pid)
+{
+        if (pid <= 0)
+                return;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
 }
 
 /* ---- PAM ------------------------------------------------------------------ */

@@ -72,6 +72,21 @@ int fx_audit_count(struct fx *f, const char *const match[]);
 int fx_log(struct fx *f, char *out, size_t outsz);
 bool fx_log_contains(struct fx *f, const char *needle);
 
+/* A stand-in for kagid on f->sock (stop kagid first), listening as `uid`:
+ * each request of a type in the table gets that decision (with FACTORS
+ * when non-zero, a 32-byte CHALLENGE with CONTINUE, the JSON document when
+ * given), any other request KAGI_ERROR. For the clients' side of the
+ * socket: what they do with answers kagid would never give, or with a
+ * socket someone else put there. fx_fake_broker_stop ends it. */
+struct fx_fake_answer {
+        uint8_t type;
+        uint32_t decision;
+        uint32_t factors;
+        const char *json;
+};
+pid_t fx_fake_broker(struct fx *f, uid_t uid, const struct fx_fake_answer *answers, size_t n);
+void fx_fake_broker_stop(pid_t pid);
+
 /* One PAM transaction: answers to the prompts in order; what was asked and
  * what was told are recorded. */
 #define FX_MAX_MSGS 8

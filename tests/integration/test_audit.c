@@ -88,6 +88,60 @@ static void each_record_is_copied_to_the_log(void **state)
         assert_true(fx_log_contains(*state, "event=login account=\"alice\""));
 }
 
+/* The user name is the first thing an ssh client sends, before any
+ * authentication: whatever it holds, it cannot forge fields of the syslog
+ * copy nor reach an administrator's terminal as a control sequence. */
+#define FORGED "mallory\" person=\"root\" result=success reason=\"ok\x1b[2K\rkagi-audit seq=1 event=login"
+
+static bool has_raw_controls(const char *s)
+{
+        return strchr(s, '\x1b') || strchr(s, '\r');
+}
+
+static void forged_user_name_cannot_forge_fields_or_reach_a_terminal(void **state)
+{
+        static char log[1 << 18], out[1 << 16];
+        struct fx *f = *state;
+        struct fx_conv c;
+        const char *line;
+
+        assert_int_equal(fx_login(f, FORGED, "pw-x", "000000", &c), PAM_AUTH_ERR);
+
+        /* the syslog copy (kagid -f shows it on stderr): one account field,
+         * the rest of the name inside it, escaped */
+        fx_log(f, log, sizeof(log));
+        assert_false(has_raw_controls(log));
+        line = strstr(log, "account=\"mallory");
+        assert_non_null(line);
+        assert_non_null(strstr(line, "account=\"mallory\\\" person=\\\"root\\\" result=success reason=\\\"ok"
+                                     "\\x1b[2K\\rkagi-audit seq=1 event=login\" person=\"mallory"));
+
+        /* kagictl's text tables print it escaped too */
+        {
+                const char *argv[] = { "audit", "show", NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+                assert_non_null(strstr(out, "mallory\\\" person=\\\"root"));
+                assert_false(has_raw_controls(out));
+        }
+        {
+                const char *argv[] = { "user", "list", NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+                assert_false(has_raw_controls(out));
+        }
+        {
+                const char *argv[] = { "status", FORGED, NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+                assert_false(has_raw_controls(out));
+        }
+        /* the JSON output keeps the name as it is, escaped the JSON way */
+        {
+                const char *argv[] = { "audit", "show", "--json", NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+                assert_non_null(strstr(out, "\\u001b[2K\\r"));
+                assert_false(has_raw_controls(out));
+        }
+}
+
 static void changed_record_is_detected(void **state)
 {
         struct fx *f = *state;
@@ -152,6 +206,7 @@ int main(void)
                 T(intact_log_verifies),
                 T(every_record_has_the_required_fields),
                 T(each_record_is_copied_to_the_log),
+                T(forged_user_name_cannot_forge_fields_or_reach_a_terminal),
                 T(changed_record_is_detected),
                 T(removed_record_is_detected),
                 T(reordered_records_are_detected),

@@ -179,6 +179,168 @@ static void admin_commands_need_root_or_the_admin_group(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=unlock", "person=eve", NULL }), 1);
 }
 
+/* admin_group is not root: it may not enroll a TOTP secret for uid 0 or a
+ * member of privileged_groups (dave is in wheel), which would let it log in
+ * as them. Root may. */
+static void admin_group_may_not_bind_a_factor_to_a_privileged_account(void **state)
+{
+        struct fx *f = *state;
+        char out[4096];
+        const char *dave[] = { "totp", "enroll", "dave", "--no-qr", NULL };
+        const char *root[] = { "totp", "enroll", "root", "--no-qr", NULL };
+        const char *carol[] = { "totp", "enroll", "carol", "--no-qr", NULL };
+
+        assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), dave), 1);
+        assert_non_null(strstr(out, "only root may bind a totp to it"));
+        assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), root), 1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=enroll", "person=eve", "result=denied",
+                                                             "reason=only root may bind a factor to a privileged "
+                                                             "account",
+                                                             NULL }),
+                         2);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=enroll", "result=success", "account=dave", NULL }),
+                         0);
+        /* an ordinary account is admin_group's to enroll; a privileged one root's */
+        assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), carol), 0);
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), dave), 0);
+}
+
+static void write_secret_file(struct fx *f, const char *name, const char *text, char path[FX_PATH])
+{
+        FILE *fp;
+
+        snprintf(path, FX_PATH, "%s/%s", f->dir, name);
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(text, fp);
+        assert_int_equal(fclose(fp), 0);
+        chmod(path, 0600);
+}
+
+/* --secret puts the secret in /proc/PID/cmdline for every local user to
+ * read: kagictl takes it from a file or standard input too. */
+static void totp_secret_comes_from_a_file_or_standard_input(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char out[8192], path[FX_PATH], code[16];
+
+        write_secret_file(f, "bob.secret", FX_SECRET_ALICE "\n", path);
+        {
+                const char *argv[] = { "totp", "enroll", "bob", "--secret-file", path, "--no-qr", NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 0);
+                assert_non_null(strstr(out, "secret: " FX_SECRET_ALICE "\n"));
+        }
+        fx_code(FX_SECRET_ALICE, 0, code);
+        assert_int_equal(fx_login(f, "bob", "pw-bob", code, &c), PAM_SUCCESS);
+        {
+                const char *argv[] = { "totp", "enroll", "carol", "--secret", "-", "--json", NULL };
+                assert_int_equal(fx_kagictl_typed(f, 0, FX_SECRET_ALICE "\n", out, sizeof(out), argv), 0);
+                assert_non_null(strstr(out, "\"secret\":\"" FX_SECRET_ALICE "\""));
+                assert_non_null(strstr(out, "\"uri\":\"otpauth://totp/kagi:carol?secret=" FX_SECRET_ALICE "&"));
+        }
+        assert_int_equal(fx_login(f, "carol", "pw-carol", code, &c), PAM_SUCCESS);
+        /* one way at a time, and one line */
+        {
+                const char *both[] = { "totp", "enroll", "frank", "--secret", FX_SECRET_ALICE, "--secret-file", path,
+                                       NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), both), 2);
+        }
+        write_secret_file(f, "two.secret", FX_SECRET_ALICE "\nJBSWY3DP\n", path);
+        {
+                const char *argv[] = { "totp", "enroll", "frank", "--secret-file", path, NULL };
+                assert_int_equal(fx_kagictl(f, out, sizeof(out), argv), 2);
+                assert_non_null(strstr(out, "not one line"));
+        }
+}
+
+/* json-c frees its copies of a string unwiped: the enrollment's secret and
+ * the URI that holds it travel in the frame's secret fields, never in the
+ * JSON document. */
+static void enrollment_answer_keeps_the_secret_out_of_json(void **state)
+{
+        struct fx *f = *state;
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        _cleanup_(frame_freep) struct frame *req = frame_new(KAGI_REQ_TOTP_ENROLL);
+        _cleanup_(closep) int fd = -1;
+        const char *json, *secret, *uri;
+
+        frame_put_str(req, KAGI_T_USER, "frank");
+        assert_int_equal(io_connect_unix(f->sock, now_ms() + 5000, &fd), 0);
+        assert_int_equal(frame_send(fd, req, now_ms() + 5000), 0);
+        assert_int_equal(frame_recv(fd, m, now_ms() + 5000), 0);
+        assert_int_equal(msg_u32(m, KAGI_T_DECISION, UINT32_MAX), KAGI_ALLOW);
+        json = msg_str(m, KAGI_T_JSON);
+        secret = msg_str(m, KAGI_T_SECRET);
+        uri = msg_str(m, KAGI_T_URI);
+        assert_non_null(json);
+        assert_non_null(secret);
+        assert_non_null(uri);
+        assert_int_equal(strlen(secret), 32);            /* 160 bits of base32 */
+        assert_non_null(strstr(uri, secret));
+        assert_null(strstr(json, secret));
+        assert_null(strstr(json, "otpauth"));
+        assert_non_null(strstr(json, "\"account\":\"frank\""));
+}
+
+/* A stand-in that says yes to everything: what a socket someone else placed
+ * where kagid's should be (a directory others can write, a stale path)
+ * would answer. */
+static const struct fx_fake_answer yes_to_all[] = {
+        { KAGI_REQ_PREAUTH, KAGI_ALLOW, KAGI_F_TOTP, NULL },
+        { KAGI_REQ_VERIFY, KAGI_ALLOW, 0, NULL },
+        { KAGI_REQ_ACCOUNT, KAGI_ALLOW, 0, NULL },
+        { KAGI_REQ_STATUS, KAGI_ALLOW, 0, "{\"account\":\"alice\",\"failures\":0,\"threshold\":3}" },
+};
+
+/* Serves f's socket as uid; does kagictl status and a login believe it? */
+static void believed(struct fx *f, uid_t uid, int want_kagictl, bool want_login)
+{
+        const char *status[] = { "status", "alice", NULL };
+        struct fx_conv c;
+        char out[4096];
+        pid_t fake = fx_fake_broker(f, uid, yes_to_all, ARRAY_SIZE(yes_to_all));
+
+        assert_true(fake > 0);
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), status), want_kagictl);
+        if (want_kagictl == 3)
+                assert_non_null(strstr(out, "not kagid; refusing"));
+        if (want_login) {
+                assert_int_equal(fx_login(f, "alice", "pw-alice", "000000", &c), PAM_SUCCESS);
+        } else {
+                assert_int_not_equal(fx_login(f, "alice", "pw-alice", "000000", &c), PAM_SUCCESS);
+                assert_true(fx_said(&c, "unavailable"));
+        }
+        fx_fake_broker_stop(fake);
+}
+
+/* pam_kagi.so and kagictl talk only to a socket served by root (or by
+ * [broker] user): one served by anyone else is not kagid, whatever it says. */
+static void a_socket_served_by_another_user_is_not_believed(void **state)
+{
+        struct fx *f = *state;
+
+        fx_stop(f, SIGTERM);
+        believed(f, 1000, 3, false);
+        /* the same stand-in, run by root, is believed: the check is what stops it */
+        believed(f, 0, 0, true);
+}
+
+static void broker_user_may_serve_the_socket(void **state)
+{
+        struct fx *f = *state;
+
+        fx_stop(f, SIGTERM);
+        believed(f, 65534, 0, true);
+        believed(f, 1000, 3, false);
+}
+
+static int setup_broker_user(void **state)
+{
+        *state = fx_new("[broker]\nuser = nobody\n", NULL);
+        return *state ? 0 : -1;
+}
+
 static void kagictl_reports_an_unreachable_broker(void **state)
 {
         struct fx *f = *state;
@@ -289,6 +451,11 @@ int main(void)
                 T(a_second_broker_on_the_same_socket_is_refused),
                 T(bad_configuration_is_refused_with_file_line_and_key),
                 T(world_writable_state_is_refused),
+                T(admin_group_may_not_bind_a_factor_to_a_privileged_account),
+                T(totp_secret_comes_from_a_file_or_standard_input),
+                T(enrollment_answer_keeps_the_secret_out_of_json),
+                T(a_socket_served_by_another_user_is_not_believed),
+                cmocka_unit_test_setup_teardown(broker_user_may_serve_the_socket, setup_broker_user, teardown),
                 cmocka_unit_test_setup_teardown(zone_admits_only_its_groups, setup_zone, teardown),
 #undef T
         };

@@ -34,7 +34,7 @@ service_dn="cn=kagi,ou=services,$base"
 die() { echo "slapd-fixture: $*" >&2; exit 1; }
 
 usage() {
-    echo "usage: slapd-fixture.sh start|stop|restart|pause|resume|modify DIR [OWNER_PID]" >&2
+    echo "usage: slapd-fixture.sh start|stop|restart|pause|resume|modify|ops DIR [OWNER_PID]" >&2
     exit 2
 }
 
@@ -122,6 +122,12 @@ access to attrs=userPassword
 access to *
     by dn.exact="$service_dn" read
     by self read
+    by * none
+
+# operation counts (cn=Monitor), for tests that count round trips
+database monitor
+access to *
+    by dn.exact="$admin_dn" read
     by * none
 EOF
 }
@@ -264,6 +270,16 @@ cmd_modify() {
     ldapmodify -H "$(ldapi_uri "$d/ldapi")" -x -D "$admin_dn" -w "$admin_pw" >/dev/null
 }
 
+# How many operations of each kind slapd has begun: "Bind 12", "Search 40" …
+# (this query's own bind included).
+cmd_ops() {
+    local d=$1
+    ldapsearch -LLL -o ldif-wrap=no -H "$(ldapi_uri "$d/ldapi")" -x -D "$admin_dn" -w "$admin_pw" \
+        -b "cn=Operations,cn=Monitor" -s one monitorOpInitiated |
+        awk '/^dn: cn=/ { sub(/^dn: cn=/, ""); sub(/,.*/, ""); op = $0 }
+             /^monitorOpInitiated:/ { print op, $2 }'
+}
+
 [ $# -ge 2 ] || usage
 cmd=$1
 dir=$2
@@ -274,5 +290,6 @@ case $cmd in
     pause) signal_slapd "$dir" STOP ;;
     resume) signal_slapd "$dir" CONT ;;
     modify) cmd_modify "$dir" ;;
+    ops) cmd_ops "$dir" ;;
     *) usage ;;
 esac

@@ -166,6 +166,19 @@ int slapd_ctl(struct slapd *s, const char *cmd)
         return 0;
 }
 
+long slapd_ops(struct slapd *s, const char *op)
+{
+        char out[1024];
+        size_t n = strlen(op);
+
+        if (run_fixture(s, "ops", NULL, NULL, out, sizeof(out)) != 0)
+                return -1;
+        for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (strncmp(p, op, n) == 0 && p[n] == ' ')
+                        return strtol(p + n + 1, NULL, 10);
+        return -1;
+}
+
 int slapd_modify(struct slapd *s, const char *ldif)
 {
         int r = run_fixture(s, "modify", NULL, ldif, NULL, 0);

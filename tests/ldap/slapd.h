@@ -32,6 +32,9 @@ void slapd_stop(struct slapd *s);    /* also removes the directory */
 int slapd_ctl(struct slapd *s, const char *cmd);
 /* ldapmodify as the directory manager */
 int slapd_modify(struct slapd *s, const char *ldif);
+/* How many operations of a kind ("Bind", "Search" …) slapd has begun, from
+ * cn=Monitor; each call costs one Bind and one Search itself. -1 on error. */
+long slapd_ops(struct slapd *s, const char *op);
 /* DIR/NAME */
 void slapd_path(const struct slapd *s, const char *name, char *buf, size_t size);
 

@@ -48,7 +48,7 @@ static int setup(void **state)
         snprintf(extra, sizeof(extra),
                  "[directory]\nbackend = ldap\nuri = %s\nbase = %s\nbind_dn = %s\nbind_password_file = %s\n"
                  "ca_file = %s\ntimeout = 2\ncache_ttl = 1\n"
-                 "[card]\nca_file = %s\nwait = 1\n"
+                 "[card]\nca_file = %s\nwait = 1\nlocal_services = kagi-only\n"     /* as the console */
                  "[zone default]\nfactors = card+pin password+totp\ngroups = staff\n",
                  slapd.ldaps_uri, slapd.base, slapd.service_dn, pw, ca, ca);
         *state = fx_new(extra, NULL);

@@ -288,6 +288,35 @@ static void right_password_binds_and_wrong_one_does_not(void **state)
         dir_close(&t);
 }
 
+/* "Unknown accounts look like known ones": a password for a name nobody has
+ * costs slapd the same operations as a wrong one for a real person — one
+ * search, one bind — so neither the answer's time nor the server's log
+ * tells them apart. Counted in cn=Monitor, not timed. */
+static void unknown_name_costs_the_same_operations_as_a_wrong_password(void **state)
+{
+        struct dir t;
+        long bind[3], search[3];
+
+        (void)state;
+        dir_open(&t, NULL);
+        /* both connections up, so neither side pays for setting one up */
+        assert_int_equal(directory_check_password(t.d, "alice", "alice-pw"), 0);
+        bind[0] = slapd_ops(&sd, "Bind");
+        search[0] = slapd_ops(&sd, "Search");
+        assert_int_equal(directory_check_password(t.d, "alice", "wrong-pw"), -EACCES);
+        bind[1] = slapd_ops(&sd, "Bind");
+        search[1] = slapd_ops(&sd, "Search");
+        assert_int_equal(directory_check_password(t.d, "no-such-person", "wrong-pw"), -EACCES);
+        bind[2] = slapd_ops(&sd, "Bind");
+        search[2] = slapd_ops(&sd, "Search");
+        assert_true(bind[0] > 0 && search[0] > 0);
+        /* each slapd_ops call adds a bind and a search of its own (two per step) */
+        assert_int_equal(bind[1] - bind[0] - 2, 1);
+        assert_int_equal(bind[2] - bind[1] - 2, bind[1] - bind[0] - 2);
+        assert_int_equal(search[2] - search[1], search[1] - search[0]);
+        dir_close(&t);
+}
+
 static void empty_password_is_wrong_not_an_anonymous_bind(void **state)
 {
         struct dir t;
@@ -698,6 +727,7 @@ int main(void)
                 cmocka_unit_test(injection_attempts_match_nobody_and_bind_nobody),
                 cmocka_unit_test(absurd_names_are_nobody_without_asking),
                 cmocka_unit_test(right_password_binds_and_wrong_one_does_not),
+                cmocka_unit_test(unknown_name_costs_the_same_operations_as_a_wrong_password),
                 cmocka_unit_test(empty_password_is_wrong_not_an_anonymous_bind),
                 cmocka_unit_test(password_checks_leave_the_search_connection_as_the_service),
                 cmocka_unit_test(starttls_works_like_ldaps),

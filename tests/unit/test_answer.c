@@ -31,6 +31,25 @@ static void a_code_is_checked_with_its_spaces_removed(void **state)
         assert_int_equal(code[7], '\0');
 }
 
+/* "123 456" leaves nothing behind even done wrong (the last digit moves
+ * onto the old NUL); codes with more spaces show whether every byte of the
+ * original length that no longer holds the code is wiped, where a
+ * strlen-based secret_strfree never looks. */
+static void no_digit_is_left_behind_the_new_end(void **state)
+{
+        char pairs[] = "12 34 56", singles[] = "1 2 3 4 5 6";
+        size_t len = strlen(singles);
+
+        (void)state;
+        assert_int_equal(pk_code_answer(pairs, "pw-alice", 6), KAGI_ABANDON_NONE);
+        assert_string_equal(pairs, "123456");
+        assert_int_equal(pairs[7], '\0');
+        assert_int_equal(pk_code_answer(singles, "pw-alice", 6), KAGI_ABANDON_NONE);
+        assert_string_equal(singles, "123456");
+        for (size_t i = 6; i <= len; i++)
+                assert_int_equal(singles[i], '\0');
+}
+
 static void the_password_at_the_code_prompt_is_not_a_guess(void **state)
 {
         char answer[] = "pw-alice", spaced[] = "correct horse";
@@ -71,6 +90,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(no_answer_and_empty_answer_are_no_credential),
                 cmocka_unit_test(a_code_is_checked_with_its_spaces_removed),
+                cmocka_unit_test(no_digit_is_left_behind_the_new_end),
                 cmocka_unit_test(the_password_at_the_code_prompt_is_not_a_guess),
                 cmocka_unit_test(another_wrong_answer_is_a_code_to_check),
                 cmocka_unit_test(a_password_of_code_form_is_checked_as_a_code),

@@ -94,6 +94,12 @@ static void empty_file_gives_the_documented_defaults(void **state)
         assert_string_equal(c->card_ca_file, "/etc/kagi/card-ca.pem");
         assert_int_equal(c->card_crl_files.n, 0);
         assert_int_equal(c->card_pin_timeout, 30);
+        /* the console, display managers and screen lockers; not sshd, su or sudo */
+        assert_true(strv_contains(&c->card_local_services, "login"));
+        assert_true(strv_contains(&c->card_local_services, "gdm-password"));
+        assert_false(strv_contains(&c->card_local_services, "sshd"));
+        assert_false(strv_contains(&c->card_local_services, "su"));
+        assert_false(strv_contains(&c->card_local_services, "sudo"));
 }
 
 static void comments_and_blank_lines_are_ignored(void **state)
@@ -171,6 +177,22 @@ static void list_keys_split_words_and_add_up_when_repeated(void **state)
         /* given, the list replaces nothing: it adds to the default */
         assert_true(strv_contains(&p->c->privileged_groups, "wheel"));
         assert_true(strv_contains(&p->c->privileged_groups, "admins"));
+}
+
+/* [card] local_services names what is at the reader: given, it is the whole
+ * list (a default that could not be shortened would keep a service local
+ * that the administrator knows is not). */
+static void local_services_replace_the_default(void **state)
+{
+        struct parsed *p = *state;
+
+        assert_int_equal(parse(p, "[card]\nlocal_services = login\nlocal_services = kiosk\n"), 0);
+        assert_int_equal(p->c->card_local_services.n, 2);
+        assert_string_equal(p->c->card_local_services.v[0], "login");
+        assert_string_equal(p->c->card_local_services.v[1], "kiosk");
+        /* empty: no service is at the reader, cards are never used */
+        assert_int_equal(parse(p, "[card]\nlocal_services =\n"), 0);
+        assert_int_equal(p->c->card_local_services.n, 0);
 }
 
 static void choice_keys_are_read(void **state)
@@ -522,6 +544,7 @@ int main(void)
                 T(duration_keys_are_read),
                 T(bool_keys_are_read),
                 T(list_keys_split_words_and_add_up_when_repeated),
+                T(local_services_replace_the_default),
                 T(choice_keys_are_read),
                 T(line_of_199_bytes_is_read_whole),
                 T(line_over_199_bytes_is_an_error),

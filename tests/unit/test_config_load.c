@@ -164,6 +164,31 @@ static void check_file_refuses_a_group_writable_directory(void **state)
         close(fd);
 }
 
+/* [broker] user: who besides root may serve kagid's socket. */
+static uid_t broker_uid_of(const char *text, int want)
+{
+        struct kagi_config *c = NULL;
+        char err[256] = "";
+        uid_t uid = 4711;
+
+        assert_int_equal(config_parse((const uint8_t *)text, strlen(text), "t", &c, err, sizeof(err)), 0);
+        assert_int_equal(config_broker_uid(c, &uid, err, sizeof(err)), want);
+        if (want < 0)
+                assert_non_null(strstr(err, "[broker] user"));
+        config_free(c);
+        return uid;
+}
+
+static void broker_user_is_root_unless_named(void **state)
+{
+        (void)state;
+        assert_int_equal(broker_uid_of("", 0), 0);
+        assert_int_equal(broker_uid_of("[broker]\nuser = root\n", 0), 0);
+        assert_int_equal(broker_uid_of("[broker]\nuser = 4242\n", 0), 4242);
+        /* a name nobody has is not anyone: clients then refuse every socket */
+        assert_int_equal(broker_uid_of("[broker]\nuser = no-such-kagi-user\n", -ENOENT), 4711);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -178,6 +203,7 @@ int main(void)
                 T(file_too_large_is_refused),
                 T(parse_error_names_the_path_and_line),
                 T(check_file_refuses_a_group_writable_directory),
+                T(broker_user_is_root_unless_named),
 #undef T
         };
 

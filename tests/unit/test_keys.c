@@ -3,6 +3,9 @@
  * or replace them. */
 #include "unit.h"
 
+#include <dirent.h>
+#include <sys/wait.h>
+
 #include "secrets.h"
 
 #define OTHER_UID 54321
@@ -212,6 +215,119 @@ static void key_dir_owned_by_another_user_is_refused(void **state)
         assert_int_equal(load(f), -EPERM);
 }
 
+/* ---- writing a new key: write() may write less than asked ------------------------
+ * The test binary is linked with -Wl,--wrap=write: __wrap_write plays a
+ * disk that takes only part of what is written, then fails, or a broker
+ * that dies half-way. */
+enum { WRITE_OK, WRITE_SHORT_THEN_OK, WRITE_SHORT_THEN_ENOSPC, WRITE_SHORT_THEN_CRASH };
+static int write_mode;
+static int writes_seen;
+
+ssize_t __real_write(int fd, const void *p, size_t n);
+ssize_t __wrap_write(int fd, const void *p, size_t n);
+ssize_t __wrap_write(int fd, const void *p, size_t n)
+{
+        if (write_mode == WRITE_OK || n < 2)
+                return __real_write(fd, p, n);
+        if (writes_seen++ == 0) {
+                /* part of it, and no error: errno is what it was */
+                errno = 0;
+                return __real_write(fd, p, n / 3);
+        }
+        switch (write_mode) {
+        case WRITE_SHORT_THEN_ENOSPC:
+                errno = ENOSPC;
+                return -1;
+        case WRITE_SHORT_THEN_CRASH:
+                _exit(3);
+        default:
+                return __real_write(fd, p, n);
+        }
+}
+
+static void write_like(int mode)
+{
+        write_mode = mode;
+        writes_seen = 0;
+}
+
+/* The key directory holds exactly these names. */
+static void assert_dir_holds(const char *dir, const char *const names[])
+{
+        size_t want = 0, have = 0;
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        assert_non_null(d);
+        while (names[want])
+                want++;
+        while ((de = readdir(d))) {
+                bool known = false;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                for (size_t i = 0; names[i]; i++)
+                        known |= strcmp(names[i], de->d_name) == 0;
+                if (!known)
+                        fail_msg("%s holds %s", dir, de->d_name);
+                have++;
+        }
+        closedir(d);
+        assert_int_equal(have, want);
+}
+
+static void a_short_write_still_writes_the_whole_key(void **state)
+{
+        struct fixture *f = *state;
+
+        write_like(WRITE_SHORT_THEN_OK);
+        assert_int_equal(load(f), 0);
+        assert_true(writes_seen > 1);
+        write_like(WRITE_OK);
+        assert_file(f->audit, 0600, f->k.audit);
+        assert_file(f->seal, 0600, f->k.seal);
+        assert_dir_holds(f->keys, (const char *[]){ "audit.key", "seal.key", NULL });
+}
+
+static void a_failed_write_is_an_error_and_leaves_no_key(void **state)
+{
+        struct fixture *f = *state;
+
+        write_like(WRITE_SHORT_THEN_ENOSPC);
+        assert_int_equal(load(f), -ENOSPC);
+        write_like(WRITE_OK);
+        assert_contains(f->err, "audit.key: cannot write");
+        assert_contains(f->err, "No space left on device");
+        assert_wiped(&f->k);
+        /* nothing a restart would take for a key, nothing half-written */
+        assert_dir_holds(f->keys, (const char *[]){ NULL });
+        /* and the next start makes both */
+        assert_int_equal(load(f), 0);
+        assert_file(f->audit, 0600, f->k.audit);
+}
+
+/* A broker killed half-way through writing a key leaves no half key under
+ * its name: the next start makes a whole one instead of refusing to run. */
+static void a_crash_while_writing_leaves_no_half_key(void **state)
+{
+        struct fixture *f = *state;
+        int status;
+        pid_t pid = fork();
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                write_like(WRITE_SHORT_THEN_CRASH);
+                load(f);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_int_equal(WEXITSTATUS(status), 3);
+        assert_int_equal(access(f->audit, F_OK), -1);
+        assert_int_equal(load(f), 0);
+        assert_file(f->audit, 0600, f->k.audit);
+        assert_file(f->seal, 0600, f->k.seal);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -226,6 +342,9 @@ int main(void)
                 T(group_writable_key_dir_is_refused),
                 T(group_writable_key_dir_gets_no_new_keys),
                 T(key_dir_owned_by_another_user_is_refused),
+                T(a_short_write_still_writes_the_whole_key),
+                T(a_failed_write_is_an_error_and_leaves_no_key),
+                T(a_crash_while_writing_leaves_no_half_key),
 #undef T
         };
 

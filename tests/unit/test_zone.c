@@ -132,6 +132,53 @@ static void pin_counts_only_with_its_card(void **state)
         assert_false(factor_set_is_multifactor(KAGI_F_PIN | KAGI_F_TOTP | KAGI_F_PASSWORD));
 }
 
+/* ---- at the card reader or not ------------------------------------------------ */
+
+static struct kagi_config *config_of(const char *text)
+{
+        struct kagi_config *c = NULL;
+        char err[256];
+
+        assert_int_equal(config_parse((const uint8_t *)text, strlen(text), "t", &c, err, sizeof(err)), 0);
+        return c;
+}
+
+static void a_remote_host_is_never_at_the_reader(void **state)
+{
+        struct kagi_config *c = config_of("");
+
+        (void)state;
+        assert_int_equal(login_place(c, "login", "203.0.113.9"), LOGIN_REMOTE_HOST);
+        /* ssh to the loopback is typed by someone who need not be here */
+        assert_int_equal(login_place(c, "login", "localhost"), LOGIN_REMOTE_HOST);
+        assert_int_equal(login_place(c, "sshd", "::1"), LOGIN_REMOTE_HOST);
+        config_free(c);
+}
+
+static void only_listed_services_are_at_the_reader(void **state)
+{
+        struct kagi_config *c = config_of("");
+
+        (void)state;
+        assert_int_equal(login_place(c, "login", NULL), LOGIN_LOCAL);
+        assert_int_equal(login_place(c, "login", ""), LOGIN_LOCAL);
+        assert_int_equal(login_place(c, "gdm-password", NULL), LOGIN_LOCAL);
+        /* sshd without a host, su and sudo (which run wherever their caller
+         * is), a service nobody listed, and none at all are not */
+        assert_int_equal(login_place(c, "sshd", NULL), LOGIN_SERVICE_NOT_LOCAL);
+        assert_int_equal(login_place(c, "su", NULL), LOGIN_SERVICE_NOT_LOCAL);
+        assert_int_equal(login_place(c, "sudo", ""), LOGIN_SERVICE_NOT_LOCAL);
+        assert_int_equal(login_place(c, "my-vpn", NULL), LOGIN_SERVICE_NOT_LOCAL);
+        assert_int_equal(login_place(c, NULL, NULL), LOGIN_SERVICE_NOT_LOCAL);
+        assert_int_equal(login_place(c, "Login", NULL), LOGIN_SERVICE_NOT_LOCAL);
+        config_free(c);
+
+        c = config_of("[card]\nlocal_services = kiosk\n");
+        assert_int_equal(login_place(c, "kiosk", NULL), LOGIN_LOCAL);
+        assert_int_equal(login_place(c, "login", NULL), LOGIN_SERVICE_NOT_LOCAL);
+        config_free(c);
+}
+
 /* ---- who may log in ------------------------------------------------------------ */
 
 static char *alice_bob[] = { "alice", "bob" };
@@ -196,6 +243,8 @@ int main(void)
                 cmocka_unit_test(zone_without_sets_is_never_satisfied),
                 cmocka_unit_test(multifactor_means_knowledge_and_possession),
                 cmocka_unit_test(pin_counts_only_with_its_card),
+                cmocka_unit_test(a_remote_host_is_never_at_the_reader),
+                cmocka_unit_test(only_listed_services_are_at_the_reader),
                 cmocka_unit_test(star_admits_any_account),
                 cmocka_unit_test(user_list_admits_only_those_named),
                 cmocka_unit_test(groups_admit_their_members),
