@@ -116,6 +116,8 @@ enum kagi_msg_type {
         KAGI_REQ_CARD_REGISTER = 40,
         KAGI_REQ_CARD_REVOKE = 41,
         KAGI_REQ_CARD_LIST = 42,
+        /* 43-55 are kept for the grant, session and shared-ID requests */
+        KAGI_REQ_REPORT = 56,     /* the account review's model, streamed as RECORDs */
 
         /* broker -> client */
         KAGI_REP_RESULT = 64,     /* the one answer to a request */
@@ -153,7 +155,10 @@ enum kagi_tag {
         KAGI_T_DEADLINE = 26,     /* u64 CLOCK_MONOTONIC ms: when the module stops waiting */
         KAGI_T_ATTEMPT = 27,      /* an attempt reserved at preauth, settled later */
         KAGI_T_ACCOUNT = 28,      /* u32 enum kagi_decision of the account phase, decided with the auth */
-        KAGI_TAG_MAX_ = 29
+        /* 29-39 are kept for the grant, session and shared-ID requests */
+        KAGI_T_UNTIL = 40,        /* u64 unix time: the end of a period (SINCE its start) */
+        KAGI_T_DAYS = 41,         /* u32 a number of days (report: dormant after) */
+        KAGI_TAG_MAX_ = 42
 };
 
 enum kagi_flag {

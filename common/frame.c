@@ -39,6 +39,8 @@ static const struct {
         [KAGI_T_DEADLINE] = { FT_U64, 8 },
         [KAGI_T_ATTEMPT] = { FT_BLOB, 16 },
         [KAGI_T_ACCOUNT] = { FT_U32, 4 },
+        [KAGI_T_UNTIL] = { FT_U64, 8 },
+        [KAGI_T_DAYS] = { FT_U32, 4 },
 };
 
 #define B(t) (UINT64_C(1) << (t))
@@ -83,6 +85,7 @@ static const struct {
                                    B(KAGI_T_SERIAL) | B(KAGI_T_FINGERPRINT) | B(KAGI_T_REASON),
                                    B(KAGI_T_REASON) },
         [KAGI_REQ_CARD_LIST] = { "card-list", B(KAGI_T_USER), 0 },
+        [KAGI_REQ_REPORT] = { "report", B(KAGI_T_SINCE) | B(KAGI_T_UNTIL) | B(KAGI_T_DAYS), 0 },
 
         [KAGI_REP_RESULT] = { "result",
                               B(KAGI_T_DECISION) | B(KAGI_T_FACTORS) | B(KAGI_T_MESSAGE) |
