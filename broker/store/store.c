@@ -64,6 +64,8 @@ static const char *const schema_sql =
 
 /* the columns row_to_card() reads, in its order */
 #define CARD_COLUMNS "fingerprint, serial, subject, issuer, account, state, registered, not_after, changed, reason"
+/* later than any time: the neutral element of min() over times that may be absent */
+#define NEVER "9000000000000000000"
 
 static const char *const sql[STMT_MAX_] = {
         [STMT_LOCK_GET] = "SELECT failures, locked_at FROM accounts WHERE name = ?1",
@@ -107,6 +109,102 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_CARD_BY_SERIAL] = "SELECT fingerprint FROM cards WHERE serial = ?1 COLLATE NOCASE",
         [STMT_CARD_LIST] = "SELECT " CARD_COLUMNS " FROM cards WHERE ?1 IS NULL OR account = ?1 "
                            "ORDER BY account, registered",
+
+        /* ---- the account review (review.c): read-only, each one pass over
+         * the audit log aggregated here rather than row by row in C. A login
+         * is the account phase passing (every login through pam_kagi.so
+         * records one); a failure is a counted one. ?1 and ?2 are the
+         * period in unix seconds. */
+        [STMT_REVIEW_ACCOUNTS] =
+                "WITH names AS (SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards),"
+                " seen AS (SELECT account,"
+                "   max(CASE WHEN event = 'account' AND result = 'success' THEN time_us END) AS ok,"
+                "   max(CASE WHEN event = 'auth' AND result = 'failure' THEN time_us END) AS bad,"
+                "   min(CASE WHEN event IN ('auth', 'enroll', 'card-register') THEN time_us END) AS first"
+                "   FROM audit WHERE event IN ('account', 'auth', 'enroll', 'card-register')"
+                "   AND +time_us < (?1 + 1) * 1000000 GROUP BY account),"
+                " held AS (SELECT account, sum(state = 'active') AS active, min(registered) AS first"
+                "   FROM cards GROUP BY account)"
+                " SELECT n.name, coalesce(a.failures, 0), coalesce(a.locked_at, 0),"
+                "   coalesce(s.ok / 1000000, 0), coalesce(s.bad / 1000000, 0),"
+                "   coalesce(nullif(min(coalesce(s.first / 1000000, " NEVER "), coalesce(t.enrolled_at, " NEVER "),"
+                "     coalesce(h.first, " NEVER ")), " NEVER "), 0),"
+                "   t.name IS NOT NULL, coalesce(h.active, 0)"
+                " FROM names n LEFT JOIN accounts a ON a.name = n.name LEFT JOIN totp t ON t.name = n.name"
+                " LEFT JOIN seen s ON s.account = n.name LEFT JOIN held h ON h.account = n.name ORDER BY n.name",
+        /* ?3: seconds east of UTC, so that days are the host's */
+        [STMT_REVIEW_DAYS] =
+                "SELECT (time_us / 1000000 + ?3) / 86400 AS day, sum(event = 'account'), sum(event = 'auth'),"
+                " sum(event = 'lock') FROM audit WHERE time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
+                " AND ((event = 'account' AND result = 'success') OR (event = 'auth' AND result = 'failure')"
+                " OR event = 'lock') GROUP BY day ORDER BY day",
+        /* Each lock that overlaps the period, with the unlock that ended it
+         * (the next lock or unlock record of the account, if an unlock) and
+         * the failures that led to it: those after the account's previous
+         * success, lock or unlock (its `run`: boundaries counted so far).
+         * One row per failure, oldest first, or one without when there are
+         * none; by the time of the lock. */
+        [STMT_REVIEW_LOCKS] =
+                "WITH marks AS (SELECT seq, time_us, event, account,"
+                "   lead(event) OVER w AS next_event, lead(time_us) OVER w AS next_time,"
+                "   lead(person) OVER w AS next_person, lead(service) OVER w AS next_service,"
+                "   lead(reason) OVER w AS next_reason"
+                "   FROM audit WHERE event IN ('lock', 'unlock') AND +time_us < (?2 + 1) * 1000000"
+                "   WINDOW w AS (PARTITION BY account ORDER BY seq)),"
+                " locks AS MATERIALIZED (SELECT seq, time_us, account,"
+                "   CASE WHEN next_event = 'unlock' THEN next_time END AS unlocked,"
+                "   CASE WHEN next_event = 'unlock' THEN next_person END AS unlocked_by,"
+                "   CASE WHEN next_event = 'unlock' THEN next_service END AS unlock_service,"
+                "   CASE WHEN next_event = 'unlock' THEN next_reason END AS unlock_reason"
+                "   FROM marks WHERE event = 'lock'"
+                "   AND (next_event IS NOT 'unlock' OR next_time >= ?1 * 1000000)),"
+                " runs AS MATERIALIZED (SELECT seq, time_us, event, result, account, factor, terminal,"
+                "   sum(event <> 'auth' OR result <> 'failure') OVER (PARTITION BY account ORDER BY seq) AS run"
+                "   FROM audit WHERE (event IN ('lock', 'unlock') OR (event = 'auth' AND result IN ('success', 'failure')))"
+                "   AND +time_us < (?2 + 1) * 1000000 AND account IN (SELECT account FROM locks))"
+                " SELECT l.seq, l.account, l.time_us / 1000000, coalesce(l.unlocked / 1000000, 0), l.unlocked_by,"
+                "   l.unlock_service, l.unlock_reason, f.time_us / 1000000, f.factor, f.terminal"
+                " FROM locks l JOIN runs r ON r.seq = l.seq"
+                " LEFT JOIN runs f ON f.account = l.account AND f.run = r.run - 1 AND f.event = 'auth'"
+                "   AND f.result = 'failure'"
+                " ORDER BY l.time_us, l.seq, f.seq",
+        /* Every card; a retired one with the serial of the card that
+         * replaced it, a revoked one with who revoked it (its card-revoke
+         * record: "card SERIAL: REASON") and what was tried with it in the
+         * period after that. Card logins' records name the card first:
+         * "card SERIAL", "card SERIAL; …", "card SERIAL revoked: …". */
+        [STMT_REVIEW_CARDS] =
+                "WITH tries AS MATERIALIZED (SELECT result, time_us,"
+                "   CASE WHEN instr(rest, ' ') = 0 AND instr(rest, ';') = 0 THEN rest"
+                "        WHEN instr(rest, ';') = 0 OR (instr(rest, ' ') > 0 AND instr(rest, ' ') < instr(rest, ';'))"
+                "        THEN substr(rest, 1, instr(rest, ' ') - 1)"
+                "        ELSE substr(rest, 1, instr(rest, ';') - 1) END AS serial"
+                "   FROM (SELECT result, time_us, substr(reason, 6) AS rest FROM audit"
+                "     WHERE event = 'auth' AND factor = 'card+pin' AND reason LIKE 'card %'"
+                "     AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999)),"
+                " revokes AS (SELECT account, substr(reason, 6, instr(reason, ':') - 6) AS serial, person, time_us"
+                "   FROM audit WHERE event = 'card-revoke'),"
+                " after AS (SELECT c.fingerprint, sum(t.result <> 'success') AS tried, sum(t.result = 'success') AS ok"
+                "   FROM cards c JOIN tries t ON t.serial = c.serial AND t.time_us >= (c.changed + 1) * 1000000"
+                "   WHERE c.state = 'revoked' GROUP BY c.fingerprint)"
+                " SELECT c.fingerprint, c.serial, c.subject, c.issuer, c.account, c.state, c.registered, c.not_after,"
+                "   c.changed, c.reason, n.serial,"
+                "   (SELECT r.person FROM revokes r WHERE c.state = 'revoked' AND r.account = c.account"
+                "     AND r.serial = c.serial ORDER BY r.time_us DESC LIMIT 1),"
+                "   coalesce(a.tried, 0), coalesce(a.ok, 0)"
+                " FROM cards c LEFT JOIN cards n ON c.state = 'retired' AND c.reason = 'replaced by ' || n.fingerprint"
+                " LEFT JOIN after a ON a.fingerprint = c.fingerprint ORDER BY c.account, c.registered",
+        /* "card SERIAL is registered to OWNER"; the record's person is the owner */
+        [STMT_REVIEW_CARD_SHARING] =
+                "SELECT time_us / 1000000, account, person, terminal,"
+                " CASE WHEN instr(reason, ' is registered to ') > 6"
+                "   THEN substr(reason, 6, instr(reason, ' is registered to ') - 6) END"
+                " FROM audit WHERE event = 'card-sharing' AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
+                " ORDER BY seq",
+        [STMT_REVIEW_AUDIT_SPAN] =
+                "SELECT (SELECT count(*) FROM audit WHERE time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999),"
+                " (SELECT min(seq) FROM audit), (SELECT max(seq) FROM audit)",
+        [STMT_REVIEW_RECORD_TIME] = "SELECT time_us / 1000000 FROM audit WHERE seq = ?1",
 };
 
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)

@@ -31,6 +31,14 @@ enum stmt_id {
         STMT_CARD_REVOKE,
         STMT_CARD_BY_SERIAL,
         STMT_CARD_LIST,
+        /* the account review (review.c) */
+        STMT_REVIEW_ACCOUNTS,
+        STMT_REVIEW_DAYS,
+        STMT_REVIEW_LOCKS,
+        STMT_REVIEW_CARDS,
+        STMT_REVIEW_CARD_SHARING,
+        STMT_REVIEW_AUDIT_SPAN,
+        STMT_REVIEW_RECORD_TIME,
         STMT_MAX_
 };
 
@@ -64,3 +72,5 @@ int store_exec(struct store *s, sqlite3_stmt *st, const char *what);
 int store_row(struct store *s, sqlite3_stmt *st, const char *what, void (*read)(sqlite3_stmt *st, void *ret),
               void *ret);
 int store_errno(struct store *s, const char *what);
+/* cards.c: a row of CARD_COLUMNS, from column 0 on, into the struct card_row at ret. */
+void row_to_card(sqlite3_stmt *st, void *ret);
