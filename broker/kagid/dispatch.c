@@ -37,6 +37,7 @@ static const struct handler {
         { KAGI_REQ_CARD_REGISTER, admin_card_register, NEED_ADMIN },
         { KAGI_REQ_CARD_REVOKE, admin_card_revoke, NEED_ADMIN },
         { KAGI_REQ_CARD_LIST, admin_card_list, NEED_ADMIN },
+        { KAGI_REQ_REPORT, admin_report, NEED_ADMIN },
 };
 
 void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n)

@@ -63,6 +63,7 @@ int admin_user_show(struct request *rq);
 int admin_card_register(struct request *rq);
 int admin_card_revoke(struct request *rq);
 int admin_card_list(struct request *rq);
+int admin_report(struct request *rq);        /* review.c */
 
 /* The syslog copy of an audit record, sent after its commit (journal.c). */
 void audit_syslog(const struct audit_record *r);

@@ -19,7 +19,7 @@ done
 
 # private headers: NAME -> the folder that owns it
 for pair in broker/store/store_internal.h broker/directory/directory_internal.h \
-            broker/directory/ldap_internal.h broker/kagid/request.h broker/kagid/login.h \
+            broker/directory/ldap_internal.h broker/kagid/request.h broker/kagid/login.h broker/kagid/review.h \
             broker/report/report_internal.h cardreader/card_internal.h; do
     h=${pair##*/} dir=${pair%/*}
     for f in $(grep -rl "#include \"$h\"" common policy pam_module cardreader broker 2>/dev/null); do
