@@ -30,6 +30,12 @@ enum opt {
         OPT_CERT = 1u << 5,
         OPT_FINGERPRINT = 1u << 6,
         OPT_RETIRE_OLD = 1u << 7,
+        OPT_FROM = 1u << 8,
+        OPT_TO = 1u << 9,
+        OPT_FORMAT = 1u << 10,
+        OPT_LANG = 1u << 11,
+        OPT_OUT = 1u << 12,
+        OPT_DORMANT_DAYS = 1u << 13,
 };
 
 struct args {
@@ -43,6 +49,7 @@ struct args {
         const char *since;
         const char *cert;
         const char *fingerprint;
+        const char *from, *to, *format, *lang, *out, *dormant_days;
 };
 
 /* out.c */
@@ -73,3 +80,4 @@ int cmd_audit_verify(struct ctl *ctl, const struct args *a);
 int cmd_card_register(struct ctl *ctl, const struct args *a);
 int cmd_card_revoke(struct ctl *ctl, const struct args *a);
 int cmd_card_list(struct ctl *ctl, const struct args *a);
+int cmd_report_review(struct ctl *ctl, const struct args *a);

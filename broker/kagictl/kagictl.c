@@ -35,6 +35,11 @@ static const struct command {
           "TIME: 2026-11-21, 2026-11-21T09:00:00Z or 2h (ago)" },
         { "audit", "verify", 0, 0, OPT_JSON, cmd_audit_verify, "audit verify [--json]",
           "check the hash chain; exit 1 if broken" },
+        { "report", "review", 0, 0, OPT_FROM | OPT_TO | OPT_FORMAT | OPT_LANG | OPT_OUT | OPT_DORMANT_DAYS,
+          cmd_report_review,
+          "report review [--from DATE] [--to DATE] [--format text|csv|json|html] [--lang ja|en] [--out FILE] "
+          "[--dormant-days N]",
+          "the account review (default: the year up to now, text)" },
 };
 
 static const struct option options[] = {
@@ -46,6 +51,12 @@ static const struct option options[] = {
         { "cert", required_argument, NULL, 'C' },
         { "fingerprint", required_argument, NULL, 'F' },
         { "retire-old", no_argument, NULL, 'R' },
+        { "from", required_argument, NULL, 'f' },
+        { "to", required_argument, NULL, 't' },
+        { "format", required_argument, NULL, 'o' },
+        { "lang", required_argument, NULL, 'l' },
+        { "out", required_argument, NULL, 'O' },
+        { "dormant-days", required_argument, NULL, 'd' },
         { NULL, 0, NULL, 0 },
 };
 
@@ -97,6 +108,12 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 case 'C': bit = OPT_CERT; a->cert = optarg; break;
                 case 'F': bit = OPT_FINGERPRINT; a->fingerprint = optarg; break;
                 case 'R': bit = OPT_RETIRE_OLD; break;
+                case 'f': bit = OPT_FROM; a->from = optarg; break;
+                case 't': bit = OPT_TO; a->to = optarg; break;
+                case 'o': bit = OPT_FORMAT; a->format = optarg; break;
+                case 'l': bit = OPT_LANG; a->lang = optarg; break;
+                case 'O': bit = OPT_OUT; a->out = optarg; break;
+                case 'd': bit = OPT_DORMANT_DAYS; a->dormant_days = optarg; break;
                 default: return EXIT_USAGE;
                 }
                 if (!(c->opts & bit))
