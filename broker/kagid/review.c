@@ -28,6 +28,15 @@
 /* One review at a time: a second would hold the other admin worker too. */
 static pthread_mutex_t one_review = PTHREAD_MUTEX_INITIALIZER;
 
+/* CPU time of this thread, ms: what a step cost, whatever else the machine was doing */
+static int64_t cpu_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void lower_priority(void)
 {
         if (setpriority(PRIO_PROCESS, (id_t)gettid(), REVIEW_NICE) < 0)
@@ -44,12 +53,14 @@ struct verifier {
         struct audit_verdict v;
         int64_t first_bad_time;               /* 0: unknown */
         int64_t verified_at;
+        int64_t ms, cpu;                      /* how long it took, and its CPU time */
 };
 
 static void *verify_main(void *arg)
 {
         struct verifier *vf = arg;
         struct store *s = NULL;
+        int64_t t0 = now_ms(), c0 = cpu_ms();
         char err[512];
 
         lower_priority();
@@ -66,6 +77,8 @@ static void *verify_main(void *arg)
             store_review_record_time(s, vf->v.first_bad, &vf->first_bad_time) < 0)
                 vf->first_bad_time = 0;
         store_close(s);
+        vf->ms = now_ms() - t0;
+        vf->cpu = cpu_ms() - c0;
         return NULL;
 }
 
@@ -177,29 +190,56 @@ static bool read_arguments(struct review *rv)
         return true;
 }
 
+/* Where a review's time went, for the log: wall and CPU ms per step. */
+struct times {
+        char text[640];
+        size_t used;
+        int64_t wall, cpu;                    /* when the step began */
+};
+
+static void step_begin(struct times *t)
+{
+        t->wall = now_ms();
+        t->cpu = cpu_ms();
+}
+
+static void step_end(struct times *t, const char *name)
+{
+        size_t room = sizeof(t->text) > t->used ? sizeof(t->text) - t->used : 0;
+        int n = snprintf(t->text + t->used, room, "%s%s %lld ms (cpu %lld)", t->used ? ", " : "", name,
+                         (long long)(now_ms() - t->wall), (long long)(cpu_ms() - t->cpu));
+
+        if (n > 0)
+                t->used += (size_t)n;
+}
+
 /* Every section, then meta (which says how the directory answered) and the
  * integrity of the chain verified meanwhile. */
-static int gather(struct review *rv, struct verifier *vf)
+static int gather(struct review *rv, struct verifier *vf, struct times *t)
 {
-        int r = store_review_begin(rv->rq->store);
+        static const struct {
+                const char *name;
+                int (*fn)(struct review *rv);
+        } steps[] = {
+                { "accounts", review_accounts }, { "locks", review_locks },   { "cards", review_cards },
+                { "privileged", review_privileged }, { "shared", review_shared }, { "series", review_series },
+                { "meta", send_meta },
+        };
+        int r;
 
-        if (r < 0)
-                return r;
-        r = review_accounts(rv);
-        if (r >= 0)
-                r = review_locks(rv);
-        if (r >= 0)
-                r = review_cards(rv);
-        if (r >= 0)
-                r = review_privileged(rv);
-        if (r >= 0)
-                r = review_shared(rv);
-        if (r >= 0)
-                r = review_series(rv);
-        if (r >= 0)
-                r = send_meta(rv);
-        if (r >= 0)
+        step_begin(t);
+        r = store_review_begin(rv->rq->store, rv->until);
+        step_end(t, "snapshot");
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(steps); i++) {
+                step_begin(t);
+                r = steps[i].fn(rv);
+                step_end(t, steps[i].name);
+        }
+        if (r >= 0) {
+                step_begin(t);
                 r = send_integrity(rv, vf);
+                step_end(t, "waiting for the chain's verification");
+        }
         if (r >= 0)
                 r = review_flush(rv);
         store_review_end(rv->rq->store);
@@ -210,6 +250,8 @@ int admin_report(struct request *rq)
 {
         _cleanup_(freep) struct review *rv = calloc(1, sizeof(*rv));
         struct verifier vf = { .b = rq->b };
+        struct times times = { .used = 0 };
+        int64_t t0 = now_ms();
         int old_nice, r;
 
         if (!rv) {
@@ -233,7 +275,7 @@ int admin_report(struct request *rq)
         if (!vf.started)
                 log_err("review: cannot start the audit log's verification; the review says it was not verified");
 
-        r = gather(rv, &vf);
+        r = gather(rv, &vf, &times);
         verifier_join(&vf);                     /* when gather stopped before it did */
 
         /* back to the worker's own priority (needs CAP_SYS_NICE; without it
@@ -245,9 +287,11 @@ int admin_report(struct request *rq)
                 reply_error(rq, KAGI_ERROR, "cannot gather the review: %s", strerror(-r));
                 return 0;
         }
-        log_info("review of %lld..%lld for uid %u: %llu items in %llu records", (long long)rv->from,
-                 (long long)rv->until, (unsigned)rq->peer_uid, (unsigned long long)rv->items,
-                 (unsigned long long)rv->records);
+        log_info("review of %lld..%lld for uid %u: %llu items in %llu records in %lld ms (%s; the chain's "
+                 "verification %lld ms, cpu %lld)",
+                 (long long)rv->from, (long long)rv->until, (unsigned)rq->peer_uid, (unsigned long long)rv->items,
+                 (unsigned long long)rv->records, (long long)(now_ms() - t0), times.text, (long long)vf.ms,
+                 (long long)vf.cpu);
         {
                 _cleanup_(json_putp) json_object *j = json_object_new_object();
 

@@ -2,7 +2,9 @@
  * statement of store.c that aggregates the audit log and the tables in SQL,
  * stepped here into kagi's records. Read-only, on the store's own
  * connection inside one read transaction, so that every question sees the
- * same moment and no writer waits for any of them. */
+ * same moment and no writer waits for any of them. The audit records they
+ * ask about are copied once, narrowed, into a temporary table of this
+ * connection (temp storage, never kagi.db), dropped when the review ends. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,21 +19,49 @@ static sqlite3_stmt *review_stmt(struct store *s, enum stmt_id id)
         return s->writing ? NULL : store_stmt(s, id);
 }
 
-int store_review_begin(struct store *s)
+/* SQLite's cache for the temporary table while a review runs (KiB), so that
+ * its questions read it from memory; back to the default after. */
+#define REVIEW_TEMP_CACHE "-65536"
+#define DEFAULT_TEMP_CACHE "-2000"
+
+static int run(struct store *s, enum stmt_id id, int64_t arg, const char *what)
 {
+        sqlite3_stmt *st = review_stmt(s, id);
+
+        if (st && arg >= 0)
+                sqlite3_bind_int64(st, 1, arg);
+        return store_exec(s, st, what);
+}
+
+int store_review_begin(struct store *s, int64_t until)
+{
+        int r;
+
         if (s->writing)
                 return -EBUSY;
         /* deferred: the snapshot is taken at the first read, and no lock
          * that a writer could wait for is ever taken */
-        if (sqlite3_exec(s->db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK)
+        if (sqlite3_exec(s->db, "BEGIN DEFERRED; PRAGMA temp.cache_size = " REVIEW_TEMP_CACHE, NULL, NULL, NULL) !=
+            SQLITE_OK)
                 return store_errno(s, "begin the review's read");
-        return 0;
+        r = run(s, STMT_REVIEW_EVENTS_DROP, -1, "drop an earlier review's records");
+        if (r >= 0)
+                r = run(s, STMT_REVIEW_EVENTS_CREATE, -1, "make the review's table");
+        if (r >= 0)
+                r = run(s, STMT_REVIEW_EVENTS_FILL, until, "copy the audit records a review reads");
+        if (r < 0)
+                store_review_end(s);
+        return r;
 }
 
 void store_review_end(struct store *s)
 {
-        if (!s->writing && !sqlite3_get_autocommit(s->db))
+        if (s->writing)
+                return;
+        run(s, STMT_REVIEW_EVENTS_DROP, -1, "drop the review's records");
+        if (!sqlite3_get_autocommit(s->db))
                 sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        sqlite3_exec(s->db, "PRAGMA temp.cache_size = " DEFAULT_TEMP_CACHE, NULL, NULL, NULL);
 }
 
 static const char *text(sqlite3_stmt *st, int col)

@@ -110,19 +110,46 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_CARD_LIST] = "SELECT " CARD_COLUMNS " FROM cards WHERE ?1 IS NULL OR account = ?1 "
                            "ORDER BY account, registered",
 
-        /* ---- the account review (review.c): read-only, each one pass over
-         * the audit log aggregated here rather than row by row in C. A login
-         * is the account phase passing (every login through pam_kagi.so
-         * records one); a failure is a counted one. ?1 and ?2 are the
-         * period in unix seconds. */
+        /* ---- the account review (review.c): read-only. The audit records a
+         * review asks about are copied once, narrowed to what it reads, into
+         * a temporary table of the review's own connection (SQLite's temp
+         * storage, never kagi.db); every question then aggregates that in
+         * one pass instead of scanning the log again. A login is the account
+         * phase passing (every login through pam_kagi.so records one); a
+         * failure is a counted one. ?1 and ?2 are the period in unix
+         * seconds, both ends included. */
+        [STMT_REVIEW_EVENTS_DROP] = "DROP TABLE IF EXISTS temp.review_events",
+        [STMT_REVIEW_EVENTS_CREATE] =
+                "CREATE TEMP TABLE review_events(seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
+                " event TEXT NOT NULL, result TEXT NOT NULL, account TEXT NOT NULL, person TEXT, service TEXT,"
+                " factor TEXT, terminal TEXT, reason TEXT, serial TEXT)",
+        /* Up to ?1, the end of the period (what came before it counts for
+         * last logins and locks that began earlier). serial: the card a
+         * card record names first — "card SERIAL", "card SERIAL; …",
+         * "card SERIAL revoked: …", "card SERIAL: REASON", "card SERIAL is
+         * registered to OWNER". */
+        [STMT_REVIEW_EVENTS_FILL] =
+                "INSERT INTO temp.review_events SELECT seq, time_us, event, result, account,"
+                " CASE WHEN event IN ('unlock', 'card-revoke', 'card-sharing') THEN person END,"
+                " CASE WHEN event = 'unlock' THEN service END,"
+                " CASE WHEN event = 'auth' THEN factor END,"
+                " CASE WHEN result = 'failure' OR event = 'card-sharing' THEN terminal END,"
+                " CASE WHEN event = 'unlock' THEN reason END,"
+                " CASE WHEN (factor = 'card+pin' OR event IN ('card-revoke', 'card-sharing')) AND reason LIKE 'card %' THEN"
+                "   substr(rest, 1, min(coalesce(nullif(instr(rest, ' '), 0), " NEVER "),"
+                "     coalesce(nullif(instr(rest, ';'), 0), " NEVER "), coalesce(nullif(instr(rest, ':'), 0), " NEVER "))"
+                "     - 1) END"
+                " FROM (SELECT *, substr(reason, 6) AS rest FROM main.audit"
+                "   WHERE +time_us < (?1 + 1) * 1000000 AND (event IN ('auth', 'enroll', 'card-register', 'lock',"
+                "   'unlock', 'card-revoke', 'card-sharing') OR (event = 'account' AND result = 'success')))",
         [STMT_REVIEW_ACCOUNTS] =
                 "WITH names AS (SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards),"
                 " seen AS (SELECT account,"
-                "   max(CASE WHEN event = 'account' AND result = 'success' THEN time_us END) AS ok,"
-                "   max(CASE WHEN event = 'auth' AND result = 'failure' THEN time_us END) AS bad,"
-                "   min(CASE WHEN event IN ('auth', 'enroll', 'card-register') THEN time_us END) AS first"
-                "   FROM audit WHERE event IN ('account', 'auth', 'enroll', 'card-register')"
-                "   AND +time_us < (?1 + 1) * 1000000 GROUP BY account),"
+                "   max(CASE WHEN event = 'account' THEN time_us END) AS ok,"
+                "   max(CASE WHEN event = 'auth' THEN time_us END) AS bad,"
+                "   min(time_us) AS first"
+                "   FROM temp.review_events WHERE time_us < (?1 + 1) * 1000000 AND (event IN ('account', 'enroll',"
+                "   'card-register') OR (event = 'auth' AND result = 'failure')) GROUP BY account),"
                 " held AS (SELECT account, sum(state = 'active') AS active, min(registered) AS first"
                 "   FROM cards GROUP BY account)"
                 " SELECT n.name, coalesce(a.failures, 0), coalesce(a.locked_at, 0),"
@@ -135,9 +162,10 @@ static const char *const sql[STMT_MAX_] = {
         /* ?3: seconds east of UTC, so that days are the host's */
         [STMT_REVIEW_DAYS] =
                 "SELECT (time_us / 1000000 + ?3) / 86400 AS day, sum(event = 'account'), sum(event = 'auth'),"
-                " sum(event = 'lock') FROM audit WHERE time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
-                " AND ((event = 'account' AND result = 'success') OR (event = 'auth' AND result = 'failure')"
-                " OR event = 'lock') GROUP BY day ORDER BY day",
+                " sum(event = 'lock') FROM temp.review_events"
+                " WHERE time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
+                " AND (event IN ('account', 'lock') OR (event = 'auth' AND result = 'failure'))"
+                " GROUP BY day ORDER BY day",
         /* Each lock that overlaps the period, with the unlock that ended it
          * (the next lock or unlock record of the account, if an unlock) and
          * the failures that led to it: those after the account's previous
@@ -149,7 +177,7 @@ static const char *const sql[STMT_MAX_] = {
                 "   lead(event) OVER w AS next_event, lead(time_us) OVER w AS next_time,"
                 "   lead(person) OVER w AS next_person, lead(service) OVER w AS next_service,"
                 "   lead(reason) OVER w AS next_reason"
-                "   FROM audit WHERE event IN ('lock', 'unlock') AND +time_us < (?2 + 1) * 1000000"
+                "   FROM temp.review_events WHERE event IN ('lock', 'unlock') AND time_us < (?2 + 1) * 1000000"
                 "   WINDOW w AS (PARTITION BY account ORDER BY seq)),"
                 " locks AS MATERIALIZED (SELECT seq, time_us, account,"
                 "   CASE WHEN next_event = 'unlock' THEN next_time END AS unlocked,"
@@ -160,8 +188,9 @@ static const char *const sql[STMT_MAX_] = {
                 "   AND (next_event IS NOT 'unlock' OR next_time >= ?1 * 1000000)),"
                 " runs AS MATERIALIZED (SELECT seq, time_us, event, result, account, factor, terminal,"
                 "   sum(event <> 'auth' OR result <> 'failure') OVER (PARTITION BY account ORDER BY seq) AS run"
-                "   FROM audit WHERE (event IN ('lock', 'unlock') OR (event = 'auth' AND result IN ('success', 'failure')))"
-                "   AND +time_us < (?2 + 1) * 1000000 AND account IN (SELECT account FROM locks))"
+                "   FROM temp.review_events WHERE (event IN ('lock', 'unlock')"
+                "   OR (event = 'auth' AND result IN ('success', 'failure'))) AND time_us < (?2 + 1) * 1000000"
+                "   AND account IN (SELECT account FROM locks))"
                 " SELECT l.seq, l.account, l.time_us / 1000000, coalesce(l.unlocked / 1000000, 0), l.unlocked_by,"
                 "   l.unlock_service, l.unlock_reason, f.time_us / 1000000, f.factor, f.terminal"
                 " FROM locks l JOIN runs r ON r.seq = l.seq"
@@ -169,37 +198,28 @@ static const char *const sql[STMT_MAX_] = {
                 "   AND f.result = 'failure'"
                 " ORDER BY l.time_us, l.seq, f.seq",
         /* Every card; a retired one with the serial of the card that
-         * replaced it, a revoked one with who revoked it (its card-revoke
-         * record: "card SERIAL: REASON") and what was tried with it in the
-         * period after that. Card logins' records name the card first:
-         * "card SERIAL", "card SERIAL; …", "card SERIAL revoked: …". */
+         * replaced it, a revoked one with who revoked it (the newest
+         * card-revoke record naming it; a bare column takes max()'s row) and
+         * what was tried with it in the period after that. */
         [STMT_REVIEW_CARDS] =
-                "WITH tries AS MATERIALIZED (SELECT result, time_us,"
-                "   CASE WHEN instr(rest, ' ') = 0 AND instr(rest, ';') = 0 THEN rest"
-                "        WHEN instr(rest, ';') = 0 OR (instr(rest, ' ') > 0 AND instr(rest, ' ') < instr(rest, ';'))"
-                "        THEN substr(rest, 1, instr(rest, ' ') - 1)"
-                "        ELSE substr(rest, 1, instr(rest, ';') - 1) END AS serial"
-                "   FROM (SELECT result, time_us, substr(reason, 6) AS rest FROM audit"
-                "     WHERE event = 'auth' AND factor = 'card+pin' AND reason LIKE 'card %'"
-                "     AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999)),"
-                " revokes AS (SELECT account, substr(reason, 6, instr(reason, ':') - 6) AS serial, person, time_us"
-                "   FROM audit WHERE event = 'card-revoke'),"
+                "WITH revokes AS MATERIALIZED (SELECT account, serial, person, max(time_us)"
+                "   FROM temp.review_events WHERE event = 'card-revoke' AND time_us < (?2 + 1) * 1000000"
+                "   GROUP BY account, serial),"
+                " tries AS MATERIALIZED (SELECT serial, result, time_us FROM temp.review_events"
+                "   WHERE event = 'auth' AND serial IS NOT NULL AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999),"
                 " after AS (SELECT c.fingerprint, sum(t.result <> 'success') AS tried, sum(t.result = 'success') AS ok"
                 "   FROM cards c JOIN tries t ON t.serial = c.serial AND t.time_us >= (c.changed + 1) * 1000000"
                 "   WHERE c.state = 'revoked' GROUP BY c.fingerprint)"
                 " SELECT c.fingerprint, c.serial, c.subject, c.issuer, c.account, c.state, c.registered, c.not_after,"
-                "   c.changed, c.reason, n.serial,"
-                "   (SELECT r.person FROM revokes r WHERE c.state = 'revoked' AND r.account = c.account"
-                "     AND r.serial = c.serial ORDER BY r.time_us DESC LIMIT 1),"
-                "   coalesce(a.tried, 0), coalesce(a.ok, 0)"
-                " FROM cards c LEFT JOIN cards n ON c.state = 'retired' AND c.reason = 'replaced by ' || n.fingerprint"
+                "   c.changed, c.reason, n.serial, v.person, coalesce(a.tried, 0), coalesce(a.ok, 0)"
+                " FROM cards c LEFT JOIN cards n ON c.state = 'retired' AND c.reason LIKE 'replaced by %'"
+                "   AND n.fingerprint = substr(c.reason, 13)"
+                " LEFT JOIN revokes v ON c.state = 'revoked' AND v.account = c.account AND v.serial = c.serial"
                 " LEFT JOIN after a ON a.fingerprint = c.fingerprint ORDER BY c.account, c.registered",
-        /* "card SERIAL is registered to OWNER"; the record's person is the owner */
+        /* the record's person is the card's owner */
         [STMT_REVIEW_CARD_SHARING] =
-                "SELECT time_us / 1000000, account, person, terminal,"
-                " CASE WHEN instr(reason, ' is registered to ') > 6"
-                "   THEN substr(reason, 6, instr(reason, ' is registered to ') - 6) END"
-                " FROM audit WHERE event = 'card-sharing' AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
+                "SELECT time_us / 1000000, account, person, terminal, serial FROM temp.review_events"
+                " WHERE event = 'card-sharing' AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
                 " ORDER BY seq",
         [STMT_REVIEW_AUDIT_SPAN] =
                 "SELECT (SELECT count(*) FROM audit WHERE time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999),"

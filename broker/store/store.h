@@ -145,8 +145,10 @@ int audit_each(struct store *s, int64_t since_us, audit_cb cb, void *userdata);
  * for the callback. */
 
 /* One snapshot for every question asked between them: a read transaction,
- * which writers do not wait for. */
-int store_review_begin(struct store *s);
+ * which writers do not wait for, and the audit records up to `until` that
+ * the questions read, copied once into the connection's temporary storage
+ * (dropped by store_review_end). The questions' `until` may not be later. */
+int store_review_begin(struct store *s, int64_t until);
 void store_review_end(struct store *s);
 
 struct review_account {
@@ -154,7 +156,7 @@ struct review_account {
         struct lock_state lock;               /* now */
         int64_t last_success;                 /* last login up to `until`; 0: none */
         int64_t last_failure;                 /* last counted failure up to `until`; 0: none */
-        int64_t first_seen;                   /* its first authentication, enrollment or card; 0: none */
+        int64_t first_seen;                   /* its first login, failure, enrollment or card; 0: none */
         bool totp;                            /* a TOTP secret is enrolled */
         unsigned active_cards;
 };

@@ -32,6 +32,9 @@ enum stmt_id {
         STMT_CARD_BY_SERIAL,
         STMT_CARD_LIST,
         /* the account review (review.c) */
+        STMT_REVIEW_EVENTS_DROP,
+        STMT_REVIEW_EVENTS_CREATE,
+        STMT_REVIEW_EVENTS_FILL,
         STMT_REVIEW_ACCOUNTS,
         STMT_REVIEW_DAYS,
         STMT_REVIEW_LOCKS,

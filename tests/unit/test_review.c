@@ -134,7 +134,7 @@ static int setup(void **state)
                 return -1;
         }
         story(f->s);
-        assert_int_equal(store_review_begin(f->s), 0);
+        assert_int_equal(store_review_begin(f->s, UNTIL + 2 * DAY), 0);
         *state = f;
         return 0;
 }
@@ -400,10 +400,10 @@ static void a_review_never_runs_in_a_transaction(void **state)
 
         store_review_end(f->s);
         assert_int_equal(store_begin(f->s), 0);
-        assert_int_equal(store_review_begin(f->s), -EBUSY);
+        assert_int_equal(store_review_begin(f->s, UNTIL), -EBUSY);
         assert_int_equal(store_review_accounts(f->s, UNTIL, on_account, &all), -EBUSY);
         store_rollback(f->s);
-        assert_int_equal(store_review_begin(f->s), 0);
+        assert_int_equal(store_review_begin(f->s, UNTIL + 2 * DAY), 0);
 }
 
 /* A writer commits while a review reads: the review keeps its snapshot. */
@@ -421,7 +421,7 @@ static void a_review_sees_one_moment(void **state)
         assert_int_equal(store_review_accounts(f->s, UNTIL, on_account, &all), 0);
         assert_int_equal(all.n, 3);
         store_review_end(f->s);
-        assert_int_equal(store_review_begin(f->s), 0);
+        assert_int_equal(store_review_begin(f->s, UNTIL + 2 * DAY), 0);
         all.n = 0;
         assert_int_equal(store_review_accounts(f->s, UNTIL, on_account, &all), 0);
         assert_int_equal(all.n, 4);
