@@ -202,13 +202,18 @@ static const char *const sql[STMT_MAX_] = {
          * card-revoke record naming it; a bare column takes max()'s row) and
          * what was tried with it in the period after that. */
         [STMT_REVIEW_CARDS] =
-                "WITH revokes AS MATERIALIZED (SELECT account, serial, person, max(time_us)"
+                "WITH revokes AS MATERIALIZED (SELECT account, serial, person, max(seq) AS seq"
                 "   FROM temp.review_events WHERE event = 'card-revoke' AND time_us < (?2 + 1) * 1000000"
                 "   GROUP BY account, serial),"
-                " tries AS MATERIALIZED (SELECT serial, result, time_us FROM temp.review_events"
+                " tries AS MATERIALIZED (SELECT seq, serial, result, time_us FROM temp.review_events"
                 "   WHERE event = 'auth' AND serial IS NOT NULL AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999),"
+                /* after the revocation: in the log's order when its record is
+                 * there (the same second holds tries before and after), else
+                 * from the second after it */
                 " after AS (SELECT c.fingerprint, sum(t.result <> 'success') AS tried, sum(t.result = 'success') AS ok"
-                "   FROM cards c JOIN tries t ON t.serial = c.serial AND t.time_us >= (c.changed + 1) * 1000000"
+                "   FROM cards c LEFT JOIN revokes v ON v.account = c.account AND v.serial = c.serial"
+                "   JOIN tries t ON t.serial = c.serial AND (CASE WHEN v.seq IS NOT NULL THEN t.seq > v.seq"
+                "     ELSE t.time_us >= (c.changed + 1) * 1000000 END)"
                 "   WHERE c.state = 'revoked' GROUP BY c.fingerprint)"
                 " SELECT c.fingerprint, c.serial, c.subject, c.issuer, c.account, c.state, c.registered, c.not_after,"
                 "   c.changed, c.reason, n.serial, v.person, coalesce(a.tried, 0), coalesce(a.ok, 0)"
