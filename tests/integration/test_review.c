@@ -61,36 +61,43 @@ static void history_record(struct store *s, const uint8_t *key, int64_t t, const
         assert_int_equal(audit_append(s, key, &r), 0);
 }
 
-/* 200 days of logins before today, through kagi's store API while kagid is
- * stopped: alice, bob and dave every day at 09:00, bob failing a code first
- * every tenth day, carol until 120 days ago; frank's enrollment 150 days ago. */
-static void write_history(struct fx *f)
+/* f's store and audit key, while its kagid is stopped, for write(). */
+static void with_store(struct fx *f, void (*write)(struct store *s, const uint8_t *key))
 {
         char dir[FX_PATH + 8], err[512];
         struct kagi_keys keys;
         struct store *s = NULL;
-        int64_t today = (int64_t)time(NULL) / DAY * DAY;
 
         snprintf(dir, sizeof(dir), "%s/keys", f->dir);
         assert_int_equal(keys_load(dir, geteuid(), false, &keys, err, sizeof(err)), 0);
         if (store_open(f->db, geteuid(), &s, err, sizeof(err)) < 0)
                 fail_msg("store_open: %s", err);
         assert_int_equal(store_begin(s), 0);
-        history_record(s, keys.audit, today - 150 * DAY, "enroll", "frank", "success", "totp");
+        write(s, keys.audit);
+        assert_int_equal(store_commit(s), 0);
+        store_close(s);
+        keys_wipe(&keys);
+}
+
+/* 200 days of logins before today: alice, bob and dave every day at 09:00,
+ * bob failing a code first every tenth day, carol until 120 days ago;
+ * frank's enrollment 150 days ago. */
+static void write_history(struct store *s, const uint8_t *key)
+{
+        int64_t today = (int64_t)time(NULL) / DAY * DAY;
+
+        history_record(s, key, today - 150 * DAY, "enroll", "frank", "success", "totp");
         for (int d = HISTORY_DAYS; d >= 1; d--) {
                 int64_t t = today - d * DAY + 9 * 3600;
                 const char *who[] = { "alice", "bob", "dave", d > 120 ? "carol" : NULL };
 
                 if (d % 10 == 0)
-                        history_record(s, keys.audit, t - 60, "auth", "bob", "failure", "password+totp");
+                        history_record(s, key, t - 60, "auth", "bob", "failure", "password+totp");
                 for (size_t i = 0; i < ARRAY_SIZE(who) && who[i]; i++) {
-                        history_record(s, keys.audit, t + (int64_t)i, "auth", who[i], "success", "password+totp");
-                        history_record(s, keys.audit, t + (int64_t)i, "account", who[i], "success", "-");
+                        history_record(s, key, t + (int64_t)i, "auth", who[i], "success", "password+totp");
+                        history_record(s, key, t + (int64_t)i, "account", who[i], "success", "-");
                 }
         }
-        assert_int_equal(store_commit(s), 0);
-        store_close(s);
-        keys_wipe(&keys);
 }
 
 static void kagictl_ok(const char *const argv[])
@@ -196,7 +203,7 @@ static int group_setup(void **state)
                  fx->passwd);
         if (system(cmd) != 0)
                 return -1;
-        write_history(fx);
+        with_store(fx, write_history);
         if (fx_start(fx) < 0)
                 return -1;
         real_logins();
@@ -626,8 +633,69 @@ static void a_tampered_record_is_a_cross(void **state)
         free(text);
 }
 
+/* ---- a directory that does not answer ----------------------------------------------- */
+
+/* What kagi held before its LDAP server went away: alice's TOTP, a failure,
+ * a login ten days ago. */
+static void write_before_the_outage(struct store *s, const uint8_t *key)
+{
+        const struct lock_state one = { .failures = 1 };
+        const uint8_t sealed[44] = { 1 };
+        int64_t t = (int64_t)time(NULL) - 10 * DAY;
+
+        assert_int_equal(store_lock_put(s, "alice", &one), 0);
+        assert_int_equal(store_totp_put(s, "alice", sealed, sizeof(sealed), t - DAY), 0);
+        history_record(s, key, t, "auth", "alice", "success", "password+totp");
+        history_record(s, key, t, "account", "alice", "success", "-");
+}
+
+static int outage_setup(void **state)
+{
+        /* nothing listens on port 9: every lookup fails at once */
+        fx = fx_new("[directory]\nbackend = ldap\nuri = ldaps://127.0.0.1:9\nbase = dc=kagi,dc=test\ntimeout = 1\n",
+                    NULL);
+        (void)state;
+        if (!fx)
+                return -1;
+        fx_stop(fx, SIGTERM);
+        with_store(fx, write_before_the_outage);
+        return fx_start(fx);
+}
+
+static int outage_teardown(void **state)
+{
+        (void)state;
+        return fx_free(fx);
+}
+
+static void without_the_directory_the_review_says_so_and_renders(void **state)
+{
+        _cleanup_(json_putp) json_object *m = model();
+        json_object *a = item(get(m, "accounts.items"), "name", "alice");
+        char out[1 << 16];
+
+        (void)state;
+        assert_false(json_object_get_boolean(get(m, "meta.directory.answered")));
+        assert_int_equal(num(m, "meta.directory.unanswered"), 1);
+        assert_string_equal(str(m, "meta.directory.backend"), "ldap");
+        /* alice is there with what kagi knows, and nothing the directory would say */
+        assert_true(has_factor(a, "totp"));
+        assert_null(get(a, "display_name"));
+        assert_null(get(a, "disabled"));
+        assert_non_null(str(a, "last_success"));
+        /* nothing is judged that needs the directory */
+        assert_int_equal(json_object_array_length(get(m, "factors.not_admitted")), 0);
+        assert_int_equal(json_object_array_length(get(m, "factors.missing")), 0);
+        assert_int_equal(fx_kagictl(fx, out, sizeof(out), (const char *[]){ "report", "review", "--lang", "en", NULL }),
+                         0);
+        assert_non_null(strstr(out, "ldap: no answer for 1 accounts"));
+}
+
 int main(void)
 {
+        const struct CMUnitTest outage[] = {
+                cmocka_unit_test(without_the_directory_the_review_says_so_and_renders),
+        };
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(accounts_have_their_type_factors_and_last_logins),
                 cmocka_unit_test(dormant_accounts_are_the_idle_and_the_never_used),
@@ -645,5 +713,7 @@ int main(void)
                 cmocka_unit_test(a_tampered_record_is_a_cross),
         };
 
-        return cmocka_run_group_tests(tests, group_setup, group_teardown);
+        int r = cmocka_run_group_tests(tests, group_setup, group_teardown);
+
+        return r | cmocka_run_group_tests(outage, outage_setup, outage_teardown);
 }
