@@ -200,7 +200,7 @@
         X(L_COL_INTEGRITY_OK, "Result", "検証結果")                                          \
         X(L_COL_RECORDS, "Records checked", "検証した記録数")                                \
         X(L_COL_SCOPE, "What was checked", "検証の範囲")                                     \
-        X(L_COL_PERIOD_RECORDS, "Of them, in the period", "うち対象期間内の記録数")          \
+        X(L_COL_PERIOD_RECORDS, "Records in the period", "対象期間内の記録数")              \
         X(L_COL_FIRST_BAD, "First broken record", "最初に異常を検出した記録")                \
         X(L_COL_FIRST_BAD_TIME, "Its time", "その記録の日時")                                \
         X(L_COL_WHY, "Why", "検出内容")                                                      \
