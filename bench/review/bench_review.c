@@ -9,7 +9,8 @@
  *       runs kagictl -c DIR/kagi.conf report review --format F --out … for
  *       each format against the running kagid, and prints per format the
  *       wall time and the peak RSS of kagictl and of kagid (its high-water
- *       mark reset before each run through /proc/PID/clear_refs)
+ *       mark reset before each run through /proc/PID/clear_refs); then the
+ *       latency of logins' account phases alone and while a review runs
  *
  * Targets (issue 14): each format in under 5 s and 200 MB. */
 #include <errno.h>
@@ -194,6 +195,98 @@ static int run_once(const char *dir, const char *kagictl, pid_t kagid, const cha
         return 0;
 }
 
+/* ---- logins meanwhile ------------------------------------------------------------ */
+
+/* One account phase as pam_kagi.so sends it (root): a decision committed
+ * with its audit record before it is answered, so it needs the write path
+ * the review must never hold. Milliseconds, or < 0. */
+static double account_once(const char *sock, const char *user)
+{
+        _cleanup_(frame_freep) struct frame *req = frame_new(KAGI_REQ_ACCOUNT);
+        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
+        _cleanup_(closep) int fd = -1;
+        int64_t t0 = now_ms();
+        double start = seconds();
+
+        if (!req || !m)
+                return -1;
+        frame_put_str(req, KAGI_T_USER, user);
+        frame_put_str(req, KAGI_T_SERVICE, "bench-review");
+        frame_put_str(req, KAGI_T_TTY, "pts/0");
+        frame_put_u64(req, KAGI_T_DEADLINE, (uint64_t)(t0 + 5000));
+        if (io_connect_unix(sock, t0 + 5000, &fd) < 0 || frame_send(fd, req, t0 + 5000) < 0 ||
+            frame_recv(fd, m, t0 + 5000) < 0 || m->type != KAGI_REP_RESULT)
+                return -1;
+        return (seconds() - start) * 1000.0;
+}
+
+static int by_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return (x > y) - (x < y);
+}
+
+#define LOGINS_MAX 100000
+
+/* Account phases one after the other for `secs`, or while child runs. */
+static int logins(const char *sock, double secs, pid_t child, double *lat, size_t *ret_n)
+{
+        double end = seconds() + secs;
+        size_t n = 0;
+        int status;
+
+        while (n < LOGINS_MAX && (child > 0 ? waitpid(child, &status, WNOHANG) == 0 : seconds() < end)) {
+                lat[n] = account_once(sock, "bench00001");
+                if (lat[n] < 0)
+                        return -EIO;
+                n++;
+        }
+        if (child > 0 && n == LOGINS_MAX)
+                waitpid(child, &status, 0);
+        qsort(lat, n, sizeof(lat[0]), by_double);
+        *ret_n = n;
+        return n > 0 ? 0 : -EIO;
+}
+
+static void print_latency(const char *what, const double *lat, size_t n)
+{
+        printf("%-34s %6zu   p50 %6.1f ms   p99 %6.1f ms   max %6.1f ms\n", what, n, lat[n / 2], lat[n * 99 / 100],
+               lat[n - 1]);
+}
+
+/* Does a review slow the logins? The account phase's latency alone, then
+ * while kagictl report review --format json runs. */
+static int logins_meanwhile(const char *dir, const char *kagictl, const char *lang)
+{
+        _cleanup_(freep) double *lat = calloc(LOGINS_MAX, sizeof(double));
+        char sock[4096], conf[4096], out[4096];
+        size_t n;
+        pid_t pid;
+
+        if (!lat)
+                return -ENOMEM;
+        snprintf(sock, sizeof(sock), "%s/state/kagid.sock", dir);
+        snprintf(conf, sizeof(conf), "%s/kagi.conf", dir);
+        snprintf(out, sizeof(out), "%s/review.meanwhile.json", dir);
+        if (logins(sock, 3.0, 0, lat, &n) < 0)
+                return -EIO;
+        printf("-- logins (account phase, committed) while kagid is otherwise idle, and while it makes a review\n");
+        print_latency("alone", lat, n);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                execl(kagictl, "kagictl", "-c", conf, "report", "review", "--format", "json", "--lang", lang, "--out",
+                      out, (char *)NULL);
+                _exit(127);
+        }
+        if (logins(sock, 0, pid, lat, &n) < 0)
+                return -EIO;
+        print_latency("during report review --format json", lat, n);
+        return 0;
+}
+
 static int by_secs(const void *a, const void *b)
 {
         double x = ((const struct run *)a)->secs, y = ((const struct run *)b)->secs;
@@ -254,6 +347,10 @@ static int measure(const char *dir, int argc, char **argv)
                                ? "within target"
                                : "OVER TARGET");
                 failed |= !(worst < TARGET_SECONDS && (double)ctl / 1024.0 < TARGET_MB && (double)kd / 1024.0 < TARGET_MB);
+        }
+        if (logins_meanwhile(dir, kagictl, lang) < 0) {
+                fprintf(stderr, "kagi-bench-review: the logins meanwhile failed\n");
+                failed = 1;
         }
         printf("targets: under %.0f s and %.0f MB for each format (peak RSS of each process). cpu s: the CPU\n"
                "time of kagid (all threads) and kagictl in the median run; on an idle machine the wall time is\n"

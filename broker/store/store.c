@@ -124,7 +124,8 @@ static const char *const sql[STMT_MAX_] = {
                 " event TEXT NOT NULL, result TEXT NOT NULL, account TEXT NOT NULL, person TEXT, service TEXT,"
                 " factor TEXT, terminal TEXT, reason TEXT, serial TEXT)",
         /* Up to ?1, the end of the period (what came before it counts for
-         * last logins and locks that began earlier). serial: the card a
+         * last logins and locks that began earlier): logins, failures, card
+         * logins, and the enrollment, lock and card records. serial: the card a
          * card record names first — "card SERIAL", "card SERIAL; …",
          * "card SERIAL revoked: …", "card SERIAL: REASON", "card SERIAL is
          * registered to OWNER". */
@@ -140,8 +141,9 @@ static const char *const sql[STMT_MAX_] = {
                 "     coalesce(nullif(instr(rest, ';'), 0), " NEVER "), coalesce(nullif(instr(rest, ':'), 0), " NEVER "))"
                 "     - 1) END"
                 " FROM (SELECT *, substr(reason, 6) AS rest FROM main.audit"
-                "   WHERE +time_us < (?1 + 1) * 1000000 AND (event IN ('auth', 'enroll', 'card-register', 'lock',"
-                "   'unlock', 'card-revoke', 'card-sharing') OR (event = 'account' AND result = 'success')))",
+                "   WHERE +time_us < (?1 + 1) * 1000000 AND (event IN ('enroll', 'card-register', 'lock', 'unlock',"
+                "   'card-revoke', 'card-sharing') OR (event = 'account' AND result = 'success')"
+                "   OR (event = 'auth' AND (result = 'failure' OR factor = 'card+pin'))))",
         [STMT_REVIEW_ACCOUNTS] =
                 "WITH names AS (SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards),"
                 " seen AS (SELECT account,"
@@ -169,7 +171,8 @@ static const char *const sql[STMT_MAX_] = {
         /* Each lock that overlaps the period, with the unlock that ended it
          * (the next lock or unlock record of the account, if an unlock) and
          * the failures that led to it: those after the account's previous
-         * success, lock or unlock (its `run`: boundaries counted so far).
+         * login, lock or unlock (its `run`: boundaries counted so far; a
+         * login's account record follows its authentication's).
          * One row per failure, oldest first, or one without when there are
          * none; by the time of the lock. */
         [STMT_REVIEW_LOCKS] =
@@ -187,9 +190,9 @@ static const char *const sql[STMT_MAX_] = {
                 "   FROM marks WHERE event = 'lock'"
                 "   AND (next_event IS NOT 'unlock' OR next_time >= ?1 * 1000000)),"
                 " runs AS MATERIALIZED (SELECT seq, time_us, event, result, account, factor, terminal,"
-                "   sum(event <> 'auth' OR result <> 'failure') OVER (PARTITION BY account ORDER BY seq) AS run"
-                "   FROM temp.review_events WHERE (event IN ('lock', 'unlock')"
-                "   OR (event = 'auth' AND result IN ('success', 'failure'))) AND time_us < (?2 + 1) * 1000000"
+                "   sum(event <> 'auth') OVER (PARTITION BY account ORDER BY seq) AS run"
+                "   FROM temp.review_events WHERE (event IN ('lock', 'unlock', 'account')"
+                "   OR (event = 'auth' AND result = 'failure')) AND time_us < (?2 + 1) * 1000000"
                 "   AND account IN (SELECT account FROM locks))"
                 " SELECT l.seq, l.account, l.time_us / 1000000, coalesce(l.unlocked / 1000000, 0), l.unlocked_by,"
                 "   l.unlock_service, l.unlock_reason, f.time_us / 1000000, f.factor, f.terminal"

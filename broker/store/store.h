@@ -186,7 +186,7 @@ struct review_lock {
         char unlocked_by[257];                /* the unlock record's person */
         char unlock_service[65];              /* its service: "kagictl" for an administrator */
         char unlock_reason[1025];
-        /* the failures since the account's previous success, lock or unlock,
+        /* the failures since the account's previous login, lock or unlock,
          * the last REVIEW_LOCK_FAILURES of them, oldest first */
         struct review_failure failures[REVIEW_LOCK_FAILURES];
         size_t n_failures;
