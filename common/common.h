@@ -57,6 +57,7 @@ enum kagi_decision {
         KAGI_DENY_INVALID = 11,       /* the request was malformed or refers to nothing */
         KAGI_ERROR = 12,              /* the broker could not decide: fail closed */
         KAGI_UNAVAILABLE = 13,        /* a service kagi depends on is down */
+        KAGI_DENY_ABANDONED = 14,     /* no credential to check: recorded, not counted */
         KAGI_DECISION_MAX_
 };
 
@@ -91,6 +92,7 @@ void factor_set_format(uint32_t mask, char *buf, size_t size);
 #define KAGI_PROTO_VERSION 1
 #define KAGI_FRAME_MAX (64 * 1024)
 #define KAGI_FRAME_HEADER 6              /* length + version + type */
+#define KAGI_MESSAGE_MAX 1024            /* a MESSAGE for the user, in bytes */
 
 enum kagi_msg_type {
         /* PAM module -> broker (peer must be root) */
@@ -103,6 +105,7 @@ enum kagi_msg_type {
         KAGI_REQ_ACCOUNT = 7,     /* account phase */
         KAGI_REQ_SESSION_OPEN = 8,
         KAGI_REQ_SESSION_CLOSE = 9,
+        KAGI_REQ_ABANDON = 10,    /* a prompt got no credential: record it, count nothing */
 
         /* kagictl -> broker (root or admin group) */
         KAGI_REQ_STATUS = 32,
@@ -116,7 +119,17 @@ enum kagi_msg_type {
         KAGI_REQ_CARD_REGISTER = 40,
         KAGI_REQ_CARD_REVOKE = 41,
         KAGI_REQ_CARD_LIST = 42,
-        /* 43-55 are kept for the grant, session and shared-ID requests */
+
+        /* privileged grants: any peer for itself (SO_PEERCRED names the
+         * person), root for the PAM module's inline requests */
+        KAGI_REQ_GRANT_REQUEST = 43,
+        KAGI_REQ_GRANT_DECIDE = 44,   /* approve or deny, by an approver */
+        KAGI_REQ_GRANT_LIST = 45,
+        KAGI_REQ_GRANT_REVOKE = 46,
+        KAGI_REQ_GRANT_EXTEND = 47,
+        KAGI_REQ_SESSION_LIST = 48,   /* live sessions (root or admin group) */
+        KAGI_REQ_SESSION_END = 49,
+        /* 50-55 are kept for the shared-ID requests */
         KAGI_REQ_REPORT = 56,     /* the account review's model, streamed as RECORDs */
 
         /* broker -> client */
@@ -155,7 +168,14 @@ enum kagi_tag {
         KAGI_T_DEADLINE = 26,     /* u64 CLOCK_MONOTONIC ms: when the module stops waiting */
         KAGI_T_ATTEMPT = 27,      /* an attempt reserved at preauth, settled later */
         KAGI_T_ACCOUNT = 28,      /* u32 enum kagi_decision of the account phase, decided with the auth */
-        /* 29-39 are kept for the grant, session and shared-ID requests */
+        KAGI_T_PROOF = 29,        /* a fresh authentication, to ask for a grant inline */
+        KAGI_T_ROLE = 30,
+        KAGI_T_DURATION = 31,     /* u64 seconds */
+        KAGI_T_GRANT = 32,        /* u64 grant id */
+        KAGI_T_PERSON = 33,       /* whose factors are asked for (the person behind su/sudo) */
+        KAGI_T_READER = 34,       /* the card reader a card login used */
+        KAGI_T_WHY = 35,          /* u32 enum kagi_abandon */
+        /* 36-39 are kept for the shared-ID requests */
         KAGI_T_UNTIL = 40,        /* u64 unix time: the end of a period (SINCE its start) */
         KAGI_T_DAYS = 41,         /* u32 a number of days (report: dormant after) */
         KAGI_TAG_MAX_ = 42
@@ -169,6 +189,20 @@ enum kagi_flag {
         KAGI_FLAG_PIN_BLOCKED = 1u << 4,
         KAGI_FLAG_RETIRE_OLD = 1u << 5,       /* card register: retire earlier cards */
         KAGI_FLAG_CARD_ABORTED = 1u << 6,     /* card removed / error mid-login */
+        KAGI_FLAG_BREAK_GLASS = 1u << 7,      /* grant request: activate without approval */
+        KAGI_FLAG_PENDING = 1u << 8,          /* grant list: only those waiting for approval */
+        KAGI_FLAG_APPROVE = 1u << 9,          /* grant decide: approve (else deny) */
+        KAGI_FLAG_ABANDONED = 1u << 10,       /* with CARD_ABORTED: no PIN was given */
+};
+
+/* Why a prompt produced no credential to check (ABANDON's WHY). None of
+ * them counts toward the lock: nothing was verified. */
+enum kagi_abandon {
+        KAGI_ABANDON_NONE = 0,             /* an answer to check (never sent) */
+        KAGI_ABANDON_NO_ANSWER = 1,        /* the conversation failed: interrupted, end of input, timed out */
+        KAGI_ABANDON_EMPTY = 2,            /* an empty answer */
+        KAGI_ABANDON_PASSWORD_AS_CODE = 3, /* the code prompt was answered with the password just proved */
+        KAGI_ABANDON_MAX_
 };
 
 /* An encoded frame under construction. Errors are sticky: a put that does not

@@ -22,7 +22,7 @@ static const struct {
         [KAGI_T_PASSWORD] = { FT_SECRET, 512 },
         [KAGI_T_DECISION] = { FT_U32, 4 },
         [KAGI_T_FACTORS] = { FT_U32, 4 },
-        [KAGI_T_MESSAGE] = { FT_STR, 1024 },
+        [KAGI_T_MESSAGE] = { FT_STR, KAGI_MESSAGE_MAX },
         [KAGI_T_REASON] = { FT_STR, 1024 },
         [KAGI_T_SESSION] = { FT_STR, 64 },
         [KAGI_T_CERT] = { FT_BLOB, 16384 },
@@ -39,6 +39,13 @@ static const struct {
         [KAGI_T_DEADLINE] = { FT_U64, 8 },
         [KAGI_T_ATTEMPT] = { FT_BLOB, 16 },
         [KAGI_T_ACCOUNT] = { FT_U32, 4 },
+        [KAGI_T_PROOF] = { FT_BLOB, 32 },
+        [KAGI_T_ROLE] = { FT_STR, 64 },
+        [KAGI_T_DURATION] = { FT_U64, 8 },
+        [KAGI_T_GRANT] = { FT_U64, 8 },
+        [KAGI_T_PERSON] = { FT_STR, 256 },
+        [KAGI_T_READER] = { FT_STR, 128 },
+        [KAGI_T_WHY] = { FT_U32, 4 },
         [KAGI_T_UNTIL] = { FT_U64, 8 },
         [KAGI_T_DAYS] = { FT_U32, 4 },
 };
@@ -62,12 +69,15 @@ static const struct {
                                       NEED_CTX | B(KAGI_T_CERT) },
         [KAGI_REQ_CARD_VERIFY] = { "card-verify",
                                    CTX | B(KAGI_T_CERT) | B(KAGI_T_CHALLENGE) |
-                                           B(KAGI_T_SIGNATURE) | B(KAGI_T_RETRIES),
+                                           B(KAGI_T_SIGNATURE) | B(KAGI_T_RETRIES) | B(KAGI_T_READER),
                                    NEED_CTX | B(KAGI_T_CERT) | B(KAGI_T_CHALLENGE) },
         [KAGI_REQ_ACCOUNT] = { "account", CTX, NEED_CTX },
-        [KAGI_REQ_SESSION_OPEN] = { "session-open", CTX | B(KAGI_T_PID), NEED_CTX },
+        [KAGI_REQ_SESSION_OPEN] = { "session-open", CTX | B(KAGI_T_PID) | B(KAGI_T_SESSION), NEED_CTX },
         [KAGI_REQ_SESSION_CLOSE] = { "session-close", CTX | B(KAGI_T_SESSION),
                                      NEED_CTX | B(KAGI_T_SESSION) },
+        /* FACTORS: the one factor the prompt asked for */
+        [KAGI_REQ_ABANDON] = { "abandon", CTX | B(KAGI_T_FACTORS) | B(KAGI_T_WHY) | B(KAGI_T_ATTEMPT),
+                               NEED_CTX | B(KAGI_T_FACTORS) | B(KAGI_T_WHY) },
 
         [KAGI_REQ_STATUS] = { "status", B(KAGI_T_USER), B(KAGI_T_USER) },
         [KAGI_REQ_UNLOCK] = { "unlock", B(KAGI_T_USER) | B(KAGI_T_REASON),
@@ -85,12 +95,34 @@ static const struct {
                                    B(KAGI_T_SERIAL) | B(KAGI_T_FINGERPRINT) | B(KAGI_T_REASON),
                                    B(KAGI_T_REASON) },
         [KAGI_REQ_CARD_LIST] = { "card-list", B(KAGI_T_USER), 0 },
+        /* the person's fresh factors (PASSWORD, CODE), or from the PAM module
+         * the PROOF of the login it just did, with the context */
+        [KAGI_REQ_GRANT_REQUEST] = { "grant-request",
+                                     CTX | B(KAGI_T_ROLE) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) |
+                                             B(KAGI_T_PASSWORD) | B(KAGI_T_CODE) | B(KAGI_T_PROOF),
+                                     B(KAGI_T_ROLE) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) },
+        [KAGI_REQ_GRANT_DECIDE] = { "grant-decide",
+                                    B(KAGI_T_GRANT) | B(KAGI_T_FLAGS) | B(KAGI_T_REASON) | B(KAGI_T_PASSWORD) |
+                                            B(KAGI_T_CODE),
+                                    B(KAGI_T_GRANT) },
+        [KAGI_REQ_GRANT_LIST] = { "grant-list", B(KAGI_T_FLAGS), 0 },
+        [KAGI_REQ_GRANT_REVOKE] = { "grant-revoke", B(KAGI_T_GRANT) | B(KAGI_T_REASON),
+                                    B(KAGI_T_GRANT) | B(KAGI_T_REASON) },
+        [KAGI_REQ_SESSION_LIST] = { "session-list", 0, 0 },
+        [KAGI_REQ_SESSION_END] = { "session-end", B(KAGI_T_SESSION) | B(KAGI_T_REASON),
+                                   B(KAGI_T_SESSION) | B(KAGI_T_REASON) },
+        [KAGI_REQ_GRANT_EXTEND] = { "grant-extend",
+                                    B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) | B(KAGI_T_PASSWORD) |
+                                            B(KAGI_T_CODE),
+                                    B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) },
         [KAGI_REQ_REPORT] = { "report", B(KAGI_T_SINCE) | B(KAGI_T_UNTIL) | B(KAGI_T_DAYS), 0 },
 
         [KAGI_REP_RESULT] = { "result",
                               B(KAGI_T_DECISION) | B(KAGI_T_FACTORS) | B(KAGI_T_MESSAGE) |
                                       B(KAGI_T_SESSION) | B(KAGI_T_CHALLENGE) | B(KAGI_T_RETRIES) |
-                                      B(KAGI_T_JSON) | B(KAGI_T_ATTEMPT) | B(KAGI_T_ACCOUNT),
+                                      B(KAGI_T_JSON) | B(KAGI_T_ATTEMPT) | B(KAGI_T_ACCOUNT) | B(KAGI_T_PROOF) |
+                                      B(KAGI_T_ROLE) | B(KAGI_T_GRANT) | B(KAGI_T_PERSON) | B(KAGI_T_DURATION) |
+                                      B(KAGI_T_FLAGS),
                               B(KAGI_T_DECISION) },
         [KAGI_REP_RECORD] = { "record", B(KAGI_T_JSON), B(KAGI_T_JSON) },
 };

@@ -57,6 +57,7 @@ static const char *const decision_names[KAGI_DECISION_MAX_] = {
         [KAGI_DENY_INVALID] = "deny-invalid",
         [KAGI_ERROR] = "error",
         [KAGI_UNAVAILABLE] = "unavailable",
+        [KAGI_DENY_ABANDONED] = "deny-abandoned",
 };
 
 bool kagi_decision_valid(uint32_t d)

@@ -105,6 +105,9 @@ int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char *
         pk->tty = item(pamh, PAM_TTY);
         pk->rhost = item(pamh, PAM_RHOST);
         pk->ruser = item(pamh, PAM_RUSER);
+        /* sshd names the terminal "ssh" until a pty exists (PAM_TTY_KLUDGE,
+         * OpenSSH on Linux): this conversation is keyboard-interactive */
+        pk->over_ssh = pk->tty && strcmp(pk->tty, "ssh") == 0;
         if (gethostname(pk->host, sizeof(pk->host) - 1) < 0)
                 pk->host[0] = '\0';
         return PAM_SUCCESS;

@@ -46,14 +46,14 @@ static int wait_for_card(struct pk *pk, struct pk_card *c)
 
         if (c->state == PK_CARD_NO_READER) {
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s impossible: %s", pk->user, card_strerror(c->err));
-                pk_tell_msg(pk, true, MSG_NO_READER, 0);
+                pk_refuse_msg(pk, MSG_NO_READER);
                 return -ENXIO;
         }
-        pk_tell_msg(pk, false, MSG_INSERT_CARD, 0);
+        pk_info(pk, MSG_INSERT_CARD);
         r = card_wait(c->ctx, pk->cfg->card_reader, (int)pk->cfg->card_wait * 1000, c->reader);
         if (r < 0) {
                 pam_syslog(pk->pamh, LOG_NOTICE, "no card for %s: %s", pk->user, card_strerror(r));
-                pk_tell_msg(pk, true, r == -ETIMEDOUT ? MSG_INSERT_CARD : MSG_NO_READER, 0);
+                pk_refuse_msg(pk, r == -ETIMEDOUT ? MSG_INSERT_CARD : MSG_NO_READER);
                 return r;
         }
         c->state = PK_CARD_PRESENT;
@@ -61,7 +61,7 @@ static int wait_for_card(struct pk *pk, struct pk_card *c)
 }
 
 /* CARD_VERIFY carrying what happened at the card. */
-static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t len, const uint8_t *challenge,
+static enum kagi_decision send_verify(struct pk *pk, const struct pk_card *c, const uint8_t *der, size_t len, const uint8_t *challenge,
                                       size_t clen, uint32_t flags, const struct card_signature *sig, int tries,
                                       struct kagi_msg *m)
 {
@@ -76,6 +76,9 @@ static enum kagi_decision send_verify(struct pk *pk, const uint8_t *der, size_t 
                 frame_put_blob(req, KAGI_T_SIGNATURE, sig->data, sig->len);
         if (tries >= 0)
                 frame_put_u32(req, KAGI_T_RETRIES, (uint32_t)tries);
+        /* the reader kagid watches when pulling the card is to end the session */
+        if (c->reader[0])
+                frame_put_str(req, KAGI_T_READER, c->reader);
         d = pk_call(pk, req, m);
         pk_keep_account(pk, d, m);
         return d;
@@ -102,7 +105,7 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
                 r = card_read_cert(card, &der, &len);
         if (r < 0) {
                 pam_syslog(pk->pamh, LOG_ERR, "card in %s unusable for %s: %s", c->reader, pk->user, card_strerror(r));
-                pk_tell_msg(pk, true, r == -ENODEV ? MSG_CARD_ABORTED : MSG_CARD_REFUSED, 0);
+                pk_refuse_msg(pk, r == -ENODEV ? MSG_CARD_ABORTED : MSG_CARD_REFUSED);
                 return KAGI_DENY_CARD;
         }
         if (pk->args.debug)
@@ -122,36 +125,38 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
         /* never spend the card's last PIN try without saying so first */
         r = card_pin_info(card, &info);
         if (r < 0)
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         if (info.blocked)
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
         if (info.tries_left == 1)
-                pk_tell_msg(pk, true, MSG_PIN_LAST_TRY, 0);
+                pk_warn(pk, MSG_PIN_LAST_TRY);
 
         asked = time(NULL);
         pin = pk_ask_secret(pk, MSG_PROMPT_PIN);
-        if (!pin)
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+        /* nothing reaches the card: the reserved attempt is given back */
+        if (pk_secret_answer(pin) != KAGI_ABANDON_NONE)
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED | KAGI_FLAG_ABANDONED,
+                                   NULL, -1, m);
         if (time(NULL) - asked > (time_t)pk->cfg->card_pin_timeout) {
                 pam_syslog(pk->pamh, LOG_NOTICE, "PIN for %s came after [card] pin_timeout", pk->user);
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         }
 
         r = card_verify_and_sign(card, pin, challenge, clen, &sig, &tries);
         switch (r) {
         case 0:
-                return send_verify(pk, der, len, challenge, clen, 0, &sig, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, 0, &sig, -1, m);
         case -EACCES:
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_PIN_FAILED, NULL, tries, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_FAILED, NULL, tries, m);
         case -EINVAL:
                 /* not a PIN this card could have: nothing reached the card, but
                  * the attempt failed all the same */
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_PIN_FAILED, NULL, info.tries_left, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_FAILED, NULL, info.tries_left, m);
         case -EPERM:
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
         default:
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s aborted: %s", pk->user, card_strerror(r));
-                return send_verify(pk, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
+                return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         }
 }
 

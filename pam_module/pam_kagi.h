@@ -25,7 +25,8 @@ struct pk_args {
  * error (-EINVAL) described in err. */
 int pk_args_parse(int argc, const char **argv, struct pk_args *ret, char *err, size_t errsz);
 
-enum pk_phase { PK_PHASE_AUTH, PK_PHASE_ACCOUNT, PK_PHASE_SESSION };
+/* PK_PHASE_SESSION_PRIVILEGED: the session of a role's target account. */
+enum pk_phase { PK_PHASE_AUTH, PK_PHASE_ACCOUNT, PK_PHASE_SESSION, PK_PHASE_SESSION_PRIVILEGED };
 /* The one place where a decision becomes a PAM code. */
 int pk_decision_to_pam(enum pk_phase phase, enum kagi_decision d);
 
@@ -42,6 +43,7 @@ struct pk {
         const char *ruser;
         char host[256];
         int flags;                 /* PAM_SILENT … */
+        bool over_ssh;             /* sshd's keyboard-interactive (PAM_TTY "ssh") */
 };
 
 int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char **argv, bool need_user);
@@ -53,14 +55,36 @@ struct frame *pk_request(const struct pk *pk, uint8_t type, uint32_t flags);
  * answer is KAGI_UNAVAILABLE, logged precisely: the caller fails closed. */
 enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *ret);
 
-/* The PAM conversation. */
-void pk_tell(struct pk *pk, bool error, const char *text);
-void pk_tell_msg(struct pk *pk, bool error, enum msg_id id, unsigned n);
+/* The PAM conversation (conv.c). */
+/* Information: not shown under PAM_SILENT. */
+void pk_info(struct pk *pk, enum msg_id id);
+/* A warning to read before the next prompt: shown even under PAM_SILENT. */
+void pk_warn(struct pk *pk, enum msg_id id);
+/* The one line that says why the login is refused: shown even under
+ * PAM_SILENT; over ssh, in a prompt (see conv.c). */
+void pk_refuse(struct pk *pk, const char *text);
+void pk_refuse_msg(struct pk *pk, enum msg_id id);
+/* The broker's message for a refusal, if it sent one. */
+void pk_refuse_result(struct pk *pk, const struct kagi_msg *m);
 /* The answer to a hidden prompt, or NULL (the user gave none or the
  * conversation failed). Free with secret_strfree. */
 char *pk_ask_secret(struct pk *pk, enum msg_id prompt);
-/* Shows the broker's message for a refusal, if it sent one. */
-void pk_tell_result(struct pk *pk, const struct kagi_msg *m);
+/* The same with {name} in the prompt (whose password). */
+char *pk_ask_secret_name(struct pk *pk, enum msg_id prompt, const char *name);
+/* Any prompt (PAM_PROMPT_ECHO_ON for what may be seen). */
+char *pk_ask(struct pk *pk, int style, const char *text);
+/* pk_refuse_msg with {n} and {name} filled in (a grant's number and approvers). */
+void pk_refuse_msg_name(struct pk *pk, enum msg_id id, unsigned n, const char *name);
+
+/* What an answer is (answer.c, pure). KAGI_ABANDON_NONE: a credential to
+ * check; anything else is why it is none, and counts nothing. */
+/* A password or PIN prompt: no answer (NULL) or an empty one. */
+enum kagi_abandon pk_secret_answer(const char *answer);
+/* The code prompt: also the password just proved typed again (compared in
+ * constant time), unless that password has the form of a code (`digits`
+ * digits), which cannot be told from one. Removes the spaces authenticator
+ * apps show ("123 456") in place. */
+enum kagi_abandon pk_code_answer(char *answer, const char *password, unsigned digits);
 
 /* The IC card (card.c). */
 enum pk_card_state { PK_CARD_NO_READER, PK_CARD_ABSENT, PK_CARD_PRESENT };
@@ -96,6 +120,12 @@ const struct pk_card_ops *pam_kagi_card_ops(void);
 void pk_put_attempt(struct pk *pk, struct frame *req);
 /* Remembers an account phase kagid decided along with the login's success. */
 void pk_keep_account(struct pk *pk, enum kagi_decision d, const struct kagi_msg *m);
+
+/* Grants asked for inline (grant.c): the proof of this transaction's login,
+ * and the answer to a refusal for want of a grant — 1: a grant is active,
+ * ask again; 0: not (the user was told). */
+void pk_keep_proof(struct pk *pk, const struct kagi_msg *m);
+int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal);
 
 /* The phases (flow.c). Each returns a PAM code. */
 int pk_authenticate(struct pk *pk);

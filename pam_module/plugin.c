@@ -130,7 +130,7 @@ enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_m
         if (!ops) {
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s impossible: the card stack cannot be loaded",
                            pk->user);
-                pk_tell_msg(pk, true, MSG_NO_READER, 0);
+                pk_refuse_msg(pk, MSG_NO_READER);
                 return KAGI_DENY_CARD;
         }
         c->ops = ops;

@@ -31,6 +31,11 @@ int pk_decision_to_pam(enum pk_phase phase, enum kagi_decision d)
                 }
         case PK_PHASE_SESSION:
                 return d == KAGI_ALLOW ? PAM_SUCCESS : PAM_SESSION_ERR;
+        case PK_PHASE_SESSION_PRIVILEGED:
+                /* sudo runs the command past PAM_SESSION_ERR, never past
+                 * PAM_PERM_DENIED: a session of a role's target that kagi
+                 * does not allow ends the login there */
+                return d == KAGI_ALLOW ? PAM_SUCCESS : PAM_PERM_DENIED;
         }
         return PAM_AUTH_ERR;
 }

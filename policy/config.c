@@ -20,8 +20,8 @@
  * longer one; we refuse such lines before inih sees them. */
 #define LINE_MAX_BYTES 199
 
-enum key_type { K_STR, K_PATH, K_UINT, K_MS, K_DURATION, K_BOOL, K_TRIBOOL, K_STRV, K_LANG, K_BACKEND,
-                K_SCHEMA, K_SETS, K_ATTR, K_ATTRS, K_FILTER };
+enum key_type { K_STR, K_PATH, K_UINT, K_MS, K_DURATION, K_SPAN, K_DURATIONS, K_BOOL, K_TRIBOOL, K_STRV, K_LANG,
+                K_BACKEND, K_SCHEMA, K_SETS, K_ATTR, K_ATTRS, K_FILTER, K_REMOVAL, K_SCOPE };
 
 struct key {
         const char *name;
@@ -29,10 +29,13 @@ struct key {
         size_t offset;
         uint64_t min, max;                   /* K_UINT */
         bool repeatable;                     /* K_STRV: values of repeated keys add up */
+        size_t offset_n;                     /* K_SETS, K_DURATIONS: where the count goes */
 };
 
 #define C(f) offsetof(struct kagi_config, f)
 #define Z(f) offsetof(struct kagi_zone, f)
+#define R(f) offsetof(struct kagi_role, f)
+#define S(f) offsetof(struct kagi_shared, f)
 
 static const struct key broker_keys[] = {
         { "socket", K_PATH, C(socket), 0, 0, false },
@@ -45,6 +48,9 @@ static const struct key broker_keys[] = {
         { "max_connections_per_uid", K_UINT, C(max_connections_per_uid), 1, 65536, false },
         { "root_connections", K_UINT, C(root_connections), 1, 65536, false },
         { "request_timeout", K_MS, C(request_timeout_ms), 100, 60000, false },
+        { "password_service", K_STR, C(password_service), 0, 0, false },
+        { "cgroup_root", K_STR, C(cgroup_root), 0, 0, false },
+        { "session_cgroups", K_SCOPE, C(session_cgroups_all), 0, 0, false },
         { "language", K_LANG, C(language), 0, 0, false },
         { "contact", K_STR, C(contact), 0, 0, false },
         { NULL, 0, 0, 0, 0, false },
@@ -115,10 +121,34 @@ static const struct key card_keys[] = {
 };
 
 static const struct key zone_keys[] = {
-        { "factors", K_SETS, 0, 0, 0, false },
+        { "factors", K_SETS, Z(sets), 0, 0, false, Z(n_sets) },
         { "mynumber", K_BOOL, Z(mynumber), 0, 0, false },
         { "users", K_STRV, Z(users), 0, 0, true },
         { "groups", K_STRV, Z(groups), 0, 0, true },
+        { "one_terminal", K_BOOL, Z(one_terminal), 0, 0, false },
+        { NULL, 0, 0, 0, 0, false },
+};
+
+static const struct key role_keys[] = {
+        { "targets", K_STRV, R(targets), 0, 0, true },
+        { "users", K_STRV, R(users), 0, 0, true },
+        { "groups", K_STRV, R(groups), 0, 0, true },
+        { "max_duration", K_SPAN, R(max_duration), 0, 0, false },
+        { "approval", K_BOOL, R(approval), 0, 0, false },
+        { "approvers", K_STR, R(approvers), 0, 0, false },
+        { "notify", K_PATH, R(notify), 0, 0, false },
+        { "break_glass", K_BOOL, R(break_glass), 0, 0, false },
+        { "inline", K_BOOL, R(inline_request), 0, 0, false },
+        { "warn", K_DURATIONS, R(warn), 0, 0, false, R(n_warn) },
+        { "card_removal", K_REMOVAL, R(card_removal), 0, 0, false },
+        { NULL, 0, 0, 0, 0, false },
+};
+
+static const struct key shared_keys[] = {
+        { "users", K_STRV, S(users), 0, 0, true },
+        { "groups", K_STRV, S(groups), 0, 0, true },
+        { "max_sessions", K_UINT, S(max_sessions), 1, 1000, false },
+        { "factors", K_SETS, S(sets), 0, 0, false, S(n_sets) },
         { NULL, 0, 0, 0, 0, false },
 };
 
@@ -394,6 +424,14 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                 }
                 *(uint32_t *)field = (uint32_t)u;
                 return;
+        case K_SPAN:
+                /* a duration that must be one: never is no answer here */
+                if (parse_duration(value, &u) < 0 || u == 0) {
+                        fail(st, "%s: '%s' is not a duration like 30m, 2h, 1d", k->name, value);
+                        return;
+                }
+                *(uint64_t *)field = u;
+                return;
         case K_DURATION:
                 if (strcmp(value, "never") == 0)
                         u = 0;
@@ -446,7 +484,8 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                         fail(st, "%s: '%s' is not openldap or ad", k->name, value);
                 return;
         case K_SETS: {
-                struct kagi_zone *z = base;
+                uint32_t *sets = field;
+                size_t *n_sets = (size_t *)((char *)base + k->offset_n);
                 struct strv words = { 0 };
 
                 if (strv_add_words(&words, value) < 0 || words.n == 0 || words.n > KAGI_ZONE_MAX_SETS) {
@@ -455,49 +494,138 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                         strv_clear(&words);
                         return;
                 }
-                z->n_sets = 0;
+                *n_sets = 0;
                 for (size_t i = 0; i < words.n; i++) {
-                        if (factor_set_parse(words.v[i], &z->sets[z->n_sets]) < 0) {
+                        if (factor_set_parse(words.v[i], &sets[*n_sets]) < 0) {
                                 fail(st, "%s: '%s' is not a factor set (factors: password, totp, card, pin)",
                                      k->name, words.v[i]);
                                 break;
                         }
-                        z->n_sets++;
+                        (*n_sets)++;
                 }
                 strv_clear(&words);
                 return;
         }
+        case K_DURATIONS: {
+                uint64_t *v = field;
+                size_t *n = (size_t *)((char *)base + k->offset_n);
+                struct strv words = { 0 };
+
+                if (strv_add_words(&words, value) < 0 || words.n == 0 || words.n > KAGI_WARN_MAX) {
+                        fail(st, "%s: give 1 to %d durations like '10m 5m 1m'", k->name, KAGI_WARN_MAX);
+                        strv_clear(&words);
+                        return;
+                }
+                *n = 0;
+                for (size_t i = 0; i < words.n; i++) {
+                        if (parse_duration(words.v[i], &u) < 0 || u == 0) {
+                                fail(st, "%s: '%s' is not a duration like 10m, 30s", k->name, words.v[i]);
+                                break;
+                        }
+                        /* largest first, each once: the order the warnings come in */
+                        size_t at = *n;
+                        while (at > 0 && v[at - 1] < u)
+                                at--;
+                        if (at > 0 && v[at - 1] == u)
+                                continue;
+                        memmove(&v[at + 1], &v[at], (*n - at) * sizeof(*v));
+                        v[at] = u;
+                        (*n)++;
+                }
+                strv_clear(&words);
+                return;
         }
+        case K_SCOPE:
+                if (strcmp(value, "all") == 0)
+                        *(bool *)field = true;
+                else if (strcmp(value, "privileged") == 0)
+                        *(bool *)field = false;
+                else
+                        fail(st, "%s: '%s' is not privileged or all", k->name, value);
+                return;
+        case K_REMOVAL:
+                if (strcmp(value, "end") == 0)
+                        *(enum kagi_card_removal *)field = KAGI_CARD_REMOVAL_END;
+                else if (strcmp(value, "ignore") == 0)
+                        *(enum kagi_card_removal *)field = KAGI_CARD_REMOVAL_IGNORE;
+                else
+                        fail(st, "%s: '%s' is not end or ignore", k->name, value);
+                return;
+        }
+}
+
+/* Sections with a name of their own: [zone NAME], [role NAME] and
+ * [shared ACCOUNT], kept in arrays of structs whose first member is the
+ * name. */
+static void *named_find_or_add(struct parse_state *st, void **array, size_t *n, size_t size, size_t max,
+                               const char *kind, const char *name)
+{
+        char *elems = *array, *e;
+
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp(*(char **)(elems + i * size), name) == 0)
+                        return elems + i * size;
+        if (*n >= max) {
+                fail(st, "[%s %s]: too many %s sections (at most %zu)", kind, name, kind, max);
+                return NULL;
+        }
+        elems = realloc(elems, (*n + 1) * size);
+        if (!elems) {
+                fail(st, "out of memory");
+                return NULL;
+        }
+        *array = elems;
+        e = elems + *n * size;
+        memset(e, 0, size);
+        if (!(*(char **)e = strdup(name))) {
+                fail(st, "out of memory");
+                return NULL;
+        }
+        (*n)++;
+        return e;
 }
 
 static struct kagi_zone *zone_find_or_add(struct parse_state *st, const char *name)
 {
         struct kagi_config *c = st->c;
-        struct kagi_zone *nz;
+        size_t before = c->n_zones;
+        struct kagi_zone *z = named_find_or_add(st, (void **)&c->zones, &c->n_zones, sizeof(*z), KAGI_ZONES_MAX,
+                                                "zone", name);
 
-        for (size_t i = 0; i < c->n_zones; i++)
-                if (strcmp(c->zones[i].name, name) == 0)
-                        return &c->zones[i];
-        if (c->n_zones >= KAGI_ZONES_MAX) {
-                fail(st, "[zone %s]: too many zones (at most %d)", name, KAGI_ZONES_MAX);
-                return NULL;
+        if (z && c->n_zones > before)
+                z->mynumber = true;           /* the safe assumption: MFA-1 applies */
+        return z;
+}
+
+static void *zone_section(struct parse_state *st, const char *name)
+{
+        return zone_find_or_add(st, name);
+}
+
+static void *role_section(struct parse_state *st, const char *name)
+{
+        struct kagi_config *c = st->c;
+        size_t before = c->n_roles;
+        struct kagi_role *r = named_find_or_add(st, (void **)&c->roles, &c->n_roles, sizeof(*r), KAGI_ROLES_MAX,
+                                                "role", name);
+
+        if (r && c->n_roles > before) {
+                r->inline_request = true;
+                r->card_removal = KAGI_CARD_REMOVAL_END;
         }
-        nz = realloc(c->zones, (c->n_zones + 1) * sizeof(*nz));
-        if (!nz) {
-                fail(st, "out of memory");
-                return NULL;
-        }
-        c->zones = nz;
-        nz = &c->zones[c->n_zones];
-        memset(nz, 0, sizeof(*nz));
-        nz->mynumber = true;          /* the safe assumption: MFA-1 applies */
-        nz->name = strdup(name);
-        if (!nz->name) {
-                fail(st, "out of memory");
-                return NULL;
-        }
-        c->n_zones++;
-        return nz;
+        return r;
+}
+
+static void *shared_section(struct parse_state *st, const char *name)
+{
+        struct kagi_config *c = st->c;
+        size_t before = c->n_shared;
+        struct kagi_shared *sh = named_find_or_add(st, (void **)&c->shared, &c->n_shared, sizeof(*sh),
+                                                   KAGI_SHARED_MAX, "shared", name);
+
+        if (sh && c->n_shared > before)
+                sh->max_sessions = 1;
+        return sh;
 }
 
 static bool valid_zone_name(const char *s)
@@ -508,6 +636,39 @@ static bool valid_zone_name(const char *s)
                 if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
                         return false;
         return true;
+}
+
+/* An account name as a section name: what POSIX and directories allow. */
+static bool valid_account_name(const char *s)
+{
+        if (!*s || strlen(s) > 64 || *s == '-')
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                      *s == '-' || *s == '_' || *s == '.' || *s == '@'))
+                        return false;
+        return true;
+}
+
+static const struct named {
+        const char *prefix;                   /* "zone " … */
+        const struct key *keys;
+        bool (*valid)(const char *name);
+        const char *rule;                     /* what a valid name is */
+        void *(*section)(struct parse_state *st, const char *name);
+} named_sections[] = {
+        { "zone ", zone_keys, valid_zone_name, "zone names are 1-32 of a-z 0-9 - _", zone_section },
+        { "role ", role_keys, valid_zone_name, "role names are 1-32 of a-z 0-9 - _", role_section },
+        { "shared ", shared_keys, valid_account_name,
+          "a shared ID's section is named for its account: 1-64 of a-z A-Z 0-9 . _ - @", shared_section },
+};
+
+static const struct named *named_of(const char *section)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(named_sections); i++)
+                if (strncmp(section, named_sections[i].prefix, strlen(named_sections[i].prefix)) == 0)
+                        return &named_sections[i];
+        return NULL;
 }
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)
@@ -524,17 +685,19 @@ static int on_entry(void *user, const char *section, const char *name, const cha
                 st->seen = 0;
         }
 
-        if (strncmp(section, "zone ", 5) == 0) {
-                const char *zname = section + 5;
+        const struct named *nm = named_of(section);
 
-                if (!valid_zone_name(zname)) {
-                        fail(st, "[%s]: zone names are 1-32 of a-z 0-9 - _", section);
+        if (nm) {
+                const char *sname = section + strlen(nm->prefix);
+
+                if (!nm->valid(sname)) {
+                        fail(st, "[%s]: %s", section, nm->rule);
                         return 0;
                 }
-                base = zone_find_or_add(st, zname);
+                base = nm->section(st, sname);
                 if (!base)
                         return 0;
-                keys = zone_keys;
+                keys = nm->keys;
         } else {
                 for (i = 0; i < ARRAY_SIZE(sections); i++)
                         if (strcmp(section, sections[i].name) == 0)
@@ -589,9 +752,11 @@ static int set_defaults(struct kagi_config *c)
         c->totp_issuer = strdup("kagi");
         c->card_ca_file = strdup("/etc/kagi/card-ca.pem");
         c->card_pin_timeout = 30;
+        c->password_service = strdup("kagi-password");
+        c->cgroup_root = strdup("kagi");
         c->card_wait = 30;
         if (!c->socket || !c->database || !c->key_dir || !c->admin_group || !c->default_zone ||
-            !c->totp_issuer || !c->card_ca_file)
+            !c->totp_issuer || !c->card_ca_file || !c->password_service || !c->cgroup_root)
                 return -ENOMEM;
         return strv_add_words(&c->privileged_groups, "root sudo wheel");
 }
@@ -644,6 +809,55 @@ static void validate_ldap(struct parse_state *st)
                 fail(st, "user_filter: cannot be none; (objectClass=*) matches every entry");
         else if (is_none(c->ldap_group_name_attr))
                 fail(st, "group_name_attr: cannot be none");
+}
+
+static void validate_roles(struct parse_state *st)
+{
+        const struct kagi_config *c = st->c;
+
+        for (size_t i = 0; i < c->n_roles && !st->failed; i++) {
+                const struct kagi_role *r = &c->roles[i];
+
+                if (r->targets.n == 0)
+                        fail(st, "[role %s]: targets: missing (the accounts it opens, e.g. targets = root)", r->name);
+                else if (r->users.n == 0 && r->groups.n == 0)
+                        fail(st, "[role %s]: nobody may hold it: set users or groups", r->name);
+                else if (r->max_duration == 0)
+                        fail(st, "[role %s]: max_duration: missing (the longest grant, e.g. max_duration = 2h)",
+                             r->name);
+                else if (r->approval && !r->approvers)
+                        fail(st, "[role %s]: approvers: approval = yes needs the group whose members approve",
+                             r->name);
+                else if (strv_contains(&r->users, "*"))
+                        fail(st, "[role %s]: users: a privileged role is held by named people, not \"*\" (PRIV-1)",
+                             r->name);
+        }
+}
+
+static void validate_shared(struct parse_state *st)
+{
+        const struct kagi_config *c = st->c;
+
+        for (size_t i = 0; i < c->n_shared && !st->failed; i++) {
+                const struct kagi_shared *sh = &c->shared[i];
+                char buf[64];
+
+                if (sh->users.n == 0 && sh->groups.n == 0) {
+                        fail(st, "[shared %s]: nobody may use it: set users or groups (its members)", sh->name);
+                        break;
+                }
+                for (size_t j = 0; j < sh->n_sets; j++)
+                        if (!factor_set_is_multifactor(sh->sets[j])) {
+                                factor_set_format(sh->sets[j], buf, sizeof(buf));
+                                fail(st, "[shared %s]: factors: '%s' is single-factor: members prove "
+                                     "themselves with two kinds (MFA-1, SID-2)", sh->name, buf);
+                                break;
+                        }
+                for (size_t r = 0; r < c->n_roles && !st->failed; r++)
+                        if (strv_contains(&c->roles[r].targets, sh->name))
+                                fail(st, "[shared %s]: it is also a target of [role %s]; an account is one or "
+                                     "the other", sh->name, c->roles[r].name);
+        }
 }
 
 /* Checks that need the whole file. */
@@ -703,22 +917,25 @@ static void validate(struct parse_state *st)
                 fail(st, "default_zone: no [zone %s] section", c->default_zone);
                 return;
         }
+        validate_roles(st);
+        validate_shared(st);
+        if (st->failed)
+                return;
         if (c->backend == KAGI_DIR_LDAP)
                 validate_ldap(st);
 }
 
-static bool valid_zone_name(const char *s);
-
 static bool known_section(const char *name, size_t n)
 {
-        char buf[72];
+        const struct named *nm;
+        char buf[80];
 
         if (n >= sizeof(buf))
                 return false;
         memcpy(buf, name, n);
         buf[n] = '\0';
-        if (strncmp(buf, "zone ", 5) == 0)
-                return valid_zone_name(buf + 5);
+        if ((nm = named_of(buf)))
+                return nm->valid(buf + strlen(nm->prefix));
         for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
                 if (strcmp(buf, sections[i].name) == 0)
                         return true;
@@ -728,9 +945,9 @@ static bool known_section(const char *name, size_t n)
 /* inih calls on_entry() for keys only, never for a section header, so an
  * unknown or repeated header without keys under it would slip through
  * there: look at the headers themselves first. */
-static int check_section_headers(const char *text, const char *name, char *err, size_t errsz)
+static int headers_checked(const char *text, const char *name, char (*seen)[80], size_t max_seen, char *err,
+                           size_t errsz)
 {
-        char seen[KAGI_ZONES_MAX + 8][72];
         size_t n_seen = 0, line = 1;
 
         for (const char *p = text; *p; line++) {
@@ -741,10 +958,14 @@ static int check_section_headers(const char *text, const char *name, char *err, 
                         size_t n = (size_t)(close - s - 1);
 
                         if (!known_section(s + 1, n)) {
+                                char head[80];
+                                const struct named *nm;
+
+                                snprintf(head, sizeof(head), "%.*s", (int)(n < sizeof(head) ? n : sizeof(head) - 1),
+                                         s + 1);
+                                nm = named_of(head);
                                 snprintf(err, errsz, "%s:%zu: [%.*s]: %s", name, line, (int)(n > 64 ? 64 : n), s + 1,
-                                         n > 5 && strncmp(s + 1, "zone ", 5) == 0
-                                                 ? "zone names are 1-32 of a-z 0-9 - _"
-                                                 : "unknown section");
+                                         nm ? nm->rule : "unknown section");
                                 return -EINVAL;
                         }
                         for (size_t i = 0; i < n_seen; i++)
@@ -753,7 +974,7 @@ static int check_section_headers(const char *text, const char *name, char *err, 
                                                  line, (int)n, s + 1);
                                         return -EINVAL;
                                 }
-                        if (n_seen >= ARRAY_SIZE(seen)) {
+                        if (n_seen >= max_seen) {
                                 snprintf(err, errsz, "%s:%zu: too many sections", name, line);
                                 return -EINVAL;
                         }
@@ -765,6 +986,21 @@ static int check_section_headers(const char *text, const char *name, char *err, 
                         p++;
         }
         return 0;
+}
+
+static int check_section_headers(const char *text, const char *name, char *err, size_t errsz)
+{
+        const size_t max = KAGI_ZONES_MAX + KAGI_ROLES_MAX + KAGI_SHARED_MAX + 8;
+        char (*seen)[80] = calloc(max, sizeof(*seen));
+        int r;
+
+        if (!seen) {
+                snprintf(err, errsz, "%s: out of memory", name);
+                return -ENOMEM;
+        }
+        r = headers_checked(text, name, seen, max, err, errsz);
+        free(seen);
+        return r;
 }
 
 int config_parse(const uint8_t *buf, size_t len, const char *name,
@@ -863,7 +1099,7 @@ void config_free(struct kagi_config *c)
                 &c->ldap_member_attr, &c->ldap_memberof_attr, &c->ldap_group_name_attr,
                 &c->ldap_name_attr, &c->ldap_department_attr, &c->ldap_uid_attr,
                 &c->ldap_cert_attr, &c->ldap_disabled_filter, &c->lock_message, &c->totp_issuer, &c->card_ca_file,
-                &c->card_reader,
+                &c->card_reader, &c->password_service, &c->cgroup_root,
         };
         for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
                 free(*strs[i]);
@@ -876,7 +1112,40 @@ void config_free(struct kagi_config *c)
                 strv_clear(&c->zones[i].groups);
         }
         free(c->zones);
+        for (size_t i = 0; i < c->n_roles; i++) {
+                struct kagi_role *r = &c->roles[i];
+
+                free(r->name);
+                free(r->approvers);
+                free(r->notify);
+                strv_clear(&r->targets);
+                strv_clear(&r->users);
+                strv_clear(&r->groups);
+        }
+        free(c->roles);
+        for (size_t i = 0; i < c->n_shared; i++) {
+                free(c->shared[i].name);
+                strv_clear(&c->shared[i].users);
+                strv_clear(&c->shared[i].groups);
+        }
+        free(c->shared);
         free(c);
+}
+
+const struct kagi_role *config_role(const struct kagi_config *c, const char *name)
+{
+        for (size_t i = 0; i < c->n_roles; i++)
+                if (strcmp(c->roles[i].name, name) == 0)
+                        return &c->roles[i];
+        return NULL;
+}
+
+const struct kagi_shared *config_shared(const struct kagi_config *c, const char *account)
+{
+        for (size_t i = 0; i < c->n_shared; i++)
+                if (strcmp(c->shared[i].name, account) == 0)
+                        return &c->shared[i];
+        return NULL;
 }
 
 const struct kagi_zone *config_zone(const struct kagi_config *c, const char *name)

@@ -43,11 +43,49 @@ static const char *const text[MSG_ID_MAX_][2] = {
         [MSG_PROMPT_PIN] = { "IC card PIN: ", "ICカードの暗証番号: " },
         [MSG_BUSY] = { "Too many logins to this account are in progress at once. Try again in a moment.",
                        "このアカウントへのログインが同時に多数行われています。しばらくしてから再度お試しください。" },
+        [MSG_NO_INDIVIDUAL] = { "This account is reached only from your own: with su or sudo, or with your IC card.",
+                                "このアカウントは、ご自身のアカウントから su・sudo で利用するか、ご自身のICカードで"
+                                "ログインしてください。" },
+        [MSG_NEED_GRANT] = { "Privileged access needs a grant. Ask for one: kagictl grant request {name} --for "
+                             "DURATION --reason TEXT",
+                             "特権の利用には許可が必要です。申請方法: kagictl grant request {name} --for 時間 "
+                             "--reason 理由" },
+        [MSG_GRANT_PENDING] = { "Request {n} waits for approval by another person ({name}).",
+                                "申請（番号 {n}）は承認待ちです（承認者: {name}）。" },
+        [MSG_GRANT_REFUSED] = { "The grant was not given: {name}.", "許可は得られませんでした: {name}" },
+        [MSG_PROMPT_REASON] = { "Reason for privileged access ({name}): ", "特権を利用する理由（{name}）: " },
+        [MSG_PROMPT_DURATION] = { "For how long (e.g. 30m; at most {n} minutes): ",
+                                  "利用時間（例: 30m、最長 {n} 分）: " },
+        [MSG_PROMPT_PERSON_PASSWORD] = { "Password of {name}: ", "{name} のパスワード: " },
+        [MSG_PROMPT_PERSON_CODE] = { "Verification code of {name}: ", "{name} の確認コード: " },
+        [MSG_NO_BOUND] = { "A privileged session cannot be time-limited on this host, so it is not started. Contact "
+                           "{contact}.",
+                           "この端末では特権セッションの時間制限ができないため、開始しません。{contact}に連絡して"
+                           "ください。" },
+        [MSG_SESSION_WARN] = { "kagi: this privileged session ends in {n} minute(s). To extend it: kagictl grant "
+                               "extend {name} --by DURATION --reason TEXT",
+                               "kagi: この特権セッションはあと {n} 分で終了します。延長するには: kagictl grant "
+                               "extend {name} --by 時間 --reason 理由" },
+        [MSG_SESSION_ENDED] = { "kagi: this privileged session has ended ({name}).",
+                                "kagi: この特権セッションは終了しました（{name}）。" },
+        [MSG_ABANDONED] = { "Login cancelled: nothing was entered. This does not count as a failed attempt.",
+                            "入力がなかったため、ログインを中止しました。失敗回数には数えません。" },
+        [MSG_CODE_IS_PASSWORD] = { "That was your password. This prompt asks for the verification code shown by "
+                                   "your authenticator app. This does not count as a failed attempt.",
+                                   "入力されたのはパスワードです。この欄には認証アプリに表示される確認コードを"
+                                   "入力してください。失敗回数には数えません。" },
+        [MSG_PRESS_ENTER] = { " [press Enter]", "［Enterキーを押してください］" },  /* appended to the line: English takes a space, Japanese none */
 };
 
 static const char *const default_contact[2] = { "your system administrator", "システム管理者" };
 
 void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, char *buf, size_t size)
+{
+        message_format_name(c, id, n, NULL, buf, size);
+}
+
+void message_format_name(const struct kagi_config *c, enum msg_id id, unsigned n, const char *name, char *buf,
+                         size_t size)
 {
         int lang = c && c->language == KAGI_LANG_JA ? 1 : 0;
         const char *contact = c && c->contact ? c->contact : default_contact[lang];
@@ -70,6 +108,9 @@ void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, cha
                         snprintf(num, sizeof(num), "%u", n);
                         sub = num;
                         t += 3;
+                } else if (strncmp(t, "{name}", 6) == 0) {
+                        sub = name ? name : "";
+                        t += 6;
                 }
                 if (sub) {
                         size_t l = strlen(sub);

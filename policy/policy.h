@@ -14,6 +14,9 @@
 #define KAGI_CONFIG_MAX (256 * 1024)
 #define KAGI_ZONE_MAX_SETS 8
 #define KAGI_ZONES_MAX 64
+#define KAGI_ROLES_MAX 64
+#define KAGI_SHARED_MAX 256
+#define KAGI_WARN_MAX 8
 
 struct strv {
         char **v;
@@ -36,6 +39,39 @@ struct kagi_zone {
         bool mynumber;                        /* My Number zone: MFA-1 applies */
         struct strv users;                    /* may log in; "*" = any account */
         struct strv groups;                   /* members of these may log in */
+        bool one_terminal;                    /* a person on one terminal at a time */
+};
+
+enum kagi_card_removal {
+        KAGI_CARD_REMOVAL_IGNORE,             /* the session goes on without the card */
+        KAGI_CARD_REMOVAL_END,                /* pulling the card ends the session (PRIV-5) */
+};
+
+/* [role NAME]: privileged access by grant (PRIV-1, PRIV-2, PRIV-4). */
+struct kagi_role {
+        char *name;
+        struct strv targets;                  /* the accounts it opens (root, dbadmin …) */
+        struct strv users;                    /* who may hold it */
+        struct strv groups;                   /* members of these may hold it */
+        uint64_t max_duration;                /* seconds: the longest grant */
+        bool approval;                        /* another person must approve */
+        char *approvers;                      /* the group approvers belong to */
+        char *notify;                         /* run for requests (absolute path), or NULL */
+        bool break_glass;                     /* a holder may activate without approval */
+        bool inline_request;                  /* su / sudo may ask for a grant inline */
+        uint64_t warn[KAGI_WARN_MAX];         /* seconds before the end, largest first */
+        size_t n_warn;
+        enum kagi_card_removal card_removal;
+};
+
+/* [shared NAME]: a shared ID (共用ID, SID-1, SID-2): NAME is the account. */
+struct kagi_shared {
+        char *name;
+        struct strv users;                    /* members */
+        struct strv groups;                   /* members of these are members */
+        uint32_t max_sessions;                /* in use at once */
+        uint32_t sets[KAGI_ZONE_MAX_SETS];    /* factor sets members use; none: the zone's */
+        size_t n_sets;
 };
 
 struct lockout_rule {
@@ -113,8 +149,16 @@ struct kagi_config {
         uint32_t card_wait;                   /* seconds to wait for a card */
         char *card_reader;                    /* substring of the reader name; NULL = any */
 
+        char *password_service;               /* [broker]: the PAM service kagid checks passwords with */
+        char *cgroup_root;                    /* [broker]: kagi's cgroups, below the cgroup2 mount */
+        bool session_cgroups_all;             /* [broker] session_cgroups = all (else privileged) */
+
         struct kagi_zone *zones;
         size_t n_zones;
+        struct kagi_role *roles;
+        size_t n_roles;
+        struct kagi_shared *shared;
+        size_t n_shared;
 };
 
 /* Pure: parse the text of a config file. `name` is only used in messages.
@@ -130,6 +174,8 @@ void config_free(struct kagi_config *c);
 static inline void config_freep(struct kagi_config **c) { config_free(*c); *c = NULL; }
 
 const struct kagi_zone *config_zone(const struct kagi_config *c, const char *name);
+const struct kagi_role *config_role(const struct kagi_config *c, const char *name);
+const struct kagi_shared *config_shared(const struct kagi_config *c, const char *account);
 
 /* ---- decisions (pure) ---------------------------------------------------- */
 
@@ -150,6 +196,32 @@ bool zone_accepts_cards(const struct kagi_zone *z);
 bool config_uses_cards(const struct kagi_config *c);
 /* ACC-1: may this account log in here? groups = the account's groups. */
 bool zone_admits(const struct kagi_zone *z, const char *user, const struct strv *groups);
+
+/* ---- privileged roles and shared IDs (role.c) ------------------------------ */
+
+/* Does the role open this account? Is the account any role's target? */
+bool role_opens(const struct kagi_role *r, const char *account);
+bool config_is_target(const struct kagi_config *c, const char *account);
+/* May the person (with their directory groups) hold the role? */
+bool role_held_by(const struct kagi_role *r, const char *person, const struct strv *groups);
+
+enum grant_verdict {
+        GRANT_ACTIVE,                         /* allowed: active from now */
+        GRANT_PENDING,                        /* allowed: waits for an approver */
+        GRANT_NO_DURATION,
+        GRANT_TOO_LONG,                       /* above max_duration: refused, never shortened */
+        GRANT_NO_BREAK_GLASS,
+        GRANT_SELF_APPROVAL,
+        GRANT_NOT_APPROVER,
+};
+/* A request for `duration` seconds (break-glass or not) by a holder. */
+enum grant_verdict role_request_check(const struct kagi_role *r, uint64_t duration, bool break_glass);
+/* May approver (with their groups) approve what requester asked? GRANT_ACTIVE: yes. */
+enum grant_verdict role_approval_check(const struct kagi_role *r, const char *approver, const struct strv *groups,
+                                       const char *requester);
+const char *grant_verdict_text(enum grant_verdict v);
+/* Is the person a member of the shared ID? */
+bool shared_member(const struct kagi_shared *sh, const char *person, const struct strv *groups);
 
 /* Lockout. `failures` counts consecutive failures, settled and durable;
  * attempts in flight are counted by the caller (kagid holds them). */
@@ -207,8 +279,25 @@ enum msg_id {
         MSG_PROMPT_CODE,
         MSG_PROMPT_PIN,
         MSG_BUSY,               /* every attempt still allowed is in flight */
+        MSG_NO_INDIVIDUAL,      /* a role's target, logged into with no person proved */
+        MSG_NEED_GRANT,         /* {name}: the role to ask for */
+        MSG_GRANT_PENDING,      /* {n}: the request, {name}: the approver group */
+        MSG_GRANT_REFUSED,      /* {name}: why */
+        MSG_PROMPT_REASON,      /* {name}: the role */
+        MSG_PROMPT_DURATION,    /* {n}: the role's longest grant in minutes */
+        MSG_PROMPT_PERSON_PASSWORD, /* {name}: the person behind su/sudo */
+        MSG_PROMPT_PERSON_CODE,
+        MSG_NO_BOUND,           /* a privileged session nothing can bound here */
+        MSG_SESSION_WARN,       /* {n}: minutes left, {name}: the grant */
+        MSG_SESSION_ENDED,      /* {name}: why */
+        MSG_ABANDONED,          /* a prompt got no answer or an empty one */
+        MSG_CODE_IS_PASSWORD,   /* the code prompt was answered with the password */
+        MSG_PRESS_ENTER,        /* ends a refusal carried in an ssh prompt */
         MSG_ID_MAX_
 };
 /* The text in the configured language; {contact} and {n} are filled in. A
  * NULL config gives the English text with the default contact. */
 void message_format(const struct kagi_config *c, enum msg_id id, unsigned n, char *buf, size_t size);
+/* The same with {name} filled in (a role, a person, a reason). */
+void message_format_name(const struct kagi_config *c, enum msg_id id, unsigned n, const char *name, char *buf,
+                         size_t size);

@@ -30,12 +30,16 @@ enum opt {
         OPT_CERT = 1u << 5,
         OPT_FINGERPRINT = 1u << 6,
         OPT_RETIRE_OLD = 1u << 7,
-        OPT_FROM = 1u << 8,
-        OPT_TO = 1u << 9,
-        OPT_FORMAT = 1u << 10,
-        OPT_LANG = 1u << 11,
-        OPT_OUT = 1u << 12,
-        OPT_DORMANT_DAYS = 1u << 13,
+        OPT_FOR = 1u << 8,
+        OPT_BY = 1u << 9,
+        OPT_BREAK_GLASS = 1u << 10,
+        OPT_PENDING = 1u << 11,
+        OPT_FROM = 1u << 12,
+        OPT_TO = 1u << 13,
+        OPT_FORMAT = 1u << 14,
+        OPT_LANG = 1u << 15,
+        OPT_OUT = 1u << 16,
+        OPT_DORMANT_DAYS = 1u << 17,
 };
 
 struct args {
@@ -49,6 +53,8 @@ struct args {
         const char *since;
         const char *cert;
         const char *fingerprint;
+        const char *duration;                 /* --for */
+        const char *by;                       /* --by */
         const char *from, *to, *format, *lang, *out, *dormant_days;
 };
 
@@ -80,4 +86,12 @@ int cmd_audit_verify(struct ctl *ctl, const struct args *a);
 int cmd_card_register(struct ctl *ctl, const struct args *a);
 int cmd_card_revoke(struct ctl *ctl, const struct args *a);
 int cmd_card_list(struct ctl *ctl, const struct args *a);
+int cmd_grant_request(struct ctl *ctl, const struct args *a);
+int cmd_grant_approve(struct ctl *ctl, const struct args *a);
+int cmd_grant_deny(struct ctl *ctl, const struct args *a);
+int cmd_grant_revoke(struct ctl *ctl, const struct args *a);
+int cmd_grant_extend(struct ctl *ctl, const struct args *a);
+int cmd_grant_list(struct ctl *ctl, const struct args *a);
+int cmd_session_list(struct ctl *ctl, const struct args *a);
+int cmd_session_end(struct ctl *ctl, const struct args *a);
 int cmd_report_review(struct ctl *ctl, const struct args *a);

@@ -35,6 +35,23 @@ static const struct command {
           "TIME: 2026-11-21, 2026-11-21T09:00:00Z or 2h (ago)" },
         { "audit", "verify", 0, 0, OPT_JSON, cmd_audit_verify, "audit verify [--json]",
           "check the hash chain; exit 1 if broken" },
+        { "grant", "request", 1, 1, OPT_FOR | OPT_REASON | OPT_BREAK_GLASS | OPT_JSON, cmd_grant_request,
+          "grant request ROLE --for DURATION --reason TEXT [--break-glass]",
+          "ask for privileged access (as yourself; asks your password and code)" },
+        { "grant", "approve", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_approve, "grant approve ID",
+          "approve another person's request (asks your password and code)" },
+        { "grant", "deny", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_deny, "grant deny ID --reason TEXT",
+          "refuse a request (asks your password and code)" },
+        { "grant", "revoke", 1, 1, OPT_REASON | OPT_JSON, cmd_grant_revoke, "grant revoke ID --reason TEXT",
+          "end a grant now" },
+        { "grant", "extend", 1, 1, OPT_BY | OPT_REASON | OPT_JSON, cmd_grant_extend,
+          "grant extend ID --by DURATION --reason TEXT", "within the role's longest grant" },
+        { "grant", "list", 0, 0, OPT_PENDING | OPT_JSON, cmd_grant_list, "grant list [--pending] [--json]",
+          "grants you may see" },
+        { "session", "list", 0, 0, OPT_JSON, cmd_session_list, "session list [--json]",
+          "live sessions: account, person, grant, terminal, start and deadline" },
+        { "session", "end", 1, 1, OPT_REASON | OPT_JSON, cmd_session_end, "session end ID --reason TEXT",
+          "end a live session now: every process of it (audited)" },
         { "report", "review", 0, 0, OPT_FROM | OPT_TO | OPT_FORMAT | OPT_LANG | OPT_OUT | OPT_DORMANT_DAYS,
           cmd_report_review,
           "report review [--from DATE] [--to DATE] [--format text|csv|json|html] [--lang ja|en] [--out FILE] "
@@ -51,7 +68,11 @@ static const struct option options[] = {
         { "cert", required_argument, NULL, 'C' },
         { "fingerprint", required_argument, NULL, 'F' },
         { "retire-old", no_argument, NULL, 'R' },
-        { "from", required_argument, NULL, 'f' },
+        { "for", required_argument, NULL, 'f' },
+        { "by", required_argument, NULL, 'b' },
+        { "break-glass", no_argument, NULL, 'B' },
+        { "pending", no_argument, NULL, 'p' },
+        { "from", required_argument, NULL, 'i' },
         { "to", required_argument, NULL, 't' },
         { "format", required_argument, NULL, 'o' },
         { "lang", required_argument, NULL, 'l' },
@@ -108,7 +129,11 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 case 'C': bit = OPT_CERT; a->cert = optarg; break;
                 case 'F': bit = OPT_FINGERPRINT; a->fingerprint = optarg; break;
                 case 'R': bit = OPT_RETIRE_OLD; break;
-                case 'f': bit = OPT_FROM; a->from = optarg; break;
+                case 'f': bit = OPT_FOR; a->duration = optarg; break;
+                case 'b': bit = OPT_BY; a->by = optarg; break;
+                case 'B': bit = OPT_BREAK_GLASS; break;
+                case 'p': bit = OPT_PENDING; break;
+                case 'i': bit = OPT_FROM; a->from = optarg; break;
                 case 't': bit = OPT_TO; a->to = optarg; break;
                 case 'o': bit = OPT_FORMAT; a->format = optarg; break;
                 case 'l': bit = OPT_LANG; a->lang = optarg; break;
@@ -127,7 +152,10 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 a->pos[a->n_pos++] = argv[optind];
         }
         if (a->n_pos < c->min_pos)
-                return die_usage("%s: which account?", c->cmd);
+                return die_usage("%s: which %s?", c->cmd,
+                                 strcmp(c->cmd, "grant") == 0     ? "grant (or role)"
+                                 : strcmp(c->cmd, "session") == 0 ? "session (its ID in kagictl session list)"
+                                                                  : "account");
         return 0;
 }
 

@@ -11,7 +11,7 @@
 #include "login.h"
 
 /* The administrator behind the socket, by name when it has one. */
-static void peer_name(const struct request *rq, char *buf, size_t size)
+void peer_name(const struct request *rq, char *buf, size_t size)
 {
         struct passwd pw, *res = NULL;
         char tmp[4096];

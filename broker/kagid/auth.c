@@ -50,7 +50,7 @@ static int start(struct request *rq, struct login *l, const char *factor, bool w
                 reply_decision(rq, KAGI_DENY_INVALID, MSG_INTERNAL);
                 return r;
         }
-        r = login_lookup(rq, l, want_enabled);
+        r = login_resolve(rq, l, want_enabled);
         if (r < 0) {
                 answer_audited(rq, l, "auth", factor, KAGI_UNAVAILABLE, MSG_UNAVAILABLE, "directory unavailable");
                 return r;
@@ -75,18 +75,55 @@ static int start_unlocked(struct request *rq, struct login *l, const char *step)
         return 1;
 }
 
+/* The zone's factor sets a login may use: for a role's target with no
+ * person behind it, only those with a card (its owner is the person). */
+static struct kagi_zone usable_sets(const struct login *l)
+{
+        struct kagi_zone z = *l->zone;
+
+        if (l->target && !l->individual) {
+                z.n_sets = 0;
+                for (size_t i = 0; i < l->zone->n_sets; i++)
+                        if (l->zone->sets[i] & KAGI_F_CARD)
+                                z.sets[z.n_sets++] = l->zone->sets[i];
+        }
+        return z;
+}
+
+/* Can kagid itself check the password of whom this login proves? */
+static bool broker_checks_password(struct request *rq, const struct login *l)
+{
+        /* the person behind su/sudo: always, through the password service */
+        return directory_checks_passwords(rq->dir) || l->kagid_password;
+}
+
+/* What the stack proved counts only for the account it checked: not for
+ * the person behind su/sudo to a role's target. */
+static uint32_t proved_by_stack(const struct login *l)
+{
+        return (l->flags & KAGI_FLAG_STACKED_PASSWORD) && !l->target ? KAGI_F_PASSWORD : 0;
+}
+
 /* The factors still to collect for this login, given what the stack has
  * proved; -EACCES when no accepted set can be completed. */
 static int factors_to_collect(struct request *rq, const struct login *l, uint32_t proved, uint32_t *ret)
 {
         bool card = l->flags & KAGI_FLAG_CARD_PRESENT;
-        int r = zone_factors_to_collect(l->zone, proved, card, directory_checks_passwords(rq->dir), ret);
+        struct kagi_zone z = usable_sets(l);
+        int r = zone_factors_to_collect(&z, proved, card, broker_checks_password(rq, l), ret);
 
         /* only a card would do, and none is in the reader: the module asks
          * the user to insert one */
         if (r < 0 && !card)
-                r = zone_factors_to_collect(l->zone, proved, true, directory_checks_passwords(rq->dir), ret);
+                r = zone_factors_to_collect(&z, proved, true, broker_checks_password(rq, l), ret);
         return r;
+}
+
+/* Whose factors the module asks for, when they are not the account's. */
+static void put_person(struct request *rq, const struct login *l)
+{
+        if (l->target && l->individual)
+                frame_put_str(rq->reply, KAGI_T_PERSON, l->user);
 }
 
 int auth_preauth(struct request *rq)
@@ -108,20 +145,11 @@ int auth_preauth(struct request *rq)
         frame_put_blob(rq->reply, KAGI_T_ATTEMPT, l.attempt, sizeof(l.attempt));
         /* what kagi will ask once the password module has passed, so the
          * module need not ask again */
-        if (factors_to_collect(rq, &l, KAGI_F_PASSWORD, &collect) == 0)
+        if (factors_to_collect(rq, &l, l.target ? 0 : KAGI_F_PASSWORD, &collect) == 0) {
                 frame_put_u32(rq->reply, KAGI_T_FACTORS, collect);
-        return 0;
-}
-
-/* The attempt preauth reserved for this login, if it is still in flight. */
-static void adopt_attempt(struct request *rq, struct login *l)
-{
-        const struct kagi_field *tok = &rq->msg->f[KAGI_T_ATTEMPT];
-
-        if (tok->p && attempts_holds(rq->b->attempts, l->key, tok->p, tok->len, now_ms())) {
-                memcpy(l->attempt, tok->p, sizeof(l->attempt));
-                l->has_attempt = true;
+                put_person(rq, &l);
         }
+        return 0;
 }
 
 int auth_authfail(struct request *rq)
@@ -138,14 +166,9 @@ int auth_authfail(struct request *rq)
                 reply_decision(rq, KAGI_DENY_INVALID, MSG_AUTH_FAILED);
                 return 0;
         }
-        /* The failure happened whatever the directory says now: count it, with
-         * the ordinary rule and the name as given if the account cannot be
-         * looked up. */
-        if (login_lookup(rq, &l, false) < 0) {
-                l.acct = (struct dir_account){ .uid = (uid_t)-1 };
-                snprintf(l.key, sizeof(l.key), "%s", l.user);
-        }
-        adopt_attempt(rq, &l);
+        /* the failure happened whatever the directory says now: count it */
+        login_lookup_settling(rq, &l);
+        login_adopt_attempt(rq, &l);
         rule = login_rule(rq, &l);
         snprintf(reason, sizeof(reason), "password refused by the %s stack", l.service);
 
@@ -175,7 +198,7 @@ int auth_begin(struct request *rq)
         r = start_unlocked(rq, &l, "begin");
         if (r <= 0)
                 return r;
-        proved = (l.flags & KAGI_FLAG_STACKED_PASSWORD) ? KAGI_F_PASSWORD : 0;
+        proved = proved_by_stack(&l);
         r = factors_to_collect(rq, &l, proved, &collect);
         if (r < 0) {
                 log_warn("no way for %s to log in to zone %s: %s%s", l.user, l.zone->name,
@@ -186,6 +209,7 @@ int auth_begin(struct request *rq)
         }
         reply_decision(rq, KAGI_CONTINUE, MSG_AUTH_FAILED);
         frame_put_u32(rq->reply, KAGI_T_FACTORS, collect);
+        put_person(rq, &l);
         return 0;
 }
 
@@ -223,14 +247,12 @@ static enum totp_result check_code(struct request *rq, const struct login *l, co
         return res;
 }
 
-int auth_verify(struct request *rq)
+int login_verify(struct request *rq, struct login *l, const char *password, const char *code, const char *factor,
+                 const uint8_t *attempt, size_t attempt_len, verified_fn then, void *userdata,
+                 enum kagi_decision *ret_d)
 {
-        _cleanup_(login_done) struct login l;
-        const char *code = msg_str(rq->msg, KAGI_T_CODE);
-        const char *password = msg_str(rq->msg, KAGI_T_PASSWORD);
         const char *reason = "";
-        uint32_t have = 0, proved;
-        char factor[64], why[160];
+        char why[160];
         enum totp_result tres = TOTP_OK;
         enum kagi_decision d;
         enum msg_id msg;
@@ -240,101 +262,133 @@ int auth_verify(struct request *rq)
         bool ok = true;
         struct txn t;
 
+        *ret_d = KAGI_ERROR;
+        r = attempt_reserve(rq, l, factor, attempt, attempt_len, rq->deadline + 1000);
+        if (r <= 0)
+                return r;
+
+        if (password) {
+                r = l->kagid_password ? person_password_check(rq, l->user, password)
+                                      : directory_check_password(rq->dir, l->user, password);
+                if (r == -EACCES) {
+                        ok = false;
+                        /* a directory refuses binds of accounts it has locked itself */
+                        reason = l->acct.exists && !l->acct.enabled ? "password refused; account disabled in the directory"
+                                                                    : "wrong password";
+                } else if (r < 0) {
+                        log_err("password check for %s failed: %s", l->user, strerror(-r));
+                        r = attempt_release(rq, l, factor, "error", "password check unavailable");
+                        reply_decision(rq, KAGI_UNAVAILABLE, MSG_UNAVAILABLE);
+                        *ret_d = KAGI_UNAVAILABLE;
+                        return r;
+                }
+        }
+
+        r = txn_begin(&t, rq);
+        if (r < 0) {
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
+                return r;
+        }
+        if (code) {
+                const char *code_reason;
+
+                /* inside the transaction: two requests with one code cannot both pass */
+                tres = check_code(rq, l, code, &counter, &skew, &code_reason);
+                if (tres != TOTP_OK && ok) {
+                        ok = false;
+                        reason = code_reason;
+                }
+        }
+        if (!l->acct.exists) {
+                /* whatever else failed, this is what the auditor needs to read */
+                ok = false;
+                reason = "unknown account";
+        }
+        r = attempt_settle(&t, l, ok, &ev);
+        if (r >= 0 && ok && code)
+                r = store_totp_accept(rq->store, l->user, counter, skew);
+        if (ok) {
+                d = admission(rq, l, &msg, &reason);
+                if (d == KAGI_ALLOW && code) {
+                        snprintf(why, sizeof(why), "clock skew %+d step%s", skew, skew == 1 || skew == -1 ? "" : "s");
+                        reason = why;
+                }
+        } else {
+                d = tres == TOTP_REPLAY && l->acct.exists ? KAGI_DENY_REPLAY : KAGI_DENY_CREDENTIAL;
+                msg = ev == LOCK_EV_LOCKED ? MSG_NOW_LOCKED : tres == TOTP_REPLAY ? MSG_REPLAY : MSG_AUTH_FAILED;
+        }
+        if (r >= 0)
+                r = txn_audit(&t, l, "auth", factor, d == KAGI_ALLOW ? "success" : ok ? "denied" : "failure", reason,
+                              NULL);
+        if (r >= 0)
+                r = txn_lock_event(&t, l, ev, login_rule(rq, l));
+        /* what belongs with a success, in the same commit */
+        if (r >= 0 && d == KAGI_ALLOW && then)
+                r = then(&t, l, userdata);
+        r = txn_finish_or_refuse(&t, r);
+        if (r < 0)
+                return r;
+        reply_decision(rq, d, msg);
+        *ret_d = d;
+        return 0;
+}
+
+/* A success decides the account phase too, in the same commit: an account
+ * that exists, is not locked (a success unlocked it), is admitted — and for
+ * a role's target, opened by a grant the person holds. */
+static int account_then(struct txn *t, struct login *l, void *userdata)
+{
+        struct account_verdict *v = userdata;
+        int r = login_account_decision(t->rq, l, v);
+
+        /* a refusal is the account phase's own to record: it asks again */
+        if (r < 0 || v->d != KAGI_ALLOW)
+                return r;
+        return account_audit(t, l, v);
+}
+
+int auth_verify(struct request *rq)
+{
+        _cleanup_(login_done) struct login l;
+        const char *code = msg_str(rq->msg, KAGI_T_CODE);
+        const char *password = msg_str(rq->msg, KAGI_T_PASSWORD);
+        struct account_verdict v = { .d = KAGI_ERROR };
+        uint32_t have = 0, proved;
+        enum kagi_decision d;
+        char factor[64];
+        int r;
+
         if (start(rq, &l, "verify", true) < 0)
                 return 0;
-        proved = (l.flags & KAGI_FLAG_STACKED_PASSWORD) ? KAGI_F_PASSWORD : 0;
+        if (l.target && !l.individual)
+                return answer_audited(rq, &l, "auth", "password+totp", KAGI_DENY_POLICY, MSG_NO_INDIVIDUAL,
+                                      "a role's target account, with no person proved");
+        proved = proved_by_stack(&l);
         if (code)
                 have |= KAGI_F_TOTP;
         if (password)
                 have |= KAGI_F_PASSWORD;
         factor_set_format(proved | have, factor, sizeof(factor));
         if (!have || (password && proved) || !zone_satisfied(l.zone, proved | have) ||
-            (password && !directory_checks_passwords(rq->dir))) {
+            (password && !broker_checks_password(rq, &l))) {
                 log_warn("verify for %s in zone %s with %s does not complete an accepted factor set",
                          l.user, l.zone->name, factor);
                 return answer_audited(rq, &l, "auth", factor, KAGI_DENY_POLICY, MSG_NO_METHOD,
                                       "factors do not complete an accepted set");
         }
-
-        r = attempt_reserve(rq, &l, factor, rq->msg->f[KAGI_T_ATTEMPT].p, rq->msg->f[KAGI_T_ATTEMPT].len,
-                            rq->deadline + 1000);
-        if (r <= 0)
+        r = login_verify(rq, &l, password, code, factor, rq->msg->f[KAGI_T_ATTEMPT].p, rq->msg->f[KAGI_T_ATTEMPT].len,
+                         account_then, &v, &d);
+        if (r < 0 || d != KAGI_ALLOW)
                 return r;
-
-        if (password) {
-                r = directory_check_password(rq->dir, l.user, password);
-                if (r == -EACCES) {
-                        ok = false;
-                        /* a directory refuses binds of accounts it has locked itself */
-                        reason = l.acct.exists && !l.acct.enabled ? "password refused; account disabled in the directory"
-                                                                  : "wrong password";
-                } else if (r < 0) {
-                        log_err("password check for %s failed: %s", l.user, strerror(-r));
-                        r = attempt_release(rq, &l, factor, "error", "directory unavailable");
-                        reply_decision(rq, KAGI_UNAVAILABLE, MSG_UNAVAILABLE);
-                        return r;
-                }
-        }
-
-        r = txn_begin(&t, rq);
-        if (r < 0)
-                goto fail;
-        if (code) {
-                const char *code_reason;
-
-                /* inside the transaction: two requests with one code cannot both pass */
-                tres = check_code(rq, &l, code, &counter, &skew, &code_reason);
-                if (tres != TOTP_OK && ok) {
-                        ok = false;
-                        reason = code_reason;
-                }
-        }
-        if (!l.acct.exists) {
-                /* whatever else failed, this is what the auditor needs to read */
-                ok = false;
-                reason = "unknown account";
-        }
-        r = attempt_settle(&t, &l, ok, &ev);
-        if (r >= 0 && ok && code)
-                r = store_totp_accept(rq->store, l.user, counter, skew);
-        if (ok) {
-                d = admission(rq, &l, &msg, &reason);
-                if (d == KAGI_ALLOW && code) {
-                        snprintf(why, sizeof(why), "clock skew %+d step%s", skew, skew == 1 || skew == -1 ? "" : "s");
-                        reason = why;
-                }
-        } else {
-                d = tres == TOTP_REPLAY && l.acct.exists ? KAGI_DENY_REPLAY : KAGI_DENY_CREDENTIAL;
-                msg = ev == LOCK_EV_LOCKED ? MSG_NOW_LOCKED : tres == TOTP_REPLAY ? MSG_REPLAY : MSG_AUTH_FAILED;
-        }
-        if (r >= 0)
-                r = txn_audit(&t, &l, "auth", factor,
-                              d == KAGI_ALLOW ? "success" : ok ? "denied" : "failure", reason, NULL);
-        if (r >= 0)
-                r = txn_lock_event(&t, &l, ev, login_rule(rq, &l));
-        /* the account phase was just decided too: an account that exists,
-         * is not locked (a success unlocked it) and is admitted */
-        if (r >= 0 && d == KAGI_ALLOW)
-                r = txn_audit(&t, &l, "account", "-", "success", "", NULL);
-        r = txn_finish_or_refuse(&t, r);
-        if (r < 0)
-                return r;
-        reply_decision(rq, d, msg);
-        if (d == KAGI_ALLOW)
-                frame_put_u32(rq->reply, KAGI_T_ACCOUNT, KAGI_ALLOW);
+        put_account(rq, &l, &v);
         return 0;
-fail:
-        txn_abort(&t);
-        reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
-        return r;
 }
 
 int auth_account(struct request *rq)
 {
         _cleanup_(login_done) struct login l;
-        enum kagi_decision d;
-        enum msg_id msg;
-        const char *reason;
+        struct account_verdict v;
+        struct txn t = { .rq = rq };
         int r;
 
         if (start(rq, &l, "account", true) < 0)
@@ -347,6 +401,15 @@ int auth_account(struct request *rq)
                 reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 return r;
         }
-        d = admission(rq, &l, &msg, &reason);
-        return answer_audited(rq, &l, "account", "-", d, msg, d == KAGI_ALLOW ? "" : reason);
+        r = login_account_decision(rq, &l, &v);
+        if (r >= 0)
+                r = txn_begin(&t, rq);
+        if (r >= 0)
+                r = account_audit(&t, &l, &v);
+        r = txn_finish_or_refuse(&t, r);
+        if (r < 0)
+                return r;
+        reply_decision_name(rq, v.d, v.msg, 0, v.role);
+        put_account(rq, &l, &v);
+        return 0;
 }

@@ -107,6 +107,23 @@ static int refuse_counted(struct request *rq, const struct login *l, enum kagi_d
         return 0;
 }
 
+/* A card login straight to a role's target (root over ssh from the desk):
+ * the card's registered owner is the person, whose PIN and lock count and
+ * whose grant must open the account. A card kagi's registry does not know
+ * names nobody, and is refused as not registered to the account. */
+static int card_person(struct request *rq, struct login *l, const struct card_cert *c, bool want_enabled)
+{
+        struct card_row row;
+        int r;
+
+        if (!l->target || l->individual)
+                return 0;
+        r = store_card_get(rq->store, c->fingerprint, &row);
+        if (r == -ENOENT || (r == 0 && strcmp(row.state, "active") != 0))
+                return 0;
+        return r < 0 ? r : login_as_person(rq, l, row.account, want_enabled);
+}
+
 static int start_card(struct request *rq, struct login *l, struct card_cert *c, bool want_enabled)
 {
         int r = login_load(rq, l);
@@ -121,7 +138,9 @@ static int start_card(struct request *rq, struct login *l, struct card_cert *c, 
                 reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_REFUSED);
                 return r;
         }
-        r = login_lookup(rq, l, want_enabled);
+        r = login_resolve(rq, l, want_enabled);
+        if (r >= 0)
+                r = card_person(rq, l, c, want_enabled);
         if (r < 0) {
                 reply_decision(rq, KAGI_UNAVAILABLE, MSG_UNAVAILABLE);
                 return r;
@@ -181,6 +200,7 @@ int card_verify(struct request *rq)
         uint32_t retries = msg_u32(rq->msg, KAGI_T_RETRIES, UINT32_MAX);
         struct card_cert c = { 0 };
         struct challenge_row cr;
+        struct account_verdict v;
         char why[512], owner[257];
         enum kagi_decision d;
         enum lock_event ev;
@@ -209,9 +229,16 @@ int card_verify(struct request *rq)
         if (attempt_reserve(rq, &l, FACTOR, cr.attempt, sizeof(cr.attempt), now_ms() + CHALLENGE_TTL * 1000) <= 0)
                 goto out;
         if (flags & KAGI_FLAG_CARD_ABORTED) {
-                /* pulled or unreadable before the PIN was judged: nothing verified */
-                attempt_release(rq, &l, FACTOR, "aborted", "card removed or unreadable during login");
-                reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_ABORTED);
+                /* pulled or unreadable before the PIN was judged, or no PIN
+                 * given: nothing verified */
+                if (flags & KAGI_FLAG_ABANDONED) {
+                        attempt_release(rq, &l, FACTOR, "abandoned",
+                                        "no answer or an empty one at the PIN prompt (not counted)");
+                        reply_decision(rq, KAGI_DENY_ABANDONED, MSG_ABANDONED);
+                } else {
+                        attempt_release(rq, &l, FACTOR, "aborted", "card removed or unreadable during login");
+                        reply_decision(rq, KAGI_DENY_CARD, MSG_CARD_ABORTED);
+                }
                 goto out;
         }
         if (flags & (KAGI_FLAG_PIN_FAILED | KAGI_FLAG_PIN_BLOCKED)) {
@@ -250,14 +277,20 @@ int card_verify(struct request *rq)
                 snprintf(why, sizeof(why), "card %s%s%s", c.serial, *reason ? "; " : "", reason);
                 r = txn_audit(&t, &l, "auth", FACTOR, d == KAGI_ALLOW ? "success" : "denied", why, NULL);
         }
-        /* the account phase, decided with the login (see auth_verify) */
+        /* the account phase, decided with the login (see auth_verify); a
+         * session this card opens may end when it leaves its reader */
+        snprintf(l.card, sizeof(l.card), "%s", c.fingerprint);
+        snprintf(l.reader, sizeof(l.reader), "%s", msg_str(rq->msg, KAGI_T_READER) ? msg_str(rq->msg, KAGI_T_READER)
+                                                                                   : "");
         if (r >= 0 && d == KAGI_ALLOW)
-                r = txn_audit(&t, &l, "account", "-", "success", "", NULL);
+                r = login_account_decision(rq, &l, &v);
+        if (r >= 0 && d == KAGI_ALLOW)
+                r = account_audit(&t, &l, &v);
         if (txn_finish_or_refuse(&t, r) < 0)
                 goto out;
         reply_decision(rq, d, msg);
         if (d == KAGI_ALLOW)
-                frame_put_u32(rq->reply, KAGI_T_ACCOUNT, KAGI_ALLOW);
+                put_account(rq, &l, &v);
 out:
         card_cert_clear(&c);
         return 0;

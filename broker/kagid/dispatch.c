@@ -8,21 +8,34 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "request.h"
+#include "login.h"
+#include "watch.h"
 
-enum { NEED_ROOT = 1, NEED_ADMIN = 2 };
+enum {
+        NEED_ROOT = 1,
+        NEED_ADMIN = 2,
+        /* any peer; the handler decides what it may do (a person asking for,
+         * deciding or listing grants, SO_PEERCRED naming them) */
+        NEED_ANY = 4,
+        /* what the request does to its peer's login in progress (watch.c) */
+        STARTS = 8,            /* a new one begins */
+        GOES_ON = 16,          /* one begins unless it has */
+        RESERVES = 32,         /* it is counted in advance */
+        ENDS = 64,             /* it is settled: no longer abandoned if the peer goes */
+};
 
 static const struct handler {
         uint8_t type;
         int (*fn)(struct request *rq);
         unsigned flags;
 } handlers[] = {
-        { KAGI_REQ_PREAUTH, auth_preauth, NEED_ROOT },
-        { KAGI_REQ_AUTHFAIL, auth_authfail, NEED_ROOT },
-        { KAGI_REQ_BEGIN, auth_begin, NEED_ROOT },
-        { KAGI_REQ_VERIFY, auth_verify, NEED_ROOT },
-        { KAGI_REQ_CARD_CHALLENGE, card_challenge, NEED_ROOT },
-        { KAGI_REQ_CARD_VERIFY, card_verify, NEED_ROOT },
+        { KAGI_REQ_PREAUTH, auth_preauth, NEED_ROOT | STARTS },
+        { KAGI_REQ_AUTHFAIL, auth_authfail, NEED_ROOT | ENDS },
+        { KAGI_REQ_BEGIN, auth_begin, NEED_ROOT | GOES_ON },
+        { KAGI_REQ_VERIFY, auth_verify, NEED_ROOT | ENDS },
+        { KAGI_REQ_CARD_CHALLENGE, card_challenge, NEED_ROOT | RESERVES },
+        { KAGI_REQ_CARD_VERIFY, card_verify, NEED_ROOT | ENDS },
+        { KAGI_REQ_ABANDON, auth_abandon, NEED_ROOT | ENDS },
         { KAGI_REQ_ACCOUNT, auth_account, NEED_ROOT },
         { KAGI_REQ_SESSION_OPEN, auth_session_open, NEED_ROOT },
         { KAGI_REQ_SESSION_CLOSE, auth_session_close, NEED_ROOT },
@@ -37,23 +50,48 @@ static const struct handler {
         { KAGI_REQ_CARD_REGISTER, admin_card_register, NEED_ADMIN },
         { KAGI_REQ_CARD_REVOKE, admin_card_revoke, NEED_ADMIN },
         { KAGI_REQ_CARD_LIST, admin_card_list, NEED_ADMIN },
+        { KAGI_REQ_SESSION_LIST, admin_session_list, NEED_ADMIN },
+        { KAGI_REQ_SESSION_END, admin_session_end, NEED_ADMIN },
+        { KAGI_REQ_GRANT_REQUEST, grant_request, NEED_ANY },
+        { KAGI_REQ_GRANT_DECIDE, grant_decide, NEED_ANY },
+        { KAGI_REQ_GRANT_LIST, grant_list, NEED_ANY },
+        { KAGI_REQ_GRANT_REVOKE, grant_revoke, NEED_ANY },
+        { KAGI_REQ_GRANT_EXTEND, grant_extend, NEED_ANY },
         { KAGI_REQ_REPORT, admin_report, NEED_ADMIN },
 };
 
-void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n)
+void reply_decision_name(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n, const char *name)
 {
         char text[1024];
 
+        rq->decision = d;
         frame_put_u32(rq->reply, KAGI_T_DECISION, d);
         if (d != KAGI_ALLOW && d != KAGI_CONTINUE) {
-                message_format(rq->b->cfg, msg, n, text, sizeof(text));
+                message_format_name(rq->b->cfg, msg, n, name, text, sizeof(text));
                 frame_put_str(rq->reply, KAGI_T_MESSAGE, text);
         }
+}
+
+void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n)
+{
+        reply_decision_name(rq, d, msg, n, NULL);
 }
 
 void reply_decision(struct request *rq, enum kagi_decision d, enum msg_id msg)
 {
         reply_decision_n(rq, d, msg, 0);
+}
+
+void reply_restart(struct request *rq)
+{
+        struct frame *f = frame_new(KAGI_REP_RESULT);
+
+        /* no frame at all fails closed: the worker answers KAGI_ERROR */
+        rq->decision = KAGI_ERROR;
+        if (f) {
+                frame_free(rq->reply);
+                rq->reply = f;
+        }
 }
 
 void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
@@ -64,6 +102,7 @@ void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
+        rq->decision = d;
         frame_put_u32(rq->reply, KAGI_T_DECISION, d);
         frame_put_str(rq->reply, KAGI_T_MESSAGE, text);
 }
@@ -93,6 +132,7 @@ bool peer_in_group(uid_t uid, gid_t gid, const char *group)
 int dispatch(struct request *rq)
 {
         const struct handler *h = NULL;
+        int r;
 
         for (size_t i = 0; i < ARRAY_SIZE(handlers); i++)
                 if (handlers[i].type == rq->msg->type)
@@ -113,5 +153,13 @@ int dispatch(struct request *rq)
                 return 0;
         }
         log_debug("%s from uid %u pid %d", kagi_msg_type_name(h->type), (unsigned)rq->peer_uid, (int)rq->peer_pid);
-        return h->fn(rq);
+        /* settled from here on: the watcher must not also call it abandoned */
+        if (h->flags & ENDS)
+                watch_note(rq, WATCH_END);
+        r = h->fn(rq);
+        if (h->flags & (STARTS | GOES_ON | RESERVES))
+                watch_note(rq, (h->flags & STARTS)    ? WATCH_START
+                               : (h->flags & GOES_ON) ? WATCH_GO_ON
+                                                      : WATCH_RESERVED);
+        return r;
 }

@@ -1,7 +1,9 @@
 /* libkagi-kagid: kagid's request handling — the socket and its workers
  * (server.c), the table of requests and who may send them (dispatch.c),
- * login decisions (login.c, auth.c, card.c, session.c) and administration
- * (admin.c, admin_card.c, json.c). main.c is the daemon around it.
+ * login decisions (login.c, attempts.c, auth.c, card.c, session.c,
+ * abandon.c), the watch on logins whose process may end unanswered
+ * (watch.c) and administration (admin.c, admin_card.c, json.c). main.c is
+ * the daemon around it.
  *
  * Every decision that changes state is committed, with its audit record,
  * before its answer is sent. Never: trusts what a peer claims about itself
@@ -18,6 +20,9 @@
 #include "secrets.h"
 
 struct attempts;
+struct proofs;
+struct maint;
+struct watch;
 
 struct broker {
         struct kagi_config *cfg;
@@ -25,6 +30,9 @@ struct broker {
         struct trust *trust;
         struct challenges *challenges;
         struct attempts *attempts;            /* logins in flight (attempts.c) */
+        struct proofs *proofs;                /* fresh logins, for inline grant requests */
+        struct maint *maint;                  /* kagid's timers (maint.c) */
+        struct watch *watch;                  /* the processes of logins in progress (watch.c) */
         uid_t uid;                            /* the broker's own user */
         char host[256];
 };

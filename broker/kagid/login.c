@@ -49,9 +49,30 @@ void login_done(struct login *l)
         /* settled by now (committed) or never verified: it stops counting */
         if (l->has_attempt && !l->keep_attempt)
                 attempts_remove(l->rq->b->attempts, l->key, l->attempt, sizeof(l->attempt));
+        /* still in flight: the watcher (watch.c) ends it if the peer goes */
+        if (l->has_attempt && l->keep_attempt)
+                login_kept(l->rq, l);
         secret_wipe(l->attempt, sizeof(l->attempt));
         if (l->looked_up)
                 dir_account_clear(&l->acct);
+}
+void login_kept(struct request *rq, const struct login *l)
+{
+        rq->kept.set = true;
+        memcpy(rq->kept.attempt, l->attempt, sizeof(rq->kept.attempt));
+        snprintf(rq->kept.key, sizeof(rq->kept.key), "%s", l->key);
+        snprintf(rq->kept.user, sizeof(rq->kept.user), "%s", l->user);
+        snprintf(rq->kept.person, sizeof(rq->kept.person), "%s", l->person);
+}
+
+void login_adopt_attempt(struct request *rq, struct login *l)
+{
+        const struct kagi_field *tok = &rq->msg->f[KAGI_T_ATTEMPT];
+
+        if (tok->p && attempts_holds(rq->b->attempts, l->key, tok->p, tok->len, now_ms())) {
+                memcpy(l->attempt, tok->p, sizeof(l->attempt));
+                l->has_attempt = true;
+        }
 }
 
 /* Which shared bucket an unknown name counts in: keyed, so that nobody can
@@ -91,6 +112,49 @@ int login_lookup(struct request *rq, struct login *l, bool want_enabled)
                 snprintf(l->key, sizeof(l->key), "\nunknown/%d", (int)l->bucket);
         }
         return 0;
+}
+
+void login_lookup_settling(struct request *rq, struct login *l)
+{
+        if (login_lookup(rq, l, false) < 0) {
+                l->acct = (struct dir_account){ .uid = (uid_t)-1 };
+                snprintf(l->key, sizeof(l->key), "%s", l->user);
+        }
+}
+
+int login_resolve(struct request *rq, struct login *l, bool want_enabled)
+{
+        int r = login_lookup(rq, l, want_enabled);
+
+        if (r < 0 || !l->acct.exists || !config_is_target(rq->b->cfg, l->user))
+                return r;
+        l->target = true;
+        if (l->ruser && *l->ruser && strcmp(l->ruser, l->user) != 0)
+                return login_as_person(rq, l, l->ruser, want_enabled);
+        /* a direct login: no person yet; a card may name one */
+        snprintf(l->account, sizeof(l->account), "%s", l->user);
+        return 0;
+}
+
+const char *login_account(const struct login *l)
+{
+        return l->account[0] ? l->account : l->user;
+}
+
+int login_as_person(struct request *rq, struct login *l, const char *person, bool want_enabled)
+{
+        snprintf(l->account, sizeof(l->account), "%s", l->user);
+        /* the account's lookup is done with; the person's takes its place */
+        if (l->looked_up)
+                dir_account_clear(&l->acct);
+        l->looked_up = false;
+        l->bucket = -1;
+        snprintf(l->person_name, sizeof(l->person_name), "%s", person);
+        l->user = l->person_name;
+        l->person = l->person_name;
+        l->individual = true;
+        l->kagid_password = true;
+        return login_lookup(rq, l, want_enabled);
 }
 
 int login_lock_get(struct request *rq, const struct login *l, struct lock_state *ret)
@@ -147,7 +211,7 @@ int txn_audit(struct txn *t, const struct login *l, const char *event, const cha
         snprintf(t->reason[t->n], sizeof(t->reason[0]), "%s", reason ? reason : "");
         *r = (struct audit_record){
                 .event = event,
-                .account = l ? l->user : NULL,
+                .account = l ? login_account(l) : NULL,
                 .person = l ? l->person : NULL,
                 .terminal = l ? l->terminal : NULL,
                 .service = l ? l->service : NULL,
@@ -205,19 +269,28 @@ int txn_finish_or_refuse(struct txn *t, int r)
         return r;
 }
 
-/* Record a decision that changes no state, then answer with it. */
-int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
-                          enum kagi_decision d, enum msg_id msg, const char *reason)
+int audit_only(struct request *rq, const struct login *l, const char *event, const char *factor, const char *result,
+               const char *reason)
 {
         struct txn t;
         int r;
 
         r = txn_begin(&t, rq);
         if (r >= 0)
-                r = txn_audit(&t, l, event, factor, d == KAGI_ALLOW ? "success" : "denied", reason, NULL);
-        r = txn_finish_or_refuse(&t, r);
-        if (r < 0)
+                r = txn_audit(&t, l, event, factor, result, reason, NULL);
+        return txn_finish(&t, r);
+}
+
+/* Record a decision that changes no state, then answer with it. */
+int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
+                          enum kagi_decision d, enum msg_id msg, const char *reason)
+{
+        int r = audit_only(rq, l, event, factor, d == KAGI_ALLOW ? "success" : "denied", reason);
+
+        if (r < 0) {
+                reply_decision(rq, KAGI_ERROR, MSG_INTERNAL);
                 return r;
+        }
         reply_decision(rq, d, msg);
         return 0;
 }
@@ -313,6 +386,142 @@ int attempt_settle(struct txn *t, const struct login *l, bool success, enum lock
         if (r >= 0 && l->bucket < 0)
                 r = store_note_result(rq->store, l->user, success, wall_now());
         return r;
+}
+
+/* The first role that opens the target and the person holds; with an
+ * active grant of it when there is one. */
+static int grant_for(struct request *rq, const struct login *l, struct account_verdict *v)
+{
+        const struct kagi_config *c = rq->b->cfg;
+        bool holds = false;
+
+        for (size_t i = 0; i < c->n_roles; i++) {
+                const struct kagi_role *role = &c->roles[i];
+                struct grant_row g;
+                int r;
+
+                if (!role_opens(role, l->account) || !role_held_by(role, l->user, &l->acct.groups))
+                        continue;
+                if (!holds)
+                        snprintf(v->role, sizeof(v->role), "%s", role->name);
+                holds = true;
+                r = store_grant_active(rq->store, l->user, role->name, wall_now(), &g);
+                if (r == 0) {
+                        v->grant = g.id;
+                        snprintf(v->role, sizeof(v->role), "%s", role->name);
+                        return 1;
+                }
+                if (r != -ENOENT)
+                        return r;
+        }
+        return holds ? 0 : -EPERM;
+}
+
+int login_account_decision(struct request *rq, const struct login *l, struct account_verdict *v)
+{
+        int r;
+
+        *v = (struct account_verdict){ .d = KAGI_ALLOW, .msg = MSG_AUTH_FAILED, .reason = "" };
+        v->d = admission(rq, l, &v->msg, &v->reason);
+        if (v->d != KAGI_ALLOW || !l->target)
+                return 0;
+        /* PRIV-6: privileged use names a person */
+        if (!l->individual) {
+                v->d = KAGI_DENY_POLICY;
+                v->msg = MSG_NO_INDIVIDUAL;
+                v->reason = "a role's target account, with no person proved";
+                return 0;
+        }
+        r = grant_for(rq, l, v);
+        if (r == 1) {
+                snprintf(v->why, sizeof(v->why), "grant %lld of role %s", (long long)v->grant, v->role);
+                v->reason = v->why;
+                return 0;
+        }
+        if (r < 0 && r != -EPERM)
+                return r;
+        v->d = KAGI_DENY_POLICY;
+        v->msg = r == -EPERM ? MSG_NOT_PERMITTED : MSG_NEED_GRANT;
+        snprintf(v->why, sizeof(v->why), r == -EPERM ? "%s holds no role that opens %s"
+                                                     : "%s has no active grant opening %s",
+                 l->user, l->account);
+        v->reason = v->why;
+        return 0;
+}
+
+int grant_use_audit(struct txn *t, const struct login *l, const struct account_verdict *v, const char *session)
+{
+        char why[300];
+
+        if (v->d != KAGI_ALLOW || !v->grant)
+                return 0;
+        /* PRIV-6: each use of a grant, naming the person */
+        snprintf(why, sizeof(why), "grant %lld (role %s) opens %s", (long long)v->grant, v->role, login_account(l));
+        return txn_audit(t, l, "grant-use", "-", "success", why, session);
+}
+
+/* A grant's session is bounded before the account phase passes: su, sudo
+ * and sshd fork the shell from the process that asked, after this. */
+static int account_register(struct txn *t, const struct login *l, struct account_verdict *v)
+{
+        struct session_row row;
+        int r;
+
+        if (v->d != KAGI_ALLOW || !v->grant)
+                return 0;
+        r = session_register(t->rq, l, v, "registered", &row);
+        if (r == -EOPNOTSUPP) {
+                v->d = KAGI_DENY_POLICY;
+                v->msg = MSG_NO_BOUND;
+                v->reason = "the privileged session cannot be bounded on this host";
+                return 0;
+        }
+        if (r >= 0)
+                r = session_record_registered(t, l, &row);
+        if (r >= 0)
+                snprintf(v->session, sizeof(v->session), "%s", row.id);
+        return r;
+}
+
+int account_audit(struct txn *t, const struct login *l, struct account_verdict *v)
+{
+        int r = account_register(t, l, v);
+
+        if (r >= 0)
+                r = txn_audit(t, l, "account", "-", v->d == KAGI_ALLOW ? "success" : "denied",
+                              v->d == KAGI_ALLOW && !v->grant ? "" : v->reason, v->session);
+        return r < 0 ? r : grant_use_audit(t, l, v, v->session[0] ? v->session : NULL);
+}
+
+/* Does the person hold any role (so that a grant may be asked for inline)? */
+static bool holds_a_role(const struct request *rq, const struct login *l)
+{
+        for (size_t i = 0; i < rq->b->cfg->n_roles; i++)
+                if (role_held_by(&rq->b->cfg->roles[i], l->user, &l->acct.groups))
+                        return true;
+        return false;
+}
+
+void put_account(struct request *rq, const struct login *l, const struct account_verdict *v)
+{
+        uint8_t token[PROOF_LEN];
+
+        frame_put_u32(rq->reply, KAGI_T_ACCOUNT, v->d);
+        if (v->role[0])
+                frame_put_str(rq->reply, KAGI_T_ROLE, v->role);
+        /* the session the account phase registered, for the session phase */
+        if (v->session[0]) {
+                frame_put_str(rq->reply, KAGI_T_SESSION, v->session);
+                live_session_changed(rq->b, v->session);
+        }
+        if (v->grant)
+                frame_put_u64(rq->reply, KAGI_T_GRANT, (uint64_t)v->grant);
+        /* a holder who just proved themselves may ask for a grant in the
+         * same PAM transaction, with this proof instead of a second code */
+        if (l->acct.exists && holds_a_role(rq, l) &&
+            proof_issue(rq->b->proofs, l->user, l->terminal, wall_now(), token) == 0)
+                frame_put_blob(rq->reply, KAGI_T_PROOF, token, sizeof(token));
+        secret_wipe(token, sizeof(token));
 }
 
 /* After the credentials are right: may this account log in here at all? */

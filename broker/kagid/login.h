@@ -28,12 +28,30 @@ struct login {
         uint8_t attempt[ATTEMPT_TOKEN_LEN];
         bool has_attempt;
         bool keep_attempt;                    /* it outlives the request (preauth, card challenge) */
+        /* a role's target account (root, dbadmin …): the credentials are a
+         * person's, whose lock counts; records still name the account */
+        bool target;
+        bool individual;                      /* a person is proved (su/sudo, card owner) */
+        bool kagid_password;                  /* kagid checks the password itself (password.c) */
+        char account[257];                    /* the target account, when user is the person */
+        char person_name[257];                /* the person, as given */
+        char card[65];                        /* a card login: the card (fingerprint) */
+        char reader[129];                     /* and its reader */
 };
 
 int login_load(struct request *rq, struct login *l);
 /* want_enabled: the decision depends on the account being enabled */
 int login_lookup(struct request *rq, struct login *l, bool want_enabled);
 void login_done(struct login *l);
+/* For a request that settles what happened whatever the directory says now
+ * (authfail, abandon): the lookup, or the ordinary rule and the name as
+ * given when the directory cannot answer. */
+void login_lookup_settling(struct request *rq, struct login *l);
+/* The attempt preauth reserved for this login, if the request names it and
+ * it is still in flight. */
+void login_adopt_attempt(struct request *rq, struct login *l);
+/* Leaves the login's attempt in flight in rq->kept (login_done does). */
+void login_kept(struct request *rq, const struct login *l);
 bool login_privileged(const struct request *rq, const struct login *l);
 const struct lockout_rule *login_rule(const struct request *rq, const struct login *l);
 int64_t wall_now(void);
@@ -60,9 +78,107 @@ int txn_finish(struct txn *t, int r);
  * about to answer was never written. */
 int txn_finish_or_refuse(struct txn *t, int r);
 
+/* Record what happened, in a transaction of its own; no answer. */
+int audit_only(struct request *rq, const struct login *l, const char *event, const char *factor, const char *result,
+               const char *reason);
 /* Record a decision that changes no state, then answer with it. */
 int answer_audited(struct request *rq, const struct login *l, const char *event, const char *factor,
                    enum kagi_decision d, enum msg_id msg, const char *reason);
+/* login_lookup, then for a role's target account with a person behind it
+ * (su/sudo: RUSER) login_as_person. */
+int login_resolve(struct request *rq, struct login *l, bool want_enabled);
+/* For a role's target (root, dbadmin …): from now on the login checks,
+ * counts and locks the person's credentials; its records name the target
+ * account and the person. The person is looked up like the account was. */
+int login_as_person(struct request *rq, struct login *l, const char *person, bool want_enabled);
+/* The name records give as the account. */
+const char *login_account(const struct login *l);
+
+/* The account phase's decision, once the credentials are right: may this
+ * account log in here? For a role's target: the person holds an active
+ * grant of a role opening it (ret_grant), or the refusal says what to ask
+ * for (ret_role). */
+struct account_verdict {
+        enum kagi_decision d;
+        enum msg_id msg;
+        const char *reason;
+        char role[64];                        /* MSG_NEED_GRANT: the role to ask for */
+        int64_t grant;                        /* the grant that admits, 0 if none */
+        char why[256];
+        char session[65];                     /* the session registered for it */
+};
+int login_account_decision(struct request *rq, const struct login *l, struct account_verdict *ret);
+/* Its records: the account phase's, and a grant's use (with the session it
+ * opened, if any). An admitting grant's session is registered — its cgroup
+ * made, the asking process in it — or, when that cannot be, the verdict
+ * becomes a refusal. */
+int account_audit(struct txn *t, const struct login *l, struct account_verdict *v);
+int grant_use_audit(struct txn *t, const struct login *l, const struct account_verdict *v, const char *session);
+/* Its tags in the answer: ACCOUNT, the ROLE to ask for or the GRANT that
+ * admits, and for a role's holder the PROOF of this login. */
+void put_account(struct request *rq, const struct login *l, const struct account_verdict *v);
+
+/* What a verified login adds inside its settling transaction. */
+typedef int (*verified_fn)(struct txn *t, struct login *l, void *userdata);
+/* Steps 1 to 4 for a password and/or code (auth.c): reserve (or take the
+ * attempt given), check, settle — calling then() inside the transaction
+ * on success — commit, answer. *ret_d is the decision answered. Returns 0,
+ * or negative (answered too). */
+int login_verify(struct request *rq, struct login *l, const char *password, const char *code, const char *factor,
+                 const uint8_t *attempt, size_t attempt_len, verified_fn then, void *userdata,
+                 enum kagi_decision *ret_d);
+
+/* A fresh authentication, to show for an inline grant request (proofs.c). */
+#define PROOF_LEN 32
+#define PROOF_TTL 300
+struct proofs;
+int proofs_new(struct proofs **ret);
+void proofs_free(struct proofs *p);
+int proof_issue(struct proofs *p, const char *person, const char *terminal, int64_t now, uint8_t token[PROOF_LEN]);
+/* Single use: 0 when token is a live proof of person at terminal; -EPERM
+ * for another person or terminal; -ENOENT. */
+int proof_take(struct proofs *p, const uint8_t *token, size_t len, const char *person, const char *terminal,
+               int64_t now);
+
+/* Grants (grant.c) and what tells approvers (notify.c): the role's notify
+ * command, run without a shell, the request in its environment. */
+int grant_request(struct request *rq);
+int grant_decide(struct request *rq);
+int grant_list(struct request *rq);
+int grant_revoke(struct request *rq);
+int grant_extend(struct request *rq);
+struct grant_row;
+void grant_notify(struct broker *b, const struct kagi_role *role, const struct grant_row *g, const char *event);
+
+/* Sessions, the request side (session.c). A session for the login, its
+ * cgroup made with the asking process in it (a grant's session is refused,
+ * -EOPNOTSUPP, when nothing can bound it); its row is for the caller's
+ * transaction. */
+struct session_row;
+int session_register(struct request *rq, const struct login *l, const struct account_verdict *v, const char *state,
+                     struct session_row *ret);
+int session_record_registered(struct txn *t, const struct login *l, const struct session_row *row);
+/* Marks a live session to be ended (how, by whom); live.c ends it. */
+int session_end_later(struct request *rq, struct txn *t, const struct login *l, struct session_row *row,
+                      const char *how, const char *by);
+/* live.c: a session's row changed; look at it again. */
+void live_session_changed(struct broker *b, const char *id);
+/* The mechanism for a thread of kagid's ([broker] cgroup_root …). */
+struct enforce;
+int live_enforce_new(struct broker *b, struct enforce **ret);
+
+/* kagid's timers (maint.c): grants expire, notify commands are reaped. */
+int maint_start(struct broker *b, char *err, size_t errsz);
+void maint_stop(struct broker *b);
+void maint_reap_later(struct broker *b, pid_t pid);
+
+/* The administrator or person behind the socket, by name (admin.c). */
+void peer_name(const struct request *rq, char *buf, size_t size);
+
+/* The person's password, checked by kagid itself (password.c): LDAP bind,
+ * or [broker] password_service. 0 right; -EACCES wrong; else unavailable. */
+int person_password_check(struct request *rq, const char *user, const char *password);
+
 /* The lock state of the login's account (or bucket). */
 int login_lock_get(struct request *rq, const struct login *l, struct lock_state *ret);
 /* Step 1: the attempt is in flight before any credential is checked — the

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "enforce.h"
+#include "login.h"
 #include "pool.h"
 
 /* What a request from the module has left once it reaches kagid: the answer
@@ -22,6 +24,7 @@ struct worker {
         struct pool *pool;
         struct store *store;
         struct directory *dir;
+        struct enforce *enforce;              /* one per thread, as enforce.h asks */
 };
 
 struct pool {
@@ -64,9 +67,9 @@ static void serve(struct worker *w, struct job *j)
         struct broker *b = w->pool->b;
         uint64_t deadline = msg_u64(j->msg, KAGI_T_DEADLINE, 0);
         struct request rq = {
-                .b = b, .store = w->store, .dir = w->dir, .fd = j->fd, .msg = j->msg,
+                .b = b, .store = w->store, .dir = w->dir, .enforce = w->enforce, .fd = j->fd, .msg = j->msg,
                 .peer_uid = j->cred.uid, .peer_gid = j->cred.gid, .peer_pid = j->cred.pid,
-                .peer_root = j->cred.uid == 0,
+                .peer_root = j->cred.uid == 0, .decision = KAGI_ERROR,
         };
         int r;
 
@@ -83,17 +86,16 @@ static void serve(struct worker *w, struct job *j)
         }
         rq.peer_admin = !rq.peer_root && peer_in_group(j->cred.uid, j->cred.gid, b->cfg->admin_group);
         r = dispatch(&rq);
+        /* a handler may have started its answer afresh (reply_restart) */
+        reply = rq.reply;
         if (store_in_transaction(w->store)) {
                 /* a handler that forgot its transaction must not hold every
                  * other writer up: undo it, and say so */
                 log_err("%s left a transaction open; rolled back", kagi_msg_type_name(j->msg->type));
                 store_rollback(w->store);
                 /* what it was about to answer was not written: fail closed */
-                frame_free(reply);
-                reply = frame_new(KAGI_REP_RESULT);
-                if (!reply)
-                        return;
-                rq.reply = reply;
+                reply_restart(&rq);
+                reply = rq.reply;
                 reply_decision(&rq, KAGI_ERROR, MSG_INTERNAL);
         }
         if (r == -EBADMSG)
@@ -166,6 +168,8 @@ int pool_start(struct pool **ret, const char *name, size_t n, struct broker *b, 
                 r = store_open(b->cfg->database, b->uid, &w->store, err, errsz);
                 if (r >= 0)
                         r = directory_open(b->cfg, &w->dir, err, errsz);
+                if (r >= 0)
+                        r = live_enforce_new(b, &w->enforce);
                 if (r >= 0) {
                         r = -pthread_create(&w->thread, NULL, worker_main, w);
                         if (r < 0)
@@ -192,6 +196,7 @@ void pool_stop(struct pool *p)
         for (size_t i = 0; i < p->cap; i++) {
                 store_close(p->w[i].store);
                 directory_close(p->w[i].dir);
+                enforce_free(p->w[i].enforce);
         }
         free(p->w);
         pthread_cond_destroy(&p->more);

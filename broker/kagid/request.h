@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "attempts.h"
 #include "common.h"
 #include "directory.h"
 #include "kagid.h"
@@ -25,15 +26,28 @@ struct request {
         int fd;                               /* for streamed answers */
         const struct kagi_msg *msg;
         struct frame *reply;
+        enum kagi_decision decision;          /* what reply_decision answered */
+        /* the attempt the handler left in flight (login_done), for watch.c */
+        struct {
+                bool set;
+                uint8_t attempt[ATTEMPT_TOKEN_LEN];
+                char key[ATTEMPT_KEY_MAX];
+                char user[257], person[257];
+        } kept;
         int64_t deadline;
+        struct enforce *enforce;              /* the worker's: cgroups for sessions */
 };
 
 /* The one answer: decision, user message, and what else the handler adds. */
 void reply_decision(struct request *rq, enum kagi_decision d, enum msg_id msg);
 /* The same, with {n} in the message filled in (PIN tries left). */
 void reply_decision_n(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n);
+/* The same, with {n} and {name} (a role, a reason). */
+void reply_decision_name(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n, const char *name);
 void reply_error(struct request *rq, enum kagi_decision d, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Throws away what the answer held so far: another answer replaces it. */
+void reply_restart(struct request *rq);
 
 int dispatch(struct request *rq);
 /* Is the client still waiting, and is there time to answer it? Nothing is
@@ -51,6 +65,7 @@ int auth_session_open(struct request *rq);
 int auth_session_close(struct request *rq);
 int card_challenge(struct request *rq);
 int card_verify(struct request *rq);
+int auth_abandon(struct request *rq);
 
 int admin_status(struct request *rq);
 int admin_unlock(struct request *rq);
@@ -63,6 +78,8 @@ int admin_user_show(struct request *rq);
 int admin_card_register(struct request *rq);
 int admin_card_revoke(struct request *rq);
 int admin_card_list(struct request *rq);
+int admin_session_list(struct request *rq);
+int admin_session_end(struct request *rq);
 int admin_report(struct request *rq);        /* review.c */
 
 /* The syslog copy of an audit record, sent after its commit (journal.c). */

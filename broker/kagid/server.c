@@ -26,7 +26,9 @@
 #include <unistd.h>
 
 #include "limits.h"
+#include "login.h"
 #include "pool.h"
+#include "watch.h"
 
 #define QUICK_WORKERS 2
 #define ADMIN_WORKERS 2
@@ -165,7 +167,9 @@ static struct pool *pool_for(struct server *srv, const struct job *j)
 
         if (j->cred.uid != 0 || !is_login_request(m->type))
                 return srv->admin;
-        if (m->type == KAGI_REQ_SESSION_OPEN || m->type == KAGI_REQ_SESSION_CLOSE)
+        /* a session of a role's target is decided like an account phase */
+        if (m->type == KAGI_REQ_SESSION_CLOSE ||
+            (m->type == KAGI_REQ_SESSION_OPEN && !(user && config_is_target(srv->b->cfg, user))))
                 return srv->quick;
         if (msg_has(m, KAGI_T_PASSWORD))
                 return srv->login;            /* a bind, whatever the cache holds */
@@ -379,6 +383,8 @@ int server_run(struct broker *b, volatile int *stop)
         const struct kagi_config *cfg = b->cfg;
         struct server srv = { .b = b, .epfd = -1, .lfd = -1 };
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+        pthread_t watcher;
+        bool watching = false;
         char err[512];
         int r;
 
@@ -401,6 +407,14 @@ int server_run(struct broker *b, volatile int *stop)
                 r = pool_start(&srv.quick, "quick", QUICK_WORKERS, b, &srv, err, sizeof(err));
         if (r >= 0)
                 r = pool_start(&srv.admin, "admin", ADMIN_WORKERS, b, &srv, err, sizeof(err));
+        if (r >= 0)
+                r = maint_start(b, err, sizeof(err));
+        if (r >= 0) {
+                r = watch_start(b, stop, &watcher);
+                watching = r >= 0;
+                if (r < 0)
+                        snprintf(err, sizeof(err), "cannot watch logins in progress: %s", strerror(-r));
+        }
         if (r < 0) {
                 log_err("%s", err);
         } else {
@@ -416,6 +430,9 @@ int server_run(struct broker *b, volatile int *stop)
         pool_stop(srv.login);
         pool_stop(srv.quick);
         pool_stop(srv.admin);
+        maint_stop(b);
+        if (watching)
+                pthread_join(watcher, NULL);
         if (srv.lfd >= 0) {
                 close(srv.lfd);
                 unlink(cfg->socket);

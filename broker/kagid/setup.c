@@ -1,12 +1,13 @@
 /* Everything kagid holds for its whole life: configuration, keys, the card
- * trust store and the challenges in flight. */
+ * trust store, the challenges, the attempts in flight and the watch on
+ * logins in progress. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "attempts.h"
-#include "request.h"
+#include "login.h"
+#include "watch.h"
 
 /* What can be checked before serving: the directory's own files (LDAP bind
  * password, CA, client key), and the card trust anchors when a zone takes
@@ -27,6 +28,10 @@ static int check_setup(struct broker *b, char *err, size_t errsz)
                 r = challenges_new(&b->challenges);
         if (r >= 0)
                 r = attempts_new(&b->attempts);
+        if (r >= 0)
+                r = proofs_new(&b->proofs);
+        if (r >= 0)
+                r = watch_new(&b->watch);
         if (r < 0) {
                 snprintf(err, errsz, "out of memory");
                 return r;
@@ -56,8 +61,10 @@ int broker_setup(struct broker *b, const char *config, bool check_only, char *er
 
 void broker_teardown(struct broker *b)
 {
+        watch_free(b->watch);
         challenges_free(b->challenges);
         attempts_free(b->attempts);
+        proofs_free(b->proofs);
         trust_close(b->trust);
         keys_wipe(&b->keys);
         config_free(b->cfg);

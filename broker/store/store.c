@@ -34,6 +34,10 @@ static const char *const schema_sql =
         "  last_counter INTEGER NOT NULL DEFAULT 0,"
         "  last_skew INTEGER NOT NULL DEFAULT 0,"
         "  enrolled_at INTEGER NOT NULL);"
+        /* live sessions and their records: registered at the account phase
+         * (a role's target), open at the session phase, ended at logout,
+         * deadline, revocation, card removal, by an administrator, or when
+         * their processes are gone (session_columns adds to older stores) */
         "CREATE TABLE IF NOT EXISTS sessions("
         "  id TEXT PRIMARY KEY,"
         "  account TEXT NOT NULL, person TEXT NOT NULL, service TEXT NOT NULL,"
@@ -58,14 +62,77 @@ static const char *const schema_sql =
         "  registered INTEGER NOT NULL, not_after INTEGER NOT NULL,"
         "  changed INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '');"
         "CREATE INDEX IF NOT EXISTS cards_account ON cards(account);"
+        /* privileged access by grant: one person, one role, one duration, one reason */
+        "CREATE TABLE IF NOT EXISTS grants("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  role TEXT NOT NULL, person TEXT NOT NULL, reason TEXT NOT NULL,"
+        "  requested INTEGER NOT NULL, break_glass INTEGER NOT NULL DEFAULT 0,"
+        "  state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'denied', 'revoked', 'expired')),"
+        "  created INTEGER NOT NULL,"
+        "  approver TEXT NOT NULL DEFAULT '', decided INTEGER NOT NULL DEFAULT 0,"
+        "  decision_reason TEXT NOT NULL DEFAULT '',"
+        "  starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,"
+        "  extended INTEGER NOT NULL DEFAULT 0,"
+        "  pending_extension INTEGER NOT NULL DEFAULT 0, extension_reason TEXT NOT NULL DEFAULT '',"
+        "  closed INTEGER NOT NULL DEFAULT 0, closed_by TEXT NOT NULL DEFAULT '',"
+        "  closed_reason TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX IF NOT EXISTS grants_person ON grants(person, state);"
+        "CREATE INDEX IF NOT EXISTS grants_state ON grants(state, ends);"
         "CREATE INDEX IF NOT EXISTS cards_serial ON cards(serial);"
 
         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');";
+
+#define SESSION_COLUMNS "id, account, person, service, terminal, pid, started, ended, state, tty, tty_uid, " \
+                        "grant_id, role, deadline, cgroup, mechanism, card, reader, card_ends, warned, end_how, " \
+                        "end_by, last_gone, pid_start"
+
+#define GRANT_COLUMNS "id, role, person, reason, requested, break_glass, state, created, approver, decided, " \
+                      "decision_reason, starts, ends, extended, pending_extension, extension_reason, closed, " \
+                      "closed_by, closed_reason"
 
 /* the columns row_to_card() reads, in its order */
 #define CARD_COLUMNS "fingerprint, serial, subject, issuer, account, state, registered, not_after, changed, reason"
 /* later than any time: the neutral element of min() over times that may be absent */
 #define NEVER "9000000000000000000"
+
+/* Columns the sessions table gained after it first shipped. */
+static const char *const session_columns[] = {
+        "state TEXT NOT NULL DEFAULT 'open'",  /* registered, open, ending, ended */
+        "tty TEXT NOT NULL DEFAULT ''",
+        "tty_uid INTEGER NOT NULL DEFAULT -1",
+        "grant_id INTEGER NOT NULL DEFAULT 0",
+        "role TEXT NOT NULL DEFAULT ''",
+        "deadline INTEGER NOT NULL DEFAULT 0",
+        "cgroup TEXT NOT NULL DEFAULT ''",
+        "mechanism TEXT NOT NULL DEFAULT ''",
+        "card TEXT NOT NULL DEFAULT ''",
+        "reader TEXT NOT NULL DEFAULT ''",
+        "card_ends INTEGER NOT NULL DEFAULT 0",
+        "warned INTEGER NOT NULL DEFAULT 0",
+        "end_how TEXT NOT NULL DEFAULT ''",
+        "end_by TEXT NOT NULL DEFAULT ''",
+        "last_gone INTEGER NOT NULL DEFAULT 0",
+        "pid_start INTEGER NOT NULL DEFAULT 0",  /* when pid started: a reused pid is not it */
+};
+
+static int add_columns(sqlite3 *db, const char *table, const char *const *cols, size_t n, char *err, size_t errsz)
+{
+        for (size_t i = 0; i < n; i++) {
+                char stmt[256], *msg = NULL;
+
+                snprintf(stmt, sizeof(stmt), "ALTER TABLE %s ADD COLUMN %s", table, cols[i]);
+                if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK) {
+                        bool there = msg && strstr(msg, "duplicate column name");
+
+                        if (!there)
+                                snprintf(err, errsz, "%s: %s", stmt, msg ? msg : sqlite3_errmsg(db));
+                        sqlite3_free(msg);
+                        if (!there)
+                                return -EIO;
+                }
+        }
+        return 0;
+}
 
 static const char *const sql[STMT_MAX_] = {
         [STMT_LOCK_GET] = "SELECT failures, locked_at FROM accounts WHERE name = ?1",
@@ -82,9 +149,15 @@ static const char *const sql[STMT_MAX_] = {
                           "sealed = ?2, last_counter = 0, last_skew = 0, enrolled_at = ?3",
         [STMT_TOTP_ACCEPT] = "UPDATE totp SET last_counter = ?2, last_skew = ?3 WHERE name = ?1",
         [STMT_TOTP_DELETE] = "DELETE FROM totp WHERE name = ?1",
-        [STMT_SESSION_OPEN] = "INSERT INTO sessions(id, account, person, service, terminal, pid, started) "
-                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        [STMT_SESSION_CLOSE] = "UPDATE sessions SET ended = ?2 WHERE id = ?1 AND ended = 0 RETURNING account",
+        [STMT_SESSION_ADD] = "INSERT INTO sessions(id, account, person, service, terminal, pid, started, state, tty, "
+                             "tty_uid, grant_id, role, deadline, cgroup, mechanism, card, reader, card_ends, pid_start) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        [STMT_SESSION_GET] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1",
+        [STMT_SESSION_PUT] = "UPDATE sessions SET pid = ?2, started = ?3, ended = ?4, state = ?5, deadline = ?6, "
+                             "warned = ?7, end_how = ?8, end_by = ?9, last_gone = ?10, cgroup = ?11, pid_start = ?12 "
+                             "WHERE id = ?1",
+        [STMT_SESSION_LIVE] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE state != 'ended' ORDER BY started",
+        [STMT_SESSION_OF_GRANT] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE state != 'ended' AND grant_id = ?1",
         [STMT_USERS] = "SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards "
                        "ORDER BY 1",
         [STMT_USER_STATE] = "SELECT a.failures, a.locked_at, a.last_success, a.last_failure, "
@@ -107,6 +180,19 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_CARD_REVOKE] = "UPDATE cards SET state = 'revoked', changed = ?2, reason = ?3 "
                              "WHERE fingerprint = ?1 AND state != 'revoked'",
         [STMT_CARD_BY_SERIAL] = "SELECT fingerprint FROM cards WHERE serial = ?1 COLLATE NOCASE",
+        [STMT_GRANT_ADD] = "INSERT INTO grants(role, person, reason, requested, break_glass, state, created, "
+                           "approver, decided, decision_reason, starts, ends) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        [STMT_GRANT_GET] = "SELECT " GRANT_COLUMNS " FROM grants WHERE id = ?1",
+        [STMT_GRANT_PUT] = "UPDATE grants SET state = ?2, approver = ?3, decided = ?4, decision_reason = ?5, "
+                           "starts = ?6, ends = ?7, extended = ?8, pending_extension = ?9, extension_reason = ?10, "
+                           "closed = ?11, closed_by = ?12, closed_reason = ?13 WHERE id = ?1",
+        /* ?1 person or NULL, ?2 state or NULL, ?3 role or NULL */
+        [STMT_GRANT_LIST] = "SELECT " GRANT_COLUMNS " FROM grants WHERE (?1 IS NULL OR person = ?1) AND "
+                            "(?2 IS NULL OR state = ?2) AND (?3 IS NULL OR role = ?3) ORDER BY id",
+        [STMT_GRANT_ACTIVE] = "SELECT " GRANT_COLUMNS " FROM grants WHERE person = ?1 AND role = ?2 AND "
+                              "state = 'active' AND starts <= ?3 AND ends > ?3 ORDER BY ends DESC LIMIT 1",
+        [STMT_GRANT_DUE] = "SELECT " GRANT_COLUMNS " FROM grants WHERE state = 'active' AND ends <= ?1 ORDER BY ends",
         [STMT_CARD_LIST] = "SELECT " CARD_COLUMNS " FROM cards WHERE ?1 IS NULL OR account = ?1 "
                            "ORDER BY account, registered",
 
@@ -337,6 +423,13 @@ int store_conn_open(const char *path, struct store **ret, char *err, size_t errs
                          NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(s->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
                 snprintf(err, errsz, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+                sqlite3_free(msg);
+                store_close(s);
+                return -EIO;
+        }
+        if (add_columns(s->db, "sessions", session_columns, ARRAY_SIZE(session_columns), err, errsz) < 0 ||
+            sqlite3_exec(s->db, "CREATE INDEX IF NOT EXISTS sessions_live ON sessions(state) WHERE state != 'ended'",
+                         NULL, NULL, &msg) != SQLITE_OK) {
                 sqlite3_free(msg);
                 store_close(s);
                 return -EIO;

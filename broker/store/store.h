@@ -6,6 +6,7 @@
  *   totp.c      TOTP enrollments (sealed secrets, last accepted step)
  *   sessions.c  login sessions
  *   cards.c     the card registry (CARD-1..3)
+ *   grants.c    privileged grants (PRIV-1, PRIV-2, PRIV-4)
  *   audit.c     the append-only, HMAC-SHA256 chained audit log (LOG-1..3)
  *   review.c    the account review's questions (read-only, aggregated in SQL)
  *
@@ -78,9 +79,41 @@ int store_totp_accept(struct store *s, const char *user, uint64_t counter, int s
 int store_totp_delete(struct store *s, const char *user);  /* -ENOENT */
 
 /* ---- sessions (sessions.c) ------------------------------------------------- */
-int store_session_open(struct store *s, const char *id, const char *user, const char *person,
-                       const char *service, const char *terminal, uint32_t pid, int64_t now);
-int store_session_close(struct store *s, const char *id, int64_t now, char *ret_user, size_t usz);
+/* A live session and, once ended, its record. */
+struct session_row {
+        char id[65];
+        char account[257];                    /* the account logged into */
+        char person[257];                     /* who, behind it */
+        char service[65];
+        char terminal[600];
+        int64_t pid;                          /* the process that opened it */
+        int64_t started, ended;               /* unix time; ended 0 while live */
+        char state[16];                       /* registered, open, ending, ended */
+        char tty[257];                        /* PAM_TTY, for warnings */
+        int64_t tty_uid;                      /* who must own that tty; -1: none */
+        int64_t grant;                        /* the grant it runs under; 0: none */
+        char role[64];
+        int64_t deadline;                     /* unix time it must end; 0: none */
+        char cgroup[512];                     /* its own cgroup; "" when it has none */
+        char mechanism[32];                   /* what made the cgroup */
+        char card[65];                        /* the card that opened it (fingerprint) */
+        char reader[129];                     /* in this reader */
+        bool card_ends;                       /* pulling the card ends it */
+        int64_t warned;                       /* when it was last warned */
+        char end_how[128];                    /* logout, expired, revoked, card removed, ended, gone */
+        char end_by[257];
+        int64_t last_gone;                    /* when its last process was gone */
+        int64_t pid_start;                    /* pid's start time (clock ticks since boot) */
+};
+int store_session_add(struct store *s, const struct session_row *r);
+int store_session_get(struct store *s, const char *id, struct session_row *ret);  /* -ENOENT */
+/* Writes what changes over a session's life (pid, times, state, deadline,
+ * warned, how it ended, cgroup). */
+int store_session_put(struct store *s, const struct session_row *r);
+typedef int (*store_session_cb)(void *userdata, const struct session_row *r);
+/* Sessions not ended, oldest first; or those of one grant. */
+int store_sessions_live(struct store *s, store_session_cb cb, void *userdata);
+int store_sessions_of_grant(struct store *s, int64_t grant, store_session_cb cb, void *userdata);
 
 /* ---- the card registry (cards.c) ------------------------------------------- */
 struct card_row {
@@ -104,6 +137,40 @@ int store_card_revoke(struct store *s, const char *fingerprint, const char *reas
 int store_card_by_serial(struct store *s, const char *serial, char fingerprint[65], size_t *ret_matches);
 typedef int (*store_card_cb)(void *userdata, const struct card_row *c);
 int store_cards(struct store *s, const char *account, store_card_cb cb, void *userdata);
+
+/* ---- privileged grants (grants.c) ------------------------------------------ */
+struct grant_row {
+        int64_t id;                           /* set by store_grant_add */
+        char role[64];
+        char person[257];
+        char reason[1024];
+        int64_t requested;                    /* seconds asked for */
+        bool break_glass;
+        char state[16];                       /* pending, active, denied, revoked, expired */
+        int64_t created;
+        char approver[257];                   /* who approved or denied */
+        int64_t decided;
+        char decision_reason[1024];
+        int64_t starts, ends;                 /* unix time; ends is the deadline */
+        int64_t extended;                     /* seconds added by extensions */
+        int64_t pending_extension;            /* seconds asked for, waiting for approval */
+        char extension_reason[1024];
+        int64_t closed;                       /* when revoked, expired or denied */
+        char closed_by[257];
+        char closed_reason[1024];
+};
+int store_grant_add(struct store *s, struct grant_row *g);
+int store_grant_get(struct store *s, int64_t id, struct grant_row *ret);   /* -ENOENT */
+/* Writes every field that changes over a grant's life (state on). */
+int store_grant_put(struct store *s, const struct grant_row *g);
+/* The person's active grant of role at now, the one ending last; -ENOENT. */
+int store_grant_active(struct store *s, const char *person, const char *role, int64_t now, struct grant_row *ret);
+typedef int (*store_grant_cb)(void *userdata, const struct grant_row *g);
+/* Grants of person, in state, of role (each NULL: any), oldest first. */
+int store_grants(struct store *s, const char *person, const char *state, const char *role, store_grant_cb cb,
+                 void *userdata);
+/* Active grants whose end is at or before now. */
+int store_grants_due(struct store *s, int64_t now, store_grant_cb cb, void *userdata);
 
 /* ---- the audit log (audit.c) ----------------------------------------------- */
 struct audit_record {

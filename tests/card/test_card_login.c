@@ -282,6 +282,27 @@ static void card_pulled_during_signing_aborts_the_login(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=aborted", NULL }), 1);
 }
 
+/* pam_kagi(8), "Abandoned prompts": nothing reaches the card, the attempt
+ * the challenge reserved is given back, and it is recorded. */
+static void no_pin_or_an_empty_one_is_abandoned_and_not_counted(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char out[4096];
+
+        SKIP_IF_NO_PCSCD();
+        insert_piv("alice-rsa", NULL);
+        assert_int_equal(card_login(f, "alice", NULL, &c), PAM_AUTH_ERR);
+        assert_int_equal(card_login(f, "alice", "", &c), PAM_AUTH_ERR);
+        assert_true(fx_said(&c, "Login cancelled: nothing was entered. This does not count as a failed attempt."));
+        assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "\"failures\":0"));
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "factor=card+pin", "result=abandoned", NULL }),
+                         2);
+        /* the card's own PIN counter was never touched */
+        assert_int_equal(fixture_vcard_tries(&card, "piv"), 3);
+}
+
 static void no_card_within_the_wait_is_refused(void **state)
 {
         struct fx *f = *state;
@@ -323,6 +344,7 @@ int main(void)
                 T(right_pin_logs_in_with_a_piv_rsa_card),
                 T(right_pin_logs_in_with_a_piv_ec_card),
                 T(right_pin_logs_in_with_a_my_number_card),
+                T(no_pin_or_an_empty_one_is_abandoned_and_not_counted),
                 T(three_wrong_pins_lock_the_account_and_block_the_card),
                 T(revoked_card_is_refused),
                 T(certificate_revoked_by_crl_is_refused),

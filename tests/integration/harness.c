@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -95,7 +96,7 @@ static int write_pam_services(struct fx *f)
         snprintf(p, sizeof(p), "%s/kagi-stack", f->pamdir);
         r = write_file(p, 0644,
                        "auth     optional                     %s\n"
-                       "auth     requisite                    %s config=%s preauth\n"
+                       "auth     [success=ok ignore=2 default=die] %s config=%s preauth\n"
                        "auth     [success=1 default=ignore]   %s passdb=%s\n"
                        "auth     [default=die]                %s config=%s authfail\n"
                        "auth     required                     %s config=%s\n"
@@ -106,10 +107,36 @@ static int write_pam_services(struct fx *f)
                        f->conf, PAM_SET_ITEMS, mod, f->conf);
         if (r < 0)
                 return r;
+        /* The same, with the password left in PAM_AUTHTOK as pam_unix and
+         * pam_sss leave it (pam_matrix wipes it in place after its check):
+         * pam_set_items puts back $PAM_AUTHTOK, which the test sets. */
+        snprintf(p, sizeof(p), "%s/kagi-keeps-authtok", f->pamdir);
+        r = write_file(p, 0644,
+                       "auth     [success=ok ignore=2 default=die] %s config=%s preauth\n"
+                       "auth     [success=1 default=ignore]   %s passdb=%s\n"
+                       "auth     [default=die]                %s config=%s authfail\n"
+                       "auth     optional                     %s\n"
+                       "auth     required                     %s config=%s\n",
+                       mod, f->conf, PAM_MATRIX, f->matrix, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
+        if (r < 0)
+                return r;
         /* kagi alone, no password module before it */
         snprintf(p, sizeof(p), "%s/kagi-only", f->pamdir);
         r = write_file(p, 0644, "auth required %s config=%s\naccount required %s config=%s\n", mod, f->conf, mod,
                        f->conf);
+        if (r < 0)
+                return r;
+        /* su: kagi alone, with the items (PAM_RUSER: the person) set */
+        snprintf(p, sizeof(p), "%s/kagi-su", f->pamdir);
+        r = write_file(p, 0644,
+                       "auth optional %s\nauth required %s config=%s\n"
+                       "account optional %s\naccount required %s config=%s\n"
+                       "session optional %s\nsession required %s config=%s\n",
+                       PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
+        if (r < 0)
+                return r;
+        snprintf(p, sizeof(p), "%s/kagi-password", f->pamdir);
+        r = write_file(p, 0644, "auth required %s passdb=%s\naccount required pam_permit.so\n", PAM_MATRIX, f->matrix);
         if (r < 0)
                 return r;
         snprintf(p, sizeof(p), "%s/kagi-badarg", f->pamdir);
@@ -120,7 +147,7 @@ static int write_pam_services(struct fx *f)
 int fx_setup(struct fx *f, const char *extra)
 {
         static const char *const users[] = { "alice", "bob", "carol", "dave", "eve", "frank" };
-        char matrix[1024] = "";
+        char matrix[2048] = "";
         int r;
 
         memset(f, 0, sizeof(*f));
@@ -157,7 +184,10 @@ int fx_setup(struct fx *f, const char *extra)
                                "nogroup:x:65534:\n");
         for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
                 size_t n = strlen(matrix);
-                snprintf(matrix + n, sizeof(matrix) - n, "%s:pw-%s:kagi-stack\n", users[i], users[i]);
+                /* the documented stack's password module, and kagid's own
+                 * password service (the person behind su, grant requests) */
+                snprintf(matrix + n, sizeof(matrix) - n, "%s:pw-%s:kagi-stack\n%s:pw-%s:kagi-password\n", users[i],
+                         users[i], users[i], users[i]);
         }
         /* ghost: known to the password module, unknown to kagi's directory */
         if (r >= 0)
@@ -177,9 +207,10 @@ int fx_setup(struct fx *f, const char *extra)
                 }
                 if (r >= 0)
                         r = write_file(f->conf, 0644,
-                                       "[broker]\nsocket = %s\ndatabase = %s\nkey_dir = %s/keys\nworkers = 4\n%s"
+                                       "[broker]\nsocket = %s\ndatabase = %s\nkey_dir = %s/keys\nworkers = 4\n"
+                                       "cgroup_root = kagi-test-%d\n%s"
                                        "[pam]\ntimeout = 3\n%s",
-                                       f->sock, f->db, f->dir, broker_more, rest);
+                                       f->sock, f->db, f->dir, (int)getpid(), broker_more, rest);
         }
         if (r >= 0)
                 r = write_pam_services(f);
@@ -232,12 +263,15 @@ int fx_start(struct fx *f)
                         dup2(fd, STDERR_FILENO);
                         dup2(fd, STDOUT_FILENO);
                 }
-                setenv("LD_PRELOAD", "libnss_wrapper.so", 1);
+                /* kagid's accounts, and its own PAM service for the passwords
+                 * it checks itself (kagi-password: pam_matrix) */
+                setenv("LD_PRELOAD", "libnss_wrapper.so libpam_wrapper.so", 1);
                 setenv("NSS_WRAPPER_PASSWD", f->passwd, 1);
                 setenv("NSS_WRAPPER_GROUP", f->group, 1);
                 /* RTLD_DEEPBIND and the sanitizers do not mix */
                 setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-                unsetenv("PAM_WRAPPER");
+                setenv("PAM_WRAPPER", "1", 1);
+                setenv("PAM_WRAPPER_SERVICE_DIR", f->pamdir, 1);
                 execl(kagid, "kagid", "-f", "-c", f->conf, (char *)NULL);
                 _exit(127);
         }
@@ -273,6 +307,48 @@ int fx_stop(struct fx *f, int sig)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The cgroup2 mount, from mountinfo: "... MOUNTPOINT OPTS ... - cgroup2 ..." */
+static bool cgroup2_mount(char *buf, size_t size)
+{
+        FILE *m = fopen("/proc/self/mountinfo", "re");
+        char line[4096];
+        bool found = false;
+
+        while (m && !found && fgets(line, sizeof(line), m)) {
+                char mnt[sizeof(line)];                 /* as wide as %4095s may write */
+
+                if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+                    strlen(mnt) < size) {
+                        snprintf(buf, size, "%s", mnt);
+                        found = true;
+                }
+        }
+        if (m)
+                fclose(m);
+        return found;
+}
+
+/* The sessions this program's kagids left (the fixture's cgroup_root):
+ * killed, then their cgroups removed deepest first. */
+static void remove_cgroups(void)
+{
+        char mnt[FX_PATH], root[FX_PATH + 64], cmd[4 * FX_PATH + 512];
+        struct stat st;
+
+        if (!cgroup2_mount(mnt, sizeof(mnt)))
+                return;
+        snprintf(root, sizeof(root), "%s/kagi-test-%d", mnt, (int)getpid());
+        if (stat(root, &st) < 0)
+                return;
+        snprintf(cmd, sizeof(cmd),
+                 "echo 1 > '%s/cgroup.kill' 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do "
+                 "grep -q 'populated 0' '%s/cgroup.events' && break; sleep 0.1; done; "
+                 "find '%s' -depth -type d -exec rmdir {} + 2>/dev/null",
+                 root, root, root);
+        if (system(cmd) != 0 && stat(root, &st) == 0)
+                fprintf(stderr, "harness: could not remove the cgroups below %s\n", root);
+}
+
 int fx_teardown(struct fx *f)
 {
         char cmd[FX_PATH + 32];
@@ -287,6 +363,7 @@ int fx_teardown(struct fx *f)
                         fprintf(stderr, "harness: kagid exited with %d on SIGTERM; its log:\n%s\n", r, log);
                 }
         }
+        remove_cgroups();
         /* KAGI_TEST_KEEP=1 keeps each fixture's directory (kagid.log, kagi.db)
          * for a look, moved aside since the next fixture needs the path */
         if (f->dir[0] && strncmp(f->dir, "/tmp/kagi-it-", 13) == 0 && getenv("KAGI_TEST_KEEP")) {
@@ -306,13 +383,13 @@ int fx_teardown(struct fx *f)
 }
 
 static int run_capture(const char *prog, const char *const argv[], uid_t uid, gid_t gid, bool as_other,
-                       const char *const env[], char *out, size_t outsz)
+                       const char *input, char *out, size_t outsz)
 {
-        int pipefd[2], status;
+        int pipefd[2], inpipe[2] = { -1, -1 }, status;
         size_t used = 0;
         pid_t pid;
 
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
+        if (pipe2(pipefd, O_CLOEXEC) < 0 || (input && pipe2(inpipe, O_CLOEXEC) < 0))
                 return -errno;
         pid = fork();
         if (pid < 0)
@@ -323,12 +400,12 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
 
                 dup2(pipefd[1], STDOUT_FILENO);
                 dup2(pipefd[1], STDERR_FILENO);
+                if (input)
+                        dup2(inpipe[0], STDIN_FILENO);
                 /* the tools need no PAM wrapper, whose start-up can print
                  * its own complaints under parallel load */
                 unsetenv("LD_PRELOAD");
                 unsetenv("PAM_WRAPPER");
-                for (size_t i = 0; env && env[i]; i += 2)
-                        setenv(env[i], env[i + 1], 1);
                 if (as_other && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
                         _exit(126);
                 args[n++] = prog;
@@ -339,6 +416,13 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
                 _exit(127);
         }
         close(pipefd[1]);
+        if (input) {
+                /* what the user would type, then end of input */
+                close(inpipe[0]);
+                if (write(inpipe[1], input, strlen(input)) < 0)
+                        fprintf(stderr, "harness: cannot feed %s: %s\n", prog, strerror(errno));
+                close(inpipe[1]);
+        }
         for (;;) {
                 ssize_t r;
                 char sink[4096];
@@ -362,7 +446,7 @@ static int run_capture(const char *prog, const char *const argv[], uid_t uid, gi
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, char *out, size_t outsz,
+static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, const char *input, char *out, size_t outsz,
                    const char *const argv[])
 {
         const char *args[32] = { "-c", f->conf };
@@ -384,17 +468,22 @@ static int kagictl(struct fx *f, bool as_other, uid_t uid, gid_t gid, char *out,
                 out = dummy;
                 outsz = sizeof(dummy);
         }
-        return run_capture(prog, args, uid, gid, as_other, NULL, out, outsz);
+        return run_capture(prog, args, uid, gid, as_other, input, out, outsz);
 }
 
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[])
 {
-        return kagictl(f, false, 0, 0, out, outsz, argv);
+        return kagictl(f, false, 0, 0, NULL, out, outsz, argv);
 }
 
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[])
 {
-        return kagictl(f, true, uid, gid, out, outsz, argv);
+        return kagictl(f, true, uid, gid, NULL, out, outsz, argv);
+}
+
+int fx_kagictl_typed(struct fx *f, uid_t uid, const char *input, char *out, size_t outsz, const char *const argv[])
+{
+        return kagictl(f, uid != 0, uid, uid, input, out, outsz, argv);
 }
 
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32)
@@ -495,6 +584,8 @@ bool fx_log_contains(struct fx *f, const char *needle)
 
 /* ---- PAM ------------------------------------------------------------------ */
 
+const char FX_DIE[] = "(die here)";
+
 static int record_conv(int n, const struct pam_message **msgs, struct pam_response **ret, void *userdata)
 {
         struct fx_conv *c = userdata;
@@ -516,6 +607,8 @@ static int record_conv(int n, const struct pam_message **msgs, struct pam_respon
                                 free(resp);
                                 return PAM_CONV_ERR;
                         }
+                        if (c->answers[c->next] == FX_DIE)
+                                raise(SIGKILL);
                         resp[i].resp = strdup(c->answers[c->next++]);
                         break;
                 case PAM_ERROR_MSG:
@@ -532,26 +625,25 @@ static int record_conv(int n, const struct pam_message **msgs, struct pam_respon
         return PAM_SUCCESS;
 }
 
-int fx_pam_items(struct fx *f, const char *service, const char *user, const char *tty, const char *rhost,
-                 const char *ruser, struct fx_conv *c, unsigned ops)
+static int pam_here(const char *service, const char *user, const char *tty, const char *rhost, const char *ruser,
+                    struct fx_conv *c, unsigned ops)
 {
         struct pam_testcase cases[5];
         size_t n = 0;
         enum pamtest_err e;
         int rc = PAM_SUCCESS;
 
-        (void)f;
         /* pam_set_items.so (first in each phase) turns these into PAM items */
         tty ? setenv("PAM_TTY", tty, 1) : unsetenv("PAM_TTY");
         rhost ? setenv("PAM_RHOST", rhost, 1) : unsetenv("PAM_RHOST");
         ruser ? setenv("PAM_RUSER", ruser, 1) : unsetenv("PAM_RUSER");
         if (ops & FX_AUTH)
-                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS);
+                cases[n++] = (struct pam_testcase)pam_test_flags(PAMTEST_AUTHENTICATE, PAM_SUCCESS, c->flags);
         if (ops & FX_ACCOUNT)
-                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS);
+                cases[n++] = (struct pam_testcase)pam_test_flags(PAMTEST_ACCOUNT, PAM_SUCCESS, c->flags);
         if (ops & FX_SESSION) {
-                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS);
-                cases[n++] = (struct pam_testcase)pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS);
+                cases[n++] = (struct pam_testcase)pam_test_flags(PAMTEST_OPEN_SESSION, PAM_SUCCESS, c->flags);
+                cases[n++] = (struct pam_testcase)pam_test_flags(PAMTEST_CLOSE_SESSION, PAM_SUCCESS, c->flags);
         }
         e = _pamtest_conv(service, user, record_conv, c, cases, n, NULL);
         if (e == PAMTEST_ERR_CASE) {
@@ -564,6 +656,42 @@ int fx_pam_items(struct fx *f, const char *service, const char *user, const char
         unsetenv("PAM_TTY");
         unsetenv("PAM_RHOST");
         unsetenv("PAM_RUSER");
+        return rc;
+}
+
+/* Each transaction runs in a child, as a real client's would in a process
+ * of its own: kagid moves a privileged session's process into a cgroup and
+ * ends it by killing that cgroup, which must not be the test program. What
+ * the child saw comes back through a shared page. */
+int fx_pam_items(struct fx *f, const char *service, const char *user, const char *tty, const char *rhost,
+                 const char *ruser, struct fx_conv *c, unsigned ops)
+{
+        struct fx_conv *shared;
+        pid_t pid;
+        int status, rc;
+
+        (void)f;
+        shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED)
+                return PAM_BUF_ERR;
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+                rc = pam_here(service, user, tty, rhost, ruser, c, ops);
+                *shared = *c;
+                fflush(NULL);
+                _exit(rc & 0xff);
+        }
+        rc = PAM_SYSTEM_ERR;
+        if (pid > 0 && waitpid(pid, &status, 0) == pid) {
+                if (WIFEXITED(status)) {
+                        rc = WEXITSTATUS(status);
+                        *c = *shared;
+                } else if (WIFSIGNALED(status)) {
+                        c->died_of = WTERMSIG(status);
+                }
+        }
+        munmap(shared, sizeof(*shared));
         return rc;
 }
 

@@ -52,6 +52,9 @@ int fx_stop(struct fx *f, int sig);
 int fx_kagictl(struct fx *f, char *out, size_t outsz, const char *const argv[]);
 /* Run kagictl as another uid (fork, setuid). */
 int fx_kagictl_as(struct fx *f, uid_t uid, gid_t gid, char *out, size_t outsz, const char *const argv[]);
+/* The same, as uid (its own gid), with `input` on its standard input: what
+ * the user types at kagictl's prompts (password, code). */
+int fx_kagictl_typed(struct fx *f, uid_t uid, const char *input, char *out, size_t outsz, const char *const argv[]);
 int fx_enroll(struct fx *f, const char *user, const char *secret_b32);
 /* kagictl status USER --json into out; returns kagictl's exit code. */
 int fx_status_json(struct fx *f, const char *user, char *out, size_t outsz);
@@ -70,7 +73,11 @@ bool fx_log_contains(struct fx *f, const char *needle);
 /* One PAM transaction: answers to the prompts in order; what was asked and
  * what was told are recorded. */
 #define FX_MAX_MSGS 8
+/* An answer that makes the process die (SIGKILL) at that prompt, as su does
+ * on Ctrl-C and sshd's PAM process when the client goes away. */
+extern const char FX_DIE[];
 struct fx_conv {
+        int flags;                             /* PAM flags of each call: PAM_SILENT */
         const char *answers[FX_MAX_MSGS];
         size_t next;
         char prompts[FX_MAX_MSGS][256];
@@ -81,6 +88,7 @@ struct fx_conv {
         size_t n_infos;
         char password[64], code[16];  /* the answers fx_right_answers gives */
         unsigned delay_ms;            /* a user who takes this long to answer each prompt */
+        int died_of;                  /* set: the transaction's process was killed by this signal */
 };
 enum fx_ops { FX_AUTH = 1, FX_ACCOUNT = 2, FX_SESSION = 4 };
 /* Runs the given operations in order, stopping at the first that does not

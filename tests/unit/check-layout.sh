@@ -7,6 +7,9 @@
 set -u
 src=$1 kagictl=$2 pam=$3
 bad=0
+# meson passes the binaries relative to the build directory: absolute before cd
+case "$kagictl" in /*) ;; *) kagictl=$PWD/$kagictl ;; esac
+case "$pam" in /*) ;; *) pam=$PWD/$pam ;; esac
 fail() { echo "layout: $*" >&2; bad=1; }
 
 cd "$src" || exit 1
@@ -20,6 +23,8 @@ done
 # private headers: NAME -> the folder that owns it
 for pair in broker/store/store_internal.h broker/directory/directory_internal.h \
             broker/directory/ldap_internal.h broker/kagid/request.h broker/kagid/login.h broker/kagid/review.h \
+            broker/kagid/attempts.h broker/kagid/limits.h broker/kagid/live.h broker/kagid/pool.h \
+            broker/kagictl/cli.h broker/kagictl/ctl.h \
             broker/report/report_internal.h cardreader/card_internal.h; do
     h=${pair##*/} dir=${pair%/*}
     for f in $(grep -rl "#include \"$h\"" common policy pam_module cardreader broker 2>/dev/null); do
@@ -28,6 +33,9 @@ for pair in broker/store/store_internal.h broker/directory/directory_internal.h 
 done
 
 needed() { readelf -d "$1" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; }
+for bin in "$kagictl" "$pam"; do
+    readelf -d "$bin" >/dev/null 2>&1 || fail "cannot read $bin's dynamic section"
+done
 for lib in libldap libsqlite3 libpcsclite liboath; do
     needed "$kagictl" | grep -q "^$lib" && fail "kagictl links $lib"
 done

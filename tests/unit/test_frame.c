@@ -287,7 +287,8 @@ static void msg_type_names(void **state)
         assert_string_equal(kagi_msg_type_name(KAGI_REQ_PREAUTH), "preauth");
         assert_string_equal(kagi_msg_type_name(KAGI_REP_RESULT), "result");
         assert_string_equal(kagi_msg_type_name(0), "unknown");
-        assert_string_equal(kagi_msg_type_name(10), "unknown");
+        assert_string_equal(kagi_msg_type_name(KAGI_REQ_ABANDON), "abandon");
+        assert_string_equal(kagi_msg_type_name(11), "unknown");
         assert_string_equal(kagi_msg_type_name(255), "unknown");
 }
 
@@ -669,6 +670,70 @@ static void frame_new_writes_header(void **state)
         assert_int_equal(m->type, KAGI_REQ_AUDIT_VERIFY);
 }
 
+/* ABANDON: a prompt that produced nothing to check. It names the factor
+ * asked for and why, and carries no credential. */
+static void frame_abandon_carries_factor_and_why_only(void **state)
+{
+        struct kagi_msg *m = *state;
+        _cleanup_(frame_freep) struct frame *f = frame_new(KAGI_REQ_ABANDON);
+        struct raw r;
+
+        frame_put_str(f, KAGI_T_USER, "alice");
+        frame_put_str(f, KAGI_T_SERVICE, "sudo");
+        frame_put_u32(f, KAGI_T_FACTORS, KAGI_F_TOTP);
+        frame_put_u32(f, KAGI_T_WHY, KAGI_ABANDON_PASSWORD_AS_CODE);
+        assert_int_equal(decode_frame(f, m), 0);
+        assert_string_equal(kagi_msg_type_name(m->type), "abandon");
+        assert_int_equal(msg_u32(m, KAGI_T_FACTORS, 0), KAGI_F_TOTP);
+        assert_int_equal(msg_u32(m, KAGI_T_WHY, 0), KAGI_ABANDON_PASSWORD_AS_CODE);
+
+        /* without WHY, or without the factor, it means nothing */
+        raw_start(&r, KAGI_PROTO_VERSION, KAGI_REQ_ABANDON);
+        raw_str(&r, KAGI_T_USER, "alice");
+        raw_str(&r, KAGI_T_SERVICE, "sudo");
+        raw_field(&r, KAGI_T_FACTORS, "\0\0\0\2", 4);
+        raw_seal(&r);
+        assert_int_equal(decode_raw(&r, m), -EBADMSG);
+        raw_start(&r, KAGI_PROTO_VERSION, KAGI_REQ_ABANDON);
+        raw_str(&r, KAGI_T_USER, "alice");
+        raw_str(&r, KAGI_T_SERVICE, "sudo");
+        raw_field(&r, KAGI_T_WHY, "\0\0\0\1", 4);
+        raw_seal(&r);
+        assert_int_equal(decode_raw(&r, m), -EBADMSG);
+
+        /* WHY is a u32 */
+        raw_start(&r, KAGI_PROTO_VERSION, KAGI_REQ_ABANDON);
+        raw_str(&r, KAGI_T_USER, "alice");
+        raw_str(&r, KAGI_T_SERVICE, "sudo");
+        raw_field(&r, KAGI_T_FACTORS, "\0\0\0\2", 4);
+        raw_field(&r, KAGI_T_WHY, "\1", 1);
+        raw_seal(&r);
+        assert_int_equal(decode_raw(&r, m), -EINVAL);
+
+        /* the answer that was not a code is never sent along */
+        raw_start(&r, KAGI_PROTO_VERSION, KAGI_REQ_ABANDON);
+        raw_str(&r, KAGI_T_USER, "alice");
+        raw_str(&r, KAGI_T_SERVICE, "sudo");
+        raw_field(&r, KAGI_T_FACTORS, "\0\0\0\2", 4);
+        raw_field(&r, KAGI_T_WHY, "\0\0\0\3", 4);
+        raw_str(&r, KAGI_T_CODE, "pw-alice");
+        raw_seal(&r);
+        assert_int_equal(decode_raw(&r, m), -EBADMSG);
+}
+
+/* The answer to it: refused as abandoned, with the user's message. */
+static void frame_result_may_say_abandoned(void **state)
+{
+        struct kagi_msg *m = *state;
+        _cleanup_(frame_freep) struct frame *f = frame_new(KAGI_REP_RESULT);
+
+        frame_put_u32(f, KAGI_T_DECISION, KAGI_DENY_ABANDONED);
+        frame_put_str(f, KAGI_T_MESSAGE, "Nothing was entered.");
+        assert_int_equal(decode_frame(f, m), 0);
+        assert_int_equal(msg_u32(m, KAGI_T_DECISION, 0), KAGI_DENY_ABANDONED);
+        assert_string_equal(kagi_decision_name(KAGI_DENY_ABANDONED), "deny-abandoned");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -705,6 +770,8 @@ int main(void)
                 T(frame_put_refuses_value_of_the_wrong_kind),
                 T(frame_put_refuses_what_does_not_fit),
                 T(frame_new_writes_header),
+                T(frame_abandon_carries_factor_and_why_only),
+                T(frame_result_may_say_abandoned),
 #undef T
         };
 

@@ -38,6 +38,27 @@ static void japanese_when_configured(void **state)
         assert_string_equal(buf, "確認コード: ");
 }
 
+/* Lines the clients' users read when nothing was counted, and the end of a
+ * refusal carried in an ssh prompt. */
+static void abandoned_prompts_say_nothing_was_counted(void **state)
+{
+        struct kagi_config en = cfg(KAGI_LANG_EN, NULL, NULL), ja = cfg(KAGI_LANG_JA, NULL, NULL);
+        char buf[512];
+
+        (void)state;
+        message_format(&en, MSG_ABANDONED, 0, buf, sizeof(buf));
+        assert_string_equal(buf, "Login cancelled: nothing was entered. This does not count as a failed attempt.");
+        message_format(&ja, MSG_ABANDONED, 0, buf, sizeof(buf));
+        assert_string_equal(buf, "入力がなかったため、ログインを中止しました。失敗回数には数えません。");
+        message_format(&en, MSG_CODE_IS_PASSWORD, 0, buf, sizeof(buf));
+        assert_non_null(strstr(buf, "That was your password."));
+        assert_non_null(strstr(buf, "verification code"));
+        message_format(&ja, MSG_CODE_IS_PASSWORD, 0, buf, sizeof(buf));
+        assert_non_null(strstr(buf, "確認コード"));
+        message_format(&ja, MSG_PRESS_ENTER, 0, buf, sizeof(buf));
+        assert_string_equal(buf, "［Enterキーを押してください］");
+}
+
 static void every_message_exists_in_both_languages(void **state)
 {
         struct kagi_config en = cfg(KAGI_LANG_EN, NULL, NULL), ja = cfg(KAGI_LANG_JA, NULL, NULL);
@@ -159,6 +180,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(english_by_default),
                 cmocka_unit_test(japanese_when_configured),
+                cmocka_unit_test(abandoned_prompts_say_nothing_was_counted),
                 cmocka_unit_test(every_message_exists_in_both_languages),
                 cmocka_unit_test(contact_is_filled_in),
                 cmocka_unit_test(count_is_filled_in),

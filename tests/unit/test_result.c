@@ -27,6 +27,7 @@ static const int expected[][KAGI_DECISION_MAX_] = {
                 [KAGI_DENY_INVALID] = PAM_AUTH_ERR,
                 [KAGI_ERROR] = PAM_AUTH_ERR,
                 [KAGI_UNAVAILABLE] = PAM_AUTH_ERR,
+                [KAGI_DENY_ABANDONED] = PAM_AUTH_ERR,  /* applications may ask again */
         },
         [PK_PHASE_ACCOUNT] = {
                 [KAGI_ALLOW] = PAM_SUCCESS,
@@ -43,6 +44,7 @@ static const int expected[][KAGI_DECISION_MAX_] = {
                 [KAGI_DENY_INVALID] = PAM_PERM_DENIED,
                 [KAGI_ERROR] = PAM_PERM_DENIED,
                 [KAGI_UNAVAILABLE] = PAM_PERM_DENIED,
+                [KAGI_DENY_ABANDONED] = PAM_PERM_DENIED,
         },
         [PK_PHASE_SESSION] = {
                 [KAGI_ALLOW] = PAM_SUCCESS,
@@ -59,6 +61,7 @@ static const int expected[][KAGI_DECISION_MAX_] = {
                 [KAGI_DENY_INVALID] = PAM_SESSION_ERR,
                 [KAGI_ERROR] = PAM_SESSION_ERR,
                 [KAGI_UNAVAILABLE] = PAM_SESSION_ERR,
+                [KAGI_DENY_ABANDONED] = PAM_SESSION_ERR,
         },
 };
 
