@@ -11,14 +11,19 @@
 #include "review.h"
 
 /* privileged.roles — one item per [role NAME] of kagi.conf, from the policy
- * (not the store): {name, targets[], holders[] (persons, groups expanded
- * through the directory), max_minutes, approval, approvers, break_glass}.
- * privileged.grants — one item per grant of the grants table requested,
- * active or ended in the period: {id, role, person (who asked), reason,
- * approver, requested_at, started_at, ended_at, requested_minutes,
- * extended_minutes (from the extensions), actual_minutes (from the live
- * sessions table: the minutes its sessions were open), end (active, expired,
- * ended, revoked, denied, pending), ended_by, break_glass}. */
+ * (rq->b->cfg->roles, not the store): {name, targets[], holders[] (its
+ * users and its groups' members, through the directory), max_minutes
+ * (max_duration / 60), approval, approvers, break_glass}.
+ * privileged.grants — one item per grant requested, active or ended in the
+ * period, from the grants table (struct grant_row; store_grants() lists
+ * them, a review question in store/review.c should take the period):
+ * {id, role, person (who asked), reason, approver, requested_at (created),
+ * started_at (starts), ended_at (closed, or ends once expired),
+ * requested_minutes (requested / 60), extended_minutes (extended / 60),
+ * actual_minutes (the minutes its sessions were open: the sessions table's
+ * rows with its grant_id), end (active, expired, ended, revoked, denied,
+ * pending — from state and closed_by), ended_by (closed_by), break_glass}.
+ * The accounts pass should then type the roles' targets "privileged". */
 int review_privileged(struct review *rv)
 {
         int r = review_items(rv, "privileged", "roles", NULL);
@@ -26,15 +31,17 @@ int review_privileged(struct review *rv)
         return r < 0 ? r : review_items(rv, "privileged", "grants", NULL);
 }
 
-/* shared.ids — one item per [shared NAME] of kagi.conf with its members
- * (groups expanded): {account, department, members[], max_concurrent}.
+/* shared.ids — one item per [shared ACCOUNT] of kagi.conf
+ * (rq->b->cfg->shared): {account, department, members[] (its users and its
+ * groups' members, through the directory), max_concurrent (max_sessions)}.
  * shared.uses — one item per session of a shared ID in the period, from the
- * live sessions table: {account, person (the member who logged in; null
- * when not attributed), terminal, service, start, end, minutes}.
+ * sessions table once it says which member opened it: {account, person
+ * (the member; null when not attributed), terminal, service, start, end,
+ * minutes}.
  * shared.refusals — from the audit log's refused shared-ID logins:
  * {time, account, person, terminal, reason (not_member, shared_password,
- * concurrent, other), detail}. The accounts pass should then also type
- * those accounts "shared" with their members (review_accounts.c). */
+ * concurrent, other), detail}. The accounts pass should then type those
+ * accounts "shared" with their members (review_accounts.c). */
 int review_shared(struct review *rv)
 {
         int r = review_items(rv, "shared", "ids", NULL);
