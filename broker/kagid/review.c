@@ -258,7 +258,8 @@ int admin_report(struct request *rq)
                 reply_error(rq, KAGI_ERROR, "out of memory");
                 return -ENOMEM;
         }
-        *rv = (struct review){ .rq = rq, .now = wall_now() };
+        rv->rq = rq;
+        rv->now = wall_now();
         rv->offset_min = host_offset_minutes(rv->now);
         if (!read_arguments(rv))
                 return 0;
