@@ -134,6 +134,8 @@ enum kagi_msg_type {
         KAGI_REQ_GRANT_EXTEND = 47,
         KAGI_REQ_SESSION_LIST = 48,   /* live sessions (root or admin group) */
         KAGI_REQ_SESSION_END = 49,
+        /* 50-55 are kept for the shared-ID requests */
+        KAGI_REQ_REPORT = 56,     /* the account review's model, streamed as RECORDs */
 
         /* broker -> client */
         KAGI_REP_RESULT = 64,     /* the one answer to a request */
@@ -179,7 +181,9 @@ enum kagi_tag {
         KAGI_T_READER = 34,       /* the card reader a card login used */
         KAGI_T_WHY = 35,          /* u32 enum kagi_abandon */
         KAGI_T_URI = 36,          /* secret: otpauth:// URI (it holds the TOTP secret) */
-        KAGI_TAG_MAX_ = 37
+        KAGI_T_UNTIL = 40,        /* u64 unix time: the end of a period (SINCE its start) */
+        KAGI_T_DAYS = 41,         /* u32 a number of days (report: dormant after) */
+        KAGI_TAG_MAX_ = 42
 };
 
 enum kagi_flag {

@@ -47,6 +47,8 @@ static const struct {
         [KAGI_T_READER] = { FT_STR, 128 },
         [KAGI_T_WHY] = { FT_U32, 4 },
         [KAGI_T_URI] = { FT_SECRET, 2048 },
+        [KAGI_T_UNTIL] = { FT_U64, 8 },
+        [KAGI_T_DAYS] = { FT_U32, 4 },
 };
 
 #define B(t) (UINT64_C(1) << (t))
@@ -116,6 +118,7 @@ static const struct {
                                     B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) | B(KAGI_T_PASSWORD) |
                                             B(KAGI_T_CODE),
                                     B(KAGI_T_GRANT) | B(KAGI_T_DURATION) | B(KAGI_T_REASON) },
+        [KAGI_REQ_REPORT] = { "report", B(KAGI_T_SINCE) | B(KAGI_T_UNTIL) | B(KAGI_T_DAYS), 0 },
 
         [KAGI_REP_RESULT] = { "result",
                               B(KAGI_T_DECISION) | B(KAGI_T_FACTORS) | B(KAGI_T_MESSAGE) |

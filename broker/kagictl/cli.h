@@ -37,6 +37,12 @@ enum opt {
         OPT_BREAK_GLASS = 1u << 10,
         OPT_PENDING = 1u << 11,
         OPT_SECRET_FILE = 1u << 12,
+        OPT_FROM = 1u << 13,
+        OPT_TO = 1u << 14,
+        OPT_FORMAT = 1u << 15,
+        OPT_LANG = 1u << 16,
+        OPT_OUT = 1u << 17,
+        OPT_DORMANT_DAYS = 1u << 18,
 };
 
 struct args {
@@ -53,6 +59,7 @@ struct args {
         const char *fingerprint;
         const char *duration;                 /* --for */
         const char *by;                       /* --by */
+        const char *from, *to, *format, *lang, *out, *dormant_days;
 };
 
 /* out.c */
@@ -104,3 +111,4 @@ int cmd_grant_extend(struct ctl *ctl, const struct args *a);
 int cmd_grant_list(struct ctl *ctl, const struct args *a);
 int cmd_session_list(struct ctl *ctl, const struct args *a);
 int cmd_session_end(struct ctl *ctl, const struct args *a);
+int cmd_report_review(struct ctl *ctl, const struct args *a);

@@ -53,6 +53,11 @@ static const struct command {
           "live sessions: account, person, grant, terminal, start and deadline" },
         { "session", "end", 1, 1, OPT_REASON | OPT_JSON, cmd_session_end, "session end ID --reason TEXT",
           "end a live session now: every process of it (audited)" },
+        { "report", "review", 0, 0, OPT_FROM | OPT_TO | OPT_FORMAT | OPT_LANG | OPT_OUT | OPT_DORMANT_DAYS,
+          cmd_report_review,
+          "report review [--from DATE] [--to DATE] [--format text|csv|json|html] [--lang ja|en] [--out FILE] "
+          "[--dormant-days N]",
+          "the account review (default: the year up to now, text)" },
 };
 
 static const struct option options[] = {
@@ -69,6 +74,12 @@ static const struct option options[] = {
         { "by", required_argument, NULL, 'b' },
         { "break-glass", no_argument, NULL, 'B' },
         { "pending", no_argument, NULL, 'p' },
+        { "from", required_argument, NULL, 'i' },
+        { "to", required_argument, NULL, 't' },
+        { "format", required_argument, NULL, 'o' },
+        { "lang", required_argument, NULL, 'l' },
+        { "out", required_argument, NULL, 'O' },
+        { "dormant-days", required_argument, NULL, 'd' },
         { NULL, 0, NULL, 0 },
 };
 
@@ -128,6 +139,12 @@ static int parse_args(int argc, char **argv, const struct command *c, struct arg
                 case 'b': bit = OPT_BY; a->by = optarg; break;
                 case 'B': bit = OPT_BREAK_GLASS; break;
                 case 'p': bit = OPT_PENDING; break;
+                case 'i': bit = OPT_FROM; a->from = optarg; break;
+                case 't': bit = OPT_TO; a->to = optarg; break;
+                case 'o': bit = OPT_FORMAT; a->format = optarg; break;
+                case 'l': bit = OPT_LANG; a->lang = optarg; break;
+                case 'O': bit = OPT_OUT; a->out = optarg; break;
+                case 'd': bit = OPT_DORMANT_DAYS; a->dormant_days = optarg; break;
                 default: return EXIT_USAGE;
                 }
                 if (!(c->opts & bit))

@@ -57,6 +57,7 @@ static const struct handler {
         { KAGI_REQ_GRANT_LIST, grant_list, NEED_ANY },
         { KAGI_REQ_GRANT_REVOKE, grant_revoke, NEED_ANY },
         { KAGI_REQ_GRANT_EXTEND, grant_extend, NEED_ANY },
+        { KAGI_REQ_REPORT, admin_report, NEED_ADMIN },
 };
 
 void reply_decision_name(struct request *rq, enum kagi_decision d, enum msg_id msg, unsigned n, const char *name)

@@ -80,6 +80,7 @@ int admin_card_revoke(struct request *rq);
 int admin_card_list(struct request *rq);
 int admin_session_list(struct request *rq);
 int admin_session_end(struct request *rq);
+int admin_report(struct request *rq);        /* review.c */
 
 /* The syslog copy of an audit record, sent after its commit (journal.c). */
 void audit_syslog(const struct audit_record *r);

@@ -157,6 +157,15 @@ void meta_rows(const struct report *r, meta_row_cb row, void *userdata)
         label_fill(&b, label(r->lang, L_DORMANT_DAYS), args, 1);
         row(userdata, label(r->lang, L_DORMANT_RULE), sbuf_str(&b));
         row(userdata, label(r->lang, L_TIMES_IN), offset);
+        if (m->directory) {
+                const char *dir_args[2] = { m->directory, n };
+
+                snprintf(n, sizeof(n), "%lld", (long long)m->directory_unanswered);
+                sbuf_reset(&b);
+                label_fill(&b, label(r->lang, m->directory_answered ? L_DIRECTORY_ANSWERED : L_DIRECTORY_UNANSWERED),
+                           dir_args, 2);
+                row(userdata, label(r->lang, L_DIRECTORY), sbuf_str(&b));
+        }
         if (m->generator)
                 row(userdata, label(r->lang, L_GENERATOR), m->generator);
         snprintf(n, sizeof(n), "%d", REPORT_SCHEMA_VERSION);

@@ -133,6 +133,14 @@ static struct json_object *meta_out(const struct report *r)
         for (size_t i = 0; i < ARRAY_SIZE(optional); i++)
                 if (jget(meta, optional[i]))
                         json_object_object_add(o, optional[i], repaired(jget(meta, optional[i])));
+        if (r->meta.directory) {
+                struct json_object *d = json_object_new_object();
+
+                json_object_object_add(d, "backend", repaired(jget(jget(meta, "directory"), "backend")));
+                json_object_object_add(d, "answered", json_object_new_boolean(r->meta.directory_answered));
+                json_object_object_add(d, "unanswered", json_object_new_int64(r->meta.directory_unanswered));
+                json_object_object_add(o, "directory", d);
+        }
         return o;
 }
 

@@ -22,6 +22,12 @@
         X(L_DORMANT_DAYS, "{1} days without a successful login",                             \
           "最終ログインから{1}日以上経過")                                                   \
         X(L_SCHEMA, "Model version", "様式の版")                                             \
+        X(L_DIRECTORY, "Directory", "ディレクトリ")                                          \
+        X(L_DIRECTORY_ANSWERED, "{1}: answered for every account",                            \
+          "{1}（全アカウントについて照会済み）")                                             \
+        X(L_DIRECTORY_UNANSWERED,                                                            \
+          "{1}: no answer for {2} accounts; their names, departments and groups are missing from this review", \
+          "{1}（{2}件のアカウントについて応答なし。当該アカウントの氏名・所属・グループは本報告に含まれていない）") \
         X(L_LANGUAGE, "Language", "言語")                                                    \
         X(L_CONTENTS, "Contents", "目次")                                                    \
         X(L_ITEM, "Item", "項目")                                                            \
@@ -193,6 +199,8 @@
         X(L_COL_LOCKS, "Locks", "ロック")                                                    \
         X(L_COL_INTEGRITY_OK, "Result", "検証結果")                                          \
         X(L_COL_RECORDS, "Records checked", "検証した記録数")                                \
+        X(L_COL_SCOPE, "What was checked", "検証の範囲")                                     \
+        X(L_COL_PERIOD_RECORDS, "Records in the period", "対象期間内の記録数")              \
         X(L_COL_FIRST_BAD, "First broken record", "最初に異常を検出した記録")                \
         X(L_COL_FIRST_BAD_TIME, "Its time", "その記録の日時")                                \
         X(L_COL_WHY, "Why", "検出内容")                                                      \

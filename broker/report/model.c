@@ -244,6 +244,26 @@ static int meta_time(const struct json_object *o, const char *path, const char *
         return 0;
 }
 
+/* meta.directory, optional: whether the names, departments and groups are
+ * all there. */
+static int load_directory(const struct json_object *d, struct report_meta *m, char *err, size_t errsz)
+{
+        struct json_object *answered = jget(d, "answered"), *unanswered = jget(d, "unanswered");
+
+        if (!d)
+                return 0;
+        if (!json_object_is_type(d, json_type_object) || !jstr(d, "backend"))
+                return bad(err, errsz, "meta.directory.backend: missing");
+        if (!answered || !json_object_is_type(answered, json_type_boolean))
+                return bad(err, errsz, "meta.directory.answered: missing or not a boolean");
+        if (unanswered && (!json_object_is_type(unanswered, json_type_int) || json_object_get_int64(unanswered) < 0))
+                return bad(err, errsz, "meta.directory.unanswered: not an integer >= 0");
+        m->directory = jstr(d, "backend");
+        m->directory_answered = json_object_get_boolean(answered);
+        m->directory_unanswered = jint(d, "unanswered", 0);
+        return 0;
+}
+
 static int load_meta(struct report *r, char *err, size_t errsz)
 {
         struct json_object *meta = jget(r->model, "meta"), *period, *v;
@@ -291,7 +311,7 @@ static int load_meta(struct report *r, char *err, size_t errsz)
         if (v && !is_string_list(v, NULL))
                 return bad(err, errsz, "meta.departments: not an array of strings");
         m->departments = v;
-        return 0;
+        return load_directory(jget(meta, "directory"), m, err, errsz);
 }
 
 int report_load(const struct json_object *model, enum report_lang lang, struct report **ret,

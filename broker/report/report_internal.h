@@ -211,6 +211,10 @@ struct report_meta {
         int offset_min;                       /* times are shown at UTC+offset */
         const char *host, *organisation, *generator;
         const struct json_object *departments; /* array: column order, or NULL */
+        /* meta.directory: which directory kagid asked, and whether it answered */
+        const char *directory;                /* its backend; NULL: the model does not say */
+        bool directory_answered;
+        int64_t directory_unanswered;         /* accounts it did not answer for */
 };
 
 struct report {

@@ -623,7 +623,8 @@ static void check_cards(struct state *s)
                         card_applies(s, d_owner);
                         finding(s, R_CARD_SHARING, false, d_owner, owner, args, 4);
                 }
-                if (!owner || !d_owner || !d_account || strcmp(d_owner, d_account) != 0) {
+                /* one finding when both are of one department, or of none */
+                if (!owner || !(d_owner == d_account || (d_owner && d_account && strcmp(d_owner, d_account) == 0))) {
                         card_applies(s, d_account);
                         finding(s, R_CARD_SHARING, false, d_account, account, args, 4);
                 }

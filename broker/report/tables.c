@@ -116,6 +116,11 @@ static const struct enum_label verdict[] = {
         { NULL, NULL, NULL },
 };
 
+static const struct enum_label scope[] = {
+        { "chain", "the whole log, from its first record to its newest", "ログ全体（最初の記録から最新の記録まで）" },
+        { NULL, NULL, NULL },
+};
+
 static const struct enum_label done[] = {
         { "false", "NOT verified", "未実施" },
         { "true", "verified", "実施済み" },
@@ -334,6 +339,8 @@ const struct column report_integrity_cols[] = {
         { "verified", L_COL_VERIFIED, COL_BOOL, true, done },
         { "ok", L_COL_INTEGRITY_OK, COL_BOOL, true, verdict },
         { "records", L_COL_RECORDS, COL_INT, true, NULL },
+        { "scope", L_COL_SCOPE, COL_ENUM, false, scope },
+        { "period_records", L_COL_PERIOD_RECORDS, COL_INT, false, NULL },
         { "first_bad", L_COL_FIRST_BAD, COL_INT, false, NULL },
         { "first_bad_time", L_COL_FIRST_BAD_TIME, COL_TIME, false, NULL },
         { "why", L_COL_WHY, COL_STR, false, NULL },

@@ -74,6 +74,10 @@ static void text_in_japanese(void **state)
         assert_contains(t, "評価の凡例: ○：適正  △：改善が望ましい  ×：改善が必要  -：該当なし");
         assert_contains(t, "== 監査ログの完全性 [LOG-3] ==");
         assert_contains(t, "検証結果                  改ざん・欠落・順序の入替えを検出");
+        /* what was checked, and a directory that did not answer for everyone */
+        assert_contains(t, "検証の範囲                ログ全体（最初の記録から最新の記録まで）");
+        assert_contains(t, "対象期間内の記録数        1490");
+        assert_contains(t, "ディレクトリ          ldap（2件のアカウントについて応答なし。");
         /* the tampered chain: × for every one of the five departments */
         line_of(t, "監査ログの改ざん防止", line, sizeof(line));
         assert_int_equal(count(line, "×"), 5);
@@ -146,6 +150,8 @@ static void json_is_the_model_with_its_summary(void **state)
         /* names keep what they hold; JSON escapes it */
         assert_contains(j, "\"display_name\":\"小林\\u001b[31m 赤\\u0007\"");
         assert_contains(j, "\"display_name\":\"田中 太郎\"");
+        assert_contains(j, "\"directory\": {\n    \"backend\": \"ldap\",\n    \"answered\": false,\n    \"unanswered\": 2\n  }");
+        assert_contains(j, "\"scope\":\"chain\",\"period_records\":1490");
 }
 
 static void html_self_contained_and_escaped(void **state)

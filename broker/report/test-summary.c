@@ -351,6 +351,21 @@ static void card_presented_for_another_person_marks_both_departments(void **stat
         assert_int_equal(test_findings(s, "CARD-1.sharing"), 2);
 }
 
+/* Without departments (NSS has none) lender and borrower are one column: one finding. */
+static void card_presented_for_another_person_of_no_department_is_one_finding(void **state)
+{
+        (void)state;
+        SUMMARY s = summ("\"accounts\": {\"items\": ["
+                         "{\"name\": \"alice\", \"type\": \"personal\", \"last_success\": \"2025-09-30T00:00:00Z\"},"
+                         "{\"name\": \"dave\", \"type\": \"privileged\", \"last_success\": \"2025-09-30T00:00:00Z\"}]}, "
+                         "\"cards\": {\"active\": [{\"person\": \"alice\", \"serial\": \"01\"}],"
+                         "\"sharing_refusals\": [{\"time\": \"2025-07-07T00:00:00Z\", \"card_owner\": \"alice\","
+                         " \"account\": \"dave\", \"kind\": \"other_person\"}]}, " INTACT);
+
+        assert_mark(s, "card_sharing", "", "advise");
+        assert_int_equal(test_findings(s, "CARD-1.sharing"), 1);
+}
+
 static void revoked_card_accepted_must_be_fixed_and_tried_is_advised(void **state)
 {
         (void)state;
@@ -462,6 +477,7 @@ int main(void)
                 cmocka_unit_test(shared_id_used_by_a_non_member_must_be_fixed),
                 cmocka_unit_test(refused_misuse_is_advised_for_the_person_who_tried),
                 cmocka_unit_test(card_presented_for_another_person_marks_both_departments),
+                cmocka_unit_test(card_presented_for_another_person_of_no_department_is_one_finding),
                 cmocka_unit_test(revoked_card_accepted_must_be_fixed_and_tried_is_advised),
                 cmocka_unit_test(person_with_two_active_cards_is_advised),
                 cmocka_unit_test(broken_audit_chain_must_be_fixed_in_every_department),

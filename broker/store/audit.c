@@ -80,26 +80,35 @@ static bool hmac_u64(EVP_MAC_CTX *ctx, uint64_t v)
         return EVP_MAC_update(ctx, num, 8);
 }
 
+static void hmac_freep(EVP_MAC_CTX **ctx)
+{
+        EVP_MAC_CTX_free(*ctx);
+}
+
+/* The context is keyed once (hmac_new) and restarted for each MAC: a
+ * verification of a million records prepares the key and fetches SHA-256
+ * once, not twice per record. */
+static bool hmac_restart(EVP_MAC_CTX *ctx)
+{
+        return EVP_MAC_init(ctx, NULL, 0, NULL);
+}
+
 static int hmac_final(EVP_MAC_CTX *ctx, bool ok, uint8_t out[MAC_LEN])
 {
         size_t outlen = 0;
 
         ok = ok && EVP_MAC_final(ctx, out, &outlen, MAC_LEN) && outlen == MAC_LEN;
-        EVP_MAC_CTX_free(ctx);
         return ok ? 0 : -EIO;
 }
 
-static int record_mac(const uint8_t key[KAGI_KEY_LEN], const uint8_t prev[MAC_LEN],
-                      const struct audit_record *r, uint8_t out[MAC_LEN])
+static int record_mac(EVP_MAC_CTX *ctx, const uint8_t prev[MAC_LEN], const struct audit_record *r,
+                      uint8_t out[MAC_LEN])
 {
-        EVP_MAC_CTX *ctx = hmac_new(key);
         const char *f[N_FIELDS];
         bool ok;
 
-        if (!ctx)
-                return -EIO;
         fields_of(r, f);
-        ok = EVP_MAC_update(ctx, prev, MAC_LEN) && hmac_u64(ctx, (uint64_t)r->seq) &&
+        ok = hmac_restart(ctx) && EVP_MAC_update(ctx, prev, MAC_LEN) && hmac_u64(ctx, (uint64_t)r->seq) &&
              hmac_u64(ctx, (uint64_t)r->time_us);
         for (int i = 0; ok && i < N_FIELDS; i++)
                 /* length-prefixed, so ("ab","c") and ("a","bc") differ */
@@ -110,16 +119,13 @@ static int record_mac(const uint8_t key[KAGI_KEY_LEN], const uint8_t prev[MAC_LE
 /* The head names the newest record. Its own MAC, which no record row holds,
  * is what stops someone with write access to the database from removing the
  * newest records and pointing the head at the last one left. */
-static int head_mac(const uint8_t key[KAGI_KEY_LEN], int64_t seq, const uint8_t last[MAC_LEN], uint8_t out[MAC_LEN])
+static int head_mac(EVP_MAC_CTX *ctx, int64_t seq, const uint8_t last[MAC_LEN], uint8_t out[MAC_LEN])
 {
         static const char label[] = "kagi-audit-head-v1";
-        EVP_MAC_CTX *ctx = hmac_new(key);
 
-        if (!ctx)
-                return -EIO;
         return hmac_final(ctx,
-                          EVP_MAC_update(ctx, (const uint8_t *)label, sizeof(label)) && hmac_u64(ctx, (uint64_t)seq) &&
-                                  EVP_MAC_update(ctx, last, MAC_LEN),
+                          hmac_restart(ctx) && EVP_MAC_update(ctx, (const uint8_t *)label, sizeof(label)) &&
+                                  hmac_u64(ctx, (uint64_t)seq) && EVP_MAC_update(ctx, last, MAC_LEN),
                           out);
 }
 
@@ -130,7 +136,7 @@ struct head {
         bool intact;             /* lengths right and head_mac verifies */
 };
 
-static int read_head(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct head *h)
+static int read_head(struct store *s, EVP_MAC_CTX *ctx, struct head *h)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_AUDIT_HEAD);
         uint8_t expect[MAC_LEN];
@@ -145,7 +151,7 @@ static int read_head(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct he
                 h->seq = sqlite3_column_int64(st, 0);
                 if (sqlite3_column_bytes(st, 1) == MAC_LEN && sqlite3_column_bytes(st, 2) == MAC_LEN) {
                         memcpy(h->mac, sqlite3_column_blob(st, 1), MAC_LEN);
-                        h->intact = head_mac(key, h->seq, h->mac, expect) == 0 &&
+                        h->intact = head_mac(ctx, h->seq, h->mac, expect) == 0 &&
                                     CRYPTO_memcmp(expect, sqlite3_column_blob(st, 2), MAC_LEN) == 0;
                 }
         } else if (rc != SQLITE_DONE) {
@@ -165,13 +171,16 @@ static int64_t now_us(void)
 
 int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_record *r)
 {
+        _cleanup_(hmac_freep) EVP_MAC_CTX *ctx = hmac_new(key);
         uint8_t mac[MAC_LEN], hmac[MAC_LEN];
         const char *f[N_FIELDS];
         struct head h;
         sqlite3_stmt *st;
         int rc;
 
-        rc = read_head(s, key, &h);
+        if (!ctx)
+                return -EIO;
+        rc = read_head(s, ctx, &h);
         if (rc < 0)
                 return rc;
         if (h.present && !h.intact) {
@@ -185,7 +194,7 @@ int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
         r->seq = h.seq + 1;
         if (r->time_us == 0)
                 r->time_us = now_us();
-        if (record_mac(key, h.mac, r, mac) < 0 || head_mac(key, r->seq, mac, hmac) < 0)
+        if (record_mac(ctx, h.mac, r, mac) < 0 || head_mac(ctx, r->seq, mac, hmac) < 0)
                 return -EIO;
 
         st = store_stmt(s, STMT_AUDIT_INSERT);
@@ -250,6 +259,7 @@ int audit_each(struct store *s, int64_t since_us, audit_cb cb, void *userdata)
 
 int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_verdict *ret)
 {
+        _cleanup_(hmac_freep) EVP_MAC_CTX *ctx = hmac_new(key);
         uint8_t prev[MAC_LEN] = { 0 }, mac[MAC_LEN];
         int64_t expect = 1;
         struct head h;
@@ -257,11 +267,13 @@ int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
         int rc;
 
         *ret = (struct audit_verdict){ .ok = true };
+        if (!ctx)
+                return -EIO;
 
         /* one read transaction: the chain and its head from the same moment */
         if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
                 return store_errno(s, "begin read");
-        rc = read_head(s, key, &h);
+        rc = read_head(s, ctx, &h);
         if (rc < 0)
                 goto out;
 
@@ -285,7 +297,7 @@ int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
                                  (long long)expect, (long long)r.seq);
                         break;
                 }
-                if (record_mac(key, prev, &r, mac) < 0) {
+                if (record_mac(ctx, prev, &r, mac) < 0) {
                         rc = -EIO;
                         goto out;
                 }

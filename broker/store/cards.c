@@ -14,7 +14,7 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
         snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-static void row_to_card(sqlite3_stmt *st, void *ret)
+void row_to_card(sqlite3_stmt *st, void *ret)
 {
         struct card_row *c = ret;
 

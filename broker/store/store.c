@@ -92,6 +92,8 @@ static const char *const schema_sql =
 
 /* the columns row_to_card() reads, in its order */
 #define CARD_COLUMNS "fingerprint, serial, subject, issuer, account, state, registered, not_after, changed, reason"
+/* later than any time: the neutral element of min() over times that may be absent */
+#define NEVER "9000000000000000000"
 
 /* Columns the sessions table gained after it first shipped. */
 static const char *const session_columns[] = {
@@ -193,6 +195,130 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_GRANT_DUE] = "SELECT " GRANT_COLUMNS " FROM grants WHERE state = 'active' AND ends <= ?1 ORDER BY ends",
         [STMT_CARD_LIST] = "SELECT " CARD_COLUMNS " FROM cards WHERE ?1 IS NULL OR account = ?1 "
                            "ORDER BY account, registered",
+
+        /* ---- the account review (review.c): read-only. The audit records a
+         * review asks about are copied once, narrowed to what it reads, into
+         * a temporary table of the review's own connection (SQLite's temp
+         * storage, never kagi.db); every question then aggregates that in
+         * one pass instead of scanning the log again. A login is the account
+         * phase passing (every login through pam_kagi.so records one); a
+         * failure is a counted one. ?1 and ?2 are the period in unix
+         * seconds, both ends included. */
+        [STMT_REVIEW_EVENTS_DROP] = "DROP TABLE IF EXISTS temp.review_events",
+        [STMT_REVIEW_EVENTS_CREATE] =
+                "CREATE TEMP TABLE review_events(seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
+                " event TEXT NOT NULL, result TEXT NOT NULL, account TEXT NOT NULL, person TEXT, service TEXT,"
+                " factor TEXT, terminal TEXT, reason TEXT, serial TEXT)",
+        /* Up to ?1, the end of the period (what came before it counts for
+         * last logins and locks that began earlier): logins, failures, card
+         * logins, and the enrollment, lock and card records. serial: the card a
+         * card record names first — "card SERIAL", "card SERIAL; …",
+         * "card SERIAL revoked: …", "card SERIAL: REASON", "card SERIAL is
+         * registered to OWNER". */
+        [STMT_REVIEW_EVENTS_FILL] =
+                "INSERT INTO temp.review_events SELECT seq, time_us, event, result, account,"
+                " CASE WHEN event IN ('unlock', 'card-revoke', 'card-sharing') THEN person END,"
+                " CASE WHEN event = 'unlock' THEN service END,"
+                " CASE WHEN event = 'auth' THEN factor END,"
+                " CASE WHEN result = 'failure' OR event = 'card-sharing' THEN terminal END,"
+                " CASE WHEN event = 'unlock' THEN reason END,"
+                " CASE WHEN (factor = 'card+pin' OR event IN ('card-revoke', 'card-sharing')) AND reason LIKE 'card %' THEN"
+                "   substr(rest, 1, min(coalesce(nullif(instr(rest, ' '), 0), " NEVER "),"
+                "     coalesce(nullif(instr(rest, ';'), 0), " NEVER "), coalesce(nullif(instr(rest, ':'), 0), " NEVER "))"
+                "     - 1) END"
+                " FROM (SELECT *, substr(reason, 6) AS rest FROM main.audit"
+                "   WHERE +time_us < (?1 + 1) * 1000000 AND (event IN ('enroll', 'card-register', 'lock', 'unlock',"
+                "   'card-revoke', 'card-sharing') OR (event = 'account' AND result = 'success')"
+                "   OR (event = 'auth' AND (result = 'failure' OR factor = 'card+pin'))))",
+        [STMT_REVIEW_ACCOUNTS] =
+                "WITH names AS (SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards),"
+                " seen AS (SELECT account,"
+                "   max(CASE WHEN event = 'account' THEN time_us END) AS ok,"
+                "   max(CASE WHEN event = 'auth' THEN time_us END) AS bad,"
+                "   min(time_us) AS first"
+                "   FROM temp.review_events WHERE time_us < (?1 + 1) * 1000000 AND (event IN ('account', 'enroll',"
+                "   'card-register') OR (event = 'auth' AND result = 'failure')) GROUP BY account),"
+                " held AS (SELECT account, sum(state = 'active') AS active, min(registered) AS first"
+                "   FROM cards GROUP BY account)"
+                " SELECT n.name, coalesce(a.failures, 0), coalesce(a.locked_at, 0),"
+                "   coalesce(s.ok / 1000000, 0), coalesce(s.bad / 1000000, 0),"
+                "   coalesce(nullif(min(coalesce(s.first / 1000000, " NEVER "), coalesce(t.enrolled_at, " NEVER "),"
+                "     coalesce(h.first, " NEVER ")), " NEVER "), 0),"
+                "   t.name IS NOT NULL, coalesce(h.active, 0)"
+                " FROM names n LEFT JOIN accounts a ON a.name = n.name LEFT JOIN totp t ON t.name = n.name"
+                " LEFT JOIN seen s ON s.account = n.name LEFT JOIN held h ON h.account = n.name ORDER BY n.name",
+        /* ?3: seconds east of UTC, so that days are the host's */
+        [STMT_REVIEW_DAYS] =
+                "SELECT (time_us / 1000000 + ?3) / 86400 AS day, sum(event = 'account'), sum(event = 'auth'),"
+                " sum(event = 'lock') FROM temp.review_events"
+                " WHERE time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
+                " AND (event IN ('account', 'lock') OR (event = 'auth' AND result = 'failure'))"
+                " GROUP BY day ORDER BY day",
+        /* Each lock that overlaps the period, with the unlock that ended it
+         * (the next lock or unlock record of the account, if an unlock) and
+         * the failures that led to it: those after the account's previous
+         * login, lock or unlock (its `run`: boundaries counted so far; a
+         * login's account record follows its authentication's).
+         * One row per failure, oldest first, or one without when there are
+         * none; by the time of the lock. */
+        [STMT_REVIEW_LOCKS] =
+                "WITH marks AS (SELECT seq, time_us, event, account,"
+                "   lead(event) OVER w AS next_event, lead(time_us) OVER w AS next_time,"
+                "   lead(person) OVER w AS next_person, lead(service) OVER w AS next_service,"
+                "   lead(reason) OVER w AS next_reason"
+                "   FROM temp.review_events WHERE event IN ('lock', 'unlock') AND time_us < (?2 + 1) * 1000000"
+                "   WINDOW w AS (PARTITION BY account ORDER BY seq)),"
+                " locks AS MATERIALIZED (SELECT seq, time_us, account,"
+                "   CASE WHEN next_event = 'unlock' THEN next_time END AS unlocked,"
+                "   CASE WHEN next_event = 'unlock' THEN next_person END AS unlocked_by,"
+                "   CASE WHEN next_event = 'unlock' THEN next_service END AS unlock_service,"
+                "   CASE WHEN next_event = 'unlock' THEN next_reason END AS unlock_reason"
+                "   FROM marks WHERE event = 'lock'"
+                "   AND (next_event IS NOT 'unlock' OR next_time >= ?1 * 1000000)),"
+                " runs AS MATERIALIZED (SELECT seq, time_us, event, result, account, factor, terminal,"
+                "   sum(event <> 'auth') OVER (PARTITION BY account ORDER BY seq) AS run"
+                "   FROM temp.review_events WHERE (event IN ('lock', 'unlock', 'account')"
+                "   OR (event = 'auth' AND result = 'failure')) AND time_us < (?2 + 1) * 1000000"
+                "   AND account IN (SELECT account FROM locks))"
+                " SELECT l.seq, l.account, l.time_us / 1000000, coalesce(l.unlocked / 1000000, 0), l.unlocked_by,"
+                "   l.unlock_service, l.unlock_reason, f.time_us / 1000000, f.factor, f.terminal"
+                " FROM locks l JOIN runs r ON r.seq = l.seq"
+                " LEFT JOIN runs f ON f.account = l.account AND f.run = r.run - 1 AND f.event = 'auth'"
+                "   AND f.result = 'failure'"
+                " ORDER BY l.time_us, l.seq, f.seq",
+        /* Every card; a retired one with the serial of the card that
+         * replaced it, a revoked one with who revoked it (the newest
+         * card-revoke record naming it; a bare column takes max()'s row) and
+         * what was tried with it in the period after that. */
+        [STMT_REVIEW_CARDS] =
+                "WITH revokes AS MATERIALIZED (SELECT account, serial, person, max(seq) AS seq"
+                "   FROM temp.review_events WHERE event = 'card-revoke' AND time_us < (?2 + 1) * 1000000"
+                "   GROUP BY account, serial),"
+                " tries AS MATERIALIZED (SELECT seq, serial, result, time_us FROM temp.review_events"
+                "   WHERE event = 'auth' AND serial IS NOT NULL AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999),"
+                /* after the revocation: in the log's order when its record is
+                 * there (the same second holds tries before and after), else
+                 * from the second after it */
+                " after AS (SELECT c.fingerprint, sum(t.result <> 'success') AS tried, sum(t.result = 'success') AS ok"
+                "   FROM cards c LEFT JOIN revokes v ON v.account = c.account AND v.serial = c.serial"
+                "   JOIN tries t ON t.serial = c.serial AND (CASE WHEN v.seq IS NOT NULL THEN t.seq > v.seq"
+                "     ELSE t.time_us >= (c.changed + 1) * 1000000 END)"
+                "   WHERE c.state = 'revoked' GROUP BY c.fingerprint)"
+                " SELECT c.fingerprint, c.serial, c.subject, c.issuer, c.account, c.state, c.registered, c.not_after,"
+                "   c.changed, c.reason, n.serial, v.person, coalesce(a.tried, 0), coalesce(a.ok, 0)"
+                " FROM cards c LEFT JOIN cards n ON c.state = 'retired' AND c.reason LIKE 'replaced by %'"
+                "   AND n.fingerprint = substr(c.reason, 13)"
+                " LEFT JOIN revokes v ON c.state = 'revoked' AND v.account = c.account AND v.serial = c.serial"
+                " LEFT JOIN after a ON a.fingerprint = c.fingerprint ORDER BY c.account, c.registered",
+        /* the record's person is the card's owner */
+        [STMT_REVIEW_CARD_SHARING] =
+                "SELECT time_us / 1000000, account, person, terminal, serial FROM temp.review_events"
+                " WHERE event = 'card-sharing' AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
+                " ORDER BY seq",
+        [STMT_REVIEW_AUDIT_SPAN] =
+                "SELECT (SELECT count(*) FROM audit WHERE time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999),"
+                " (SELECT min(seq) FROM audit), (SELECT max(seq) FROM audit)",
+        [STMT_REVIEW_RECORD_TIME] = "SELECT time_us / 1000000 FROM audit WHERE seq = ?1",
 };
 
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)

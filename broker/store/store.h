@@ -8,6 +8,7 @@
  *   cards.c     the card registry (CARD-1..3)
  *   grants.c    privileged grants (PRIV-1, PRIV-2, PRIV-4)
  *   audit.c     the append-only, HMAC-SHA256 chained audit log (LOG-1..3)
+ *   review.c    the account review's questions (read-only, aggregated in SQL)
  *
  * The interface speaks kagi's records, never SQL: a second backend
  * (PostgreSQL) is a folder of its own behind this header. Writers hold a
@@ -200,3 +201,95 @@ int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
 typedef int (*audit_cb)(void *userdata, const struct audit_record *r);
 /* Records from since_us on (0: all), in order; the strings live for the callback. */
 int audit_each(struct store *s, int64_t since_us, audit_cb cb, void *userdata);
+
+/* ---- the account review (review.c) ------------------------------------------
+ * Read-only questions for kagictl report review, each answered by one pass
+ * over the store aggregated in SQL (10,000 accounts and a year of audit
+ * records in well under a second each). They run on this store's own
+ * connection, never the write connection, and refuse (-EBUSY) inside a
+ * transaction: a review never holds up a login. Times are unix seconds; a
+ * period [from, until] includes both ends. The strings a callback gets live
+ * for the callback. */
+
+/* One snapshot for every question asked between them: a read transaction,
+ * which writers do not wait for, and the audit records up to `until` that
+ * the questions read, copied once into the connection's temporary storage
+ * (dropped by store_review_end). The questions' `until` may not be later. */
+int store_review_begin(struct store *s, int64_t until);
+void store_review_end(struct store *s);
+
+struct review_account {
+        const char *name;
+        struct lock_state lock;               /* now */
+        int64_t last_success;                 /* last login up to `until`; 0: none */
+        int64_t last_failure;                 /* last counted failure up to `until`; 0: none */
+        int64_t first_seen;                   /* its first login, failure, enrollment or card; 0: none */
+        bool totp;                            /* a TOTP secret is enrolled */
+        unsigned active_cards;
+};
+typedef int (*store_review_account_cb)(void *userdata, const struct review_account *a);
+/* Every account kagi holds state for (lock state, TOTP, cards), by name. */
+int store_review_accounts(struct store *s, int64_t until, store_review_account_cb cb, void *userdata);
+
+struct review_day {
+        int64_t day;                          /* days since 1970-01-01 at the offset */
+        uint32_t logins, failures, locks;
+};
+typedef int (*store_review_day_cb)(void *userdata, const struct review_day *d);
+/* The days of the period that have any, in order; days at offset_seconds east of UTC. */
+int store_review_days(struct store *s, int64_t from, int64_t until, int offset_seconds, store_review_day_cb cb,
+                      void *userdata);
+
+#define REVIEW_LOCK_FAILURES 16               /* at most the last so many failures of a lock */
+struct review_failure {
+        int64_t time;
+        char factor[64];
+        char terminal[600];
+};
+struct review_lock {
+        char account[257];
+        int64_t locked_at;
+        int64_t unlocked_at;                  /* 0: not unlocked by `until` */
+        char unlocked_by[257];                /* the unlock record's person */
+        char unlock_service[65];              /* its service: "kagictl" for an administrator */
+        char unlock_reason[1025];
+        /* the failures since the account's previous login, lock or unlock,
+         * the last REVIEW_LOCK_FAILURES of them, oldest first */
+        struct review_failure failures[REVIEW_LOCK_FAILURES];
+        size_t n_failures;
+};
+typedef int (*store_review_lock_cb)(void *userdata, const struct review_lock *l);
+/* Each lock the audit log holds that overlaps the period (locked by its
+ * end, and not unlocked before its start), in the order they happened. */
+int store_review_locks(struct store *s, int64_t from, int64_t until, store_review_lock_cb cb, void *userdata);
+
+struct review_card {
+        struct card_row card;
+        char replaced_by[129];                /* retired: serial of the card that replaced it, or "" */
+        char revoked_by[257];                 /* revoked: who revoked it, or "" when no record says */
+        unsigned tried_after;                 /* revoked: refused attempts with it in the period, after */
+        unsigned accepted_after;              /* revoked: successes with it in the period, after */
+};
+typedef int (*store_review_card_cb)(void *userdata, const struct review_card *c);
+/* Every card of the registry, by account and registration. */
+int store_review_cards(struct store *s, int64_t from, int64_t until, store_review_card_cb cb, void *userdata);
+
+struct review_sharing {
+        int64_t time;
+        const char *account;                  /* the account it was presented for */
+        const char *owner;                    /* whose card it is */
+        const char *terminal;
+        const char *serial;                   /* NULL when the record does not say */
+};
+typedef int (*store_review_sharing_cb)(void *userdata, const struct review_sharing *r);
+/* CARD-1: each card refused because it is someone else's, in the period. */
+int store_review_card_sharing(struct store *s, int64_t from, int64_t until, store_review_sharing_cb cb,
+                              void *userdata);
+
+struct review_audit_span {
+        int64_t in_period;                    /* records in the period */
+        int64_t first_seq, last_seq;          /* of the whole log; 0 when empty */
+};
+int store_review_audit_span(struct store *s, int64_t from, int64_t until, struct review_audit_span *ret);
+/* The time a record says it was written: -ENOENT when there is none. */
+int store_review_record_time(struct store *s, int64_t seq, int64_t *ret_time);

@@ -40,6 +40,17 @@ enum stmt_id {
         STMT_GRANT_LIST,
         STMT_GRANT_ACTIVE,
         STMT_GRANT_DUE,
+        /* the account review (review.c) */
+        STMT_REVIEW_EVENTS_DROP,
+        STMT_REVIEW_EVENTS_CREATE,
+        STMT_REVIEW_EVENTS_FILL,
+        STMT_REVIEW_ACCOUNTS,
+        STMT_REVIEW_DAYS,
+        STMT_REVIEW_LOCKS,
+        STMT_REVIEW_CARDS,
+        STMT_REVIEW_CARD_SHARING,
+        STMT_REVIEW_AUDIT_SPAN,
+        STMT_REVIEW_RECORD_TIME,
         STMT_MAX_
 };
 
@@ -73,3 +84,5 @@ int store_exec(struct store *s, sqlite3_stmt *st, const char *what);
 int store_row(struct store *s, sqlite3_stmt *st, const char *what, void (*read)(sqlite3_stmt *st, void *ret),
               void *ret);
 int store_errno(struct store *s, const char *what);
+/* cards.c: a row of CARD_COLUMNS, from column 0 on, into the struct card_row at ret. */
+void row_to_card(sqlite3_stmt *st, void *ret);

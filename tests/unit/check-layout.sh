@@ -22,7 +22,7 @@ done
 
 # private headers: NAME -> the folder that owns it
 for pair in broker/store/store_internal.h broker/directory/directory_internal.h \
-            broker/directory/ldap_internal.h broker/kagid/request.h broker/kagid/login.h \
+            broker/directory/ldap_internal.h broker/kagid/request.h broker/kagid/login.h broker/kagid/review.h \
             broker/kagid/attempts.h broker/kagid/limits.h broker/kagid/live.h broker/kagid/pool.h \
             broker/kagictl/cli.h broker/kagictl/ctl.h \
             broker/report/report_internal.h cardreader/card_internal.h; do

@@ -138,6 +138,33 @@ static void frame_round_trips_u64(void **state)
         assert_int_equal(msg_u64(m, KAGI_T_USER, 9), 9);
 }
 
+/* kagictl report review: the period and the dormancy threshold, nothing else */
+static void report_request_carries_a_period_and_days(void **state)
+{
+        struct kagi_msg *m = *state;
+        _cleanup_(frame_freep) struct frame *f = frame_new(KAGI_REQ_REPORT);
+        struct raw r;
+
+        frame_put_u64(f, KAGI_T_SINCE, 1743433200);
+        frame_put_u64(f, KAGI_T_UNTIL, 1759244399);
+        frame_put_u32(f, KAGI_T_DAYS, 90);
+        assert_int_equal(decode_frame(f, m), 0);
+        assert_string_equal(kagi_msg_type_name(m->type), "report");
+        assert_int_equal(msg_u64(m, KAGI_T_SINCE, 0), 1743433200);
+        assert_int_equal(msg_u64(m, KAGI_T_UNTIL, 0), 1759244399);
+        assert_int_equal(msg_u32(m, KAGI_T_DAYS, 0), 90);
+
+        /* every argument may be left out: kagid's defaults apply */
+        raw_start(&r, KAGI_PROTO_VERSION, KAGI_REQ_REPORT);
+        raw_seal(&r);
+        assert_int_equal(decode_raw(&r, m), 0);
+        /* but it names no account */
+        raw_start(&r, KAGI_PROTO_VERSION, KAGI_REQ_REPORT);
+        raw_str(&r, KAGI_T_USER, "alice");
+        raw_seal(&r);
+        assert_int_equal(decode_raw(&r, m), -EBADMSG);
+}
+
 static void frame_round_trips_blobs_with_nul_bytes(void **state)
 {
         struct kagi_msg *m = *state;
@@ -714,6 +741,7 @@ int main(void)
                 T(frame_round_trips_strings_and_secrets),
                 T(frame_round_trips_u32),
                 T(frame_round_trips_u64),
+                T(report_request_carries_a_period_and_days),
                 T(frame_round_trips_blobs_with_nul_bytes),
                 T(frame_round_trips_empty_string_as_present),
                 T(frame_round_trips_frame_of_maximum_size),

@@ -1,0 +1,238 @@
+/* The review's accounts (ACC-3) and what their factors say (ACC-1, ACC-3):
+ * every account kagi holds state for, as the store and the directory know
+ * it, with the zone it logs in to and the factors it has enrolled.
+ *
+ * Type, from what kagi knows today: privileged = uid 0 or a member of
+ * [lockout] privileged_groups (as the lockout rules treat it); service = a
+ * system account (an NSS uid from 1 to 999); personal otherwise. Shared IDs
+ * and privileged roles come with their own tables (review_later.c).
+ *
+ * Zone: the default zone when it admits the account, else the first zone
+ * that does. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "review.h"
+
+#define FIRST_PERSON_UID 1000                 /* Debian's UID_MIN: below it, system accounts */
+#define DIRECTORY_BUDGET_MS 20000             /* the directory's time in one review, in all */
+
+struct pass {
+        struct review *rv;
+        int64_t deadline_ms;                  /* no directory question after it */
+        json_object *missing, *not_admitted;
+};
+
+/* The directory's answer, or false when it gave none: after its first
+ * failure, and past the review's budget, it is not asked again (a stalled
+ * LDAP server would otherwise cost its timeout ten thousand times). */
+static bool ask(struct pass *p, const char *name, struct dir_account *ret)
+{
+        struct review *rv = p->rv;
+        int r;
+
+        *ret = (struct dir_account){ .uid = (uid_t)-1 };
+        if (!rv->directory_down && now_ms() > p->deadline_ms) {
+                log_warn("review: the directory took more than %d s; the remaining accounts are listed without it",
+                         DIRECTORY_BUDGET_MS / 1000);
+                rv->directory_down = true;
+        }
+        if (rv->directory_down) {
+                rv->unanswered++;
+                return false;
+        }
+        r = directory_lookup(rv->dir, name, ret);
+        if (r < 0) {
+                log_warn("review: the directory did not answer for %s (%s); accounts are listed without it",
+                         name, strerror(-r));
+                dir_account_clear(ret);
+                *ret = (struct dir_account){ .uid = (uid_t)-1 };
+                rv->directory_down = true;
+                rv->unanswered++;
+                return false;
+        }
+        return true;
+}
+
+static const struct kagi_zone *account_zone(const struct kagi_config *c, const char *name,
+                                            const struct strv *groups, bool *ret_admitted)
+{
+        const struct kagi_zone *z = config_zone(c, c->default_zone);
+
+        *ret_admitted = true;
+        if (z && zone_admits(z, name, groups))
+                return z;
+        for (size_t i = 0; i < c->n_zones; i++)
+                if (zone_admits(&c->zones[i], name, groups))
+                        return &c->zones[i];
+        *ret_admitted = false;
+        return z;
+}
+
+static const char *account_type(const struct review *rv, const struct login *l)
+{
+        if (login_privileged(rv->rq, l))
+                return "privileged";
+        if (l->acct.exists && l->acct.uid != (uid_t)-1 && l->acct.uid > 0 && l->acct.uid < FIRST_PERSON_UID)
+                return "service";
+        return "personal";
+}
+
+/* A card kagi would accept for the person: registered and active, or one the
+ * directory holds for them (card.c accepts both). */
+static bool has_card(struct pass *p, const struct review_account *a, const struct kagi_zone *z, bool answered)
+{
+        struct dir_certs certs;
+        bool found;
+
+        if (a->active_cards > 0)
+                return true;
+        if (!answered || !zone_accepts_cards(z) || p->rv->directory_down)
+                return false;
+        if (directory_certificates(p->rv->dir, a->name, &certs) < 0)
+                return false;
+        found = certs.n > 0;
+        dir_certs_clear(&certs);
+        return found;
+}
+
+/* Can the account complete one of the zone's factor sets? A password is
+ * always there (the directory's or the stacked module's); a PIN comes with
+ * its card. */
+static bool completes_a_set(const struct kagi_zone *z, bool card, bool totp)
+{
+        for (size_t i = 0; i < z->n_sets; i++)
+                if ((!(z->sets[i] & KAGI_F_CARD) || card) && (!(z->sets[i] & KAGI_F_TOTP) || totp))
+                        return true;
+        return false;
+}
+
+static json_object *enrolled(bool card, bool totp)
+{
+        json_object *a = json_object_new_array();
+
+        if (card)
+                json_object_array_add(a, json_object_new_string("card"));
+        if (totp)
+                json_object_array_add(a, json_object_new_string("totp"));
+        return a;
+}
+
+/* The fields the factors lists share with the account. */
+static json_object *factor_item(const struct review_account *a, const struct dir_account *d,
+                                const struct kagi_zone *z)
+{
+        json_object *j = json_object_new_object();
+
+        json_add_str(j, "account", a->name);
+        review_put_text(j, "display_name", d->display_name);
+        review_put_text(j, "department", d->department);
+        json_add_str(j, "zone", z->name);
+        json_add_time(j, "last_success", a->last_success);
+        return j;
+}
+
+static void note_missing(struct pass *p, const struct review_account *a, const struct dir_account *d,
+                         const struct kagi_zone *z, bool card)
+{
+        json_object *j = factor_item(a, d, z), *sets = json_object_new_array();
+
+        for (size_t i = 0; i < z->n_sets; i++) {
+                char buf[64];
+
+                factor_set_format(z->sets[i], buf, sizeof(buf));
+                json_object_array_add(sets, json_object_new_string(buf));
+        }
+        json_object_object_add(j, "required", sets);
+        json_object_object_add(j, "enrolled", enrolled(card, a->totp));
+        json_object_array_add(p->missing, j);
+}
+
+/* ACC-3: credentials kagi still holds for someone who may not log in —
+ * kagi refuses their logins, but the TOTP secret or the card is a right
+ * left behind, to be removed. */
+static void note_not_admitted(struct pass *p, const struct review_account *a, const struct dir_account *d,
+                              const struct kagi_zone *z, bool admitted)
+{
+        const char *reason = !d->exists ? "no_directory_entry" : !d->enabled ? "disabled" : !admitted ? "outside_zone"
+                                                                                                        : NULL;
+        json_object *j;
+
+        if (!reason || !(a->totp || a->active_cards > 0))
+                return;
+        j = factor_item(a, d, z);
+        json_add_str(j, "reason", reason);
+        json_object_array_add(p->not_admitted, j);
+}
+
+static int on_account(void *userdata, const struct review_account *a)
+{
+        struct pass *p = userdata;
+        struct review *rv = p->rv;
+        _cleanup_(login_done) struct login l = { .rq = rv->rq, .user = a->name };
+        _cleanup_(json_putp) json_object *j = json_object_new_object();
+        const struct kagi_zone *z;
+        bool answered, admitted, card;
+
+        answered = ask(p, a->name, &l.acct);
+        l.looked_up = true;
+        z = account_zone(rv->rq->b->cfg, a->name, &l.acct.groups, &admitted);
+        if (!z)
+                return -ENOENT;
+        card = has_card(p, a, z, answered);
+
+        json_add_str(j, "name", a->name);
+        review_put_text(j, "display_name", l.acct.display_name);
+        json_add_str(j, "type", account_type(rv, &l));
+        review_put_text(j, "department", l.acct.department);
+        json_add_str(j, "zone", z->name);
+        json_object_object_add(j, "factors", enrolled(card, a->totp));
+        json_add_time(j, "last_success", a->last_success);
+        json_add_time(j, "last_failure", a->last_failure);
+        json_add_int(j, "failures", a->lock.failures);
+        json_add_bool(j, "locked", lockout_is_locked(login_rule(rv->rq, &l), &a->lock, rv->now));
+        if (answered && l.acct.exists)
+                json_add_bool(j, "disabled", !l.acct.enabled);
+        json_add_time(j, "created", a->first_seen);
+
+        /* what the directory did not answer for cannot be judged */
+        if (answered && l.acct.exists && l.acct.enabled && admitted && !completes_a_set(z, card, a->totp))
+                note_missing(p, a, &l.acct, z, card);
+        if (answered)
+                note_not_admitted(p, a, &l.acct, z, admitted);
+        return review_item(rv, "accounts", "items", j);
+}
+
+int review_accounts(struct review *rv)
+{
+        struct kagi_config own = *rv->rq->b->cfg;
+        _cleanup_(json_putp) json_object *missing = json_object_new_array();
+        _cleanup_(json_putp) json_object *not_admitted = json_object_new_array();
+        struct pass p = { .rv = rv, .deadline_ms = now_ms() + DIRECTORY_BUDGET_MS, .missing = missing,
+                          .not_admitted = not_admitted };
+        char err[512];
+        int r;
+
+        /* a handle of the review's own, without the lookup cache: ten
+         * thousand accounts would push out those the logins are using */
+        own.directory_cache_ttl = 0;
+        r = directory_open(&own, &rv->dir, err, sizeof(err));
+        if (r < 0) {
+                log_warn("review: cannot open the directory (%s); accounts are listed without it", err);
+                rv->dir = NULL;
+                rv->directory_down = true;
+        }
+        r = store_review_accounts(rv->rq->store, rv->until, on_account, &p);
+        if (r >= 0)
+                r = review_items(rv, "accounts", "items", NULL);
+        if (r >= 0)
+                r = review_items(rv, "factors", "missing", missing);
+        if (r >= 0)
+                r = review_items(rv, "factors", "not_admitted", not_admitted);
+        directory_close(rv->dir);
+        rv->dir = NULL;
+        return r;
+}
