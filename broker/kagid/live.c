@@ -29,6 +29,7 @@
 
 #define GRACE_MS 3000                         /* from SIGTERM to cgroup.kill */
 #define INTAKE_MAX 4096
+#define WATCH_RETRY_MS 5000                   /* a session kagid could not hold: again after */
 
 /* A session kagid watches: by its cgroup (privileged ones, and every one
  * with [broker] session_cgroups = all), or by a pidfd of the process that
@@ -56,6 +57,7 @@ struct live {
         size_t n_removed;
         struct tracked **t;
         size_t n, cap;
+        size_t n_not_watched;                 /* failures to hold a session, for the log */
         pthread_mutex_t readers_lock;         /* the readers the card watcher watches */
         char readers[16][129];
         size_t n_readers;
@@ -147,7 +149,7 @@ int proc_start_time(pid_t pid, int64_t *ret)
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return -ESRCH;
+                return errno == ENOENT ? -ESRCH : -errno;       /* EMFILE: not known, not gone */
         n = read(fd, buf, sizeof(buf) - 1);
         close(fd);
         if (n <= 0)
@@ -162,22 +164,24 @@ int proc_start_time(pid_t pid, int64_t *ret)
         return 0;
 }
 
-/* A pidfd on the session's process, if it is still that process. */
+/* A pidfd on the session's process, if it is still that process; -ESRCH
+ * when it is not. */
 static int session_pidfd(const struct session_row *row)
 {
         int64_t start;
-        int fd;
+        int fd, r;
 
         if (row->pid <= 0)
-                return -1;
+                return -ESRCH;
         fd = (int)syscall(SYS_pidfd_open, (pid_t)row->pid, 0);
         if (fd < 0)
-                return -1;
+                return -errno;
         /* opened first, then checked: the pidfd holds the process the
          * check saw, whatever becomes of its number */
-        if (proc_start_time((pid_t)row->pid, &start) < 0 || (row->pid_start && start != row->pid_start)) {
+        r = proc_start_time((pid_t)row->pid, &start);
+        if (r < 0 || (row->pid_start && start != row->pid_start)) {
                 close(fd);
-                return -1;
+                return r < 0 ? r : -ESRCH;
         }
         return fd;
 }
@@ -185,6 +189,59 @@ static int session_pidfd(const struct session_row *row)
 static bool watched(const struct tracked *x)
 {
         return x->s || x->pidfd >= 0;
+}
+
+/* Out of descriptors or memory: the session is there, kagid cannot hold it
+ * yet. Anything else (no cgroup, no process, no mechanism) means it is gone. */
+static bool transient(int r)
+{
+        return r == -EMFILE || r == -ENFILE || r == -ENOMEM || r == -ENOBUFS || r == -EAGAIN || r == -EINTR;
+}
+
+/* Holds the session: its cgroup, or a pidfd of its process, in the epoll set. */
+static int watch(struct live *lv, struct tracked *x)
+{
+        int r;
+
+        if (x->row.cgroup[0]) {
+                r = lv->e ? enforce_session_open(lv->e, x->row.id, &x->s) : -ENOENT;
+                if (r < 0)
+                        x->s = NULL;
+        } else {
+                r = session_pidfd(&x->row);
+                if (r >= 0) {
+                        x->pidfd = r;
+                        r = 0;
+                }
+        }
+        if (r < 0)
+                return r;
+        if (epoll_ctl(lv->epfd, EPOLL_CTL_ADD, x->s ? enforce_session_events_fd(x->s) : x->pidfd,
+                      &(struct epoll_event){ .events = x->s ? EPOLLPRI : EPOLLIN, .data.ptr = x }) < 0) {
+                r = -errno;
+                enforce_session_free(x->s);
+                x->s = NULL;
+                if (x->pidfd >= 0)
+                        close(x->pidfd);
+                x->pidfd = -1;
+                return r;
+        }
+        if (x->s)
+                enforce_session_scan(x->s);
+        return 0;
+}
+
+/* A session kagid cannot hold yet: it is kept and tried again, never
+ * recorded as gone (its processes may well run, and a privileged one must
+ * still end at its deadline). */
+static void not_watched(struct live *lv, struct tracked *x, int r)
+{
+        x->wake_ms = now_ms() + WATCH_RETRY_MS;
+        if (lv->n_not_watched++ < 10)
+                log_err("session %s of %s: cannot watch it (%s); trying again every %d s", x->row.id,
+                        x->row.account, strerror(-r), WATCH_RETRY_MS / 1000);
+        else if (lv->n_not_watched == 11)
+                log_err("more sessions cannot be watched; raise kagid's file limit (LimitNOFILE)");
 }
 
 static bool privileged(const struct tracked *x)
@@ -308,12 +365,9 @@ static void take_up(struct live *lv, const struct session_row *row)
                         return;
                 x->row = *row;
                 x->pidfd = -1;
-                r = row->cgroup[0] && lv->e ? enforce_session_open(lv->e, row->id, &x->s) : -ENOENT;
-                if (r < 0 && !row->cgroup[0])
-                        r = (x->pidfd = session_pidfd(row)) >= 0 ? 0 : -ESRCH;
-                if (r < 0) {
+                r = watch(lv, x);
+                if (r < 0 && !transient(r)) {
                         /* its processes are gone (a crash, a reboot, kagid down) */
-                        x->s = NULL;
                         if (strcmp(row->state, "ended") != 0)
                                 gone(lv, x);
                         else
@@ -325,23 +379,24 @@ static void take_up(struct live *lv, const struct session_row *row)
                         struct tracked **t = realloc(lv->t, cap * sizeof(*t));
 
                         if (!t) {
-                                enforce_session_free(x->s);
-                                free(x);
+                                untrack(lv, x);
                                 return;
                         }
                         lv->t = t;
                         lv->cap = cap;
                 }
                 lv->t[lv->n++] = x;
-                epoll_ctl(lv->epfd, EPOLL_CTL_ADD, x->s ? enforce_session_events_fd(x->s) : x->pidfd,
-                          &(struct epoll_event){ .events = x->s ? EPOLLPRI : EPOLLIN, .data.ptr = x });
+                if (r < 0) {
+                        not_watched(lv, x, r);
+                        return;
+                }
         } else {
                 x->row = *row;
+                if (x->s)
+                        enforce_session_scan(x->s);
         }
         if (x->s && x->row.tty[0] && x->row.tty_uid >= 0)
                 enforce_session_set_terminal(x->s, x->row.tty, (uid_t)x->row.tty_uid);
-        if (x->s)
-                enforce_session_scan(x->s);
         x->wake_ms = now_ms();
 }
 
@@ -514,6 +569,20 @@ static void look(struct live *lv, struct tracked *x)
         int64_t wake_ms;
         int r;
 
+        if (!watched(x)) {
+                r = watch(lv, x);
+                if (r < 0 && !transient(r)) {
+                        gone(lv, x);
+                        return;
+                }
+                if (r < 0) {
+                        not_watched(lv, x, r);
+                        return;
+                }
+                if (x->s && x->row.tty[0] && x->row.tty_uid >= 0)
+                        enforce_session_set_terminal(x->s, x->row.tty, (uid_t)x->row.tty_uid);
+                log_info("session %s of %s is watched again", x->row.id, x->row.account);
+        }
         if (!x->s) {
                 if (pidfd_done(x->pidfd)) {
                         gone(lv, x);
