@@ -21,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "enforce.h"
@@ -310,6 +311,15 @@ static void start_end(struct live *lv, struct tracked *x, const char *how, const
         log_info("ending session %s of %s (%s): %s", x->row.id, x->row.account, x->row.person, x->row.end_how);
 }
 
+/* The wall clock in ms, the same clock as time() but not its coarse tick. */
+static int64_t wall_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static const struct kagi_role *role_of(struct live *lv, const struct tracked *x)
 {
         return x->row.role[0] ? config_role(lv->b->cfg, x->row.role) : NULL;
@@ -322,7 +332,7 @@ static void timers(struct live *lv, struct tracked *x)
         uint32_t leads[KAGI_WARN_MAX];
         size_t n = 0;
         struct enforce_plan plan;
-        int64_t now = wall_now();
+        int64_t wall = wall_ms(), now = wall / 1000;
 
         if (!x->row.deadline || x->ending)
                 return;
@@ -348,7 +358,9 @@ static void timers(struct live *lv, struct tracked *x)
                 x->row.warned = now;
                 record(lv, x, r >= 0 ? "session-warn" : NULL, "warned", msg);
         }
-        x->wake_ms = now_ms() + (plan.wake > now ? (plan.wake - now) * 1000 : 1000);
+        /* to the millisecond: a deadline is a whole second, and waking
+         * at the next whole second after now would be up to 1 s late */
+        x->wake_ms = now_ms() + (plan.wake > now ? plan.wake * 1000 - wall : 1000);
 }
 
 /* A row that changed, or one read at start. */
