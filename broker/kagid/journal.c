@@ -11,17 +11,24 @@ static const char *nz(const char *s)
         return s ? s : "";
 }
 
-void audit_syslog(const struct audit_record *r)
+void audit_syslog_line(const struct audit_record *r, char *line, size_t size)
 {
-        char t[40], line[4096];
+        char t[40];
 
         time_format_utc(r->time_us, t);
         /* one line, key=value, as auditd and sshd do; quoted values are ours */
-        snprintf(line, sizeof(line),
+        snprintf(line, size,
                  "kagi-audit seq=%lld time=%s event=%s account=\"%s\" person=\"%s\" terminal=\"%s\" "
                  "service=\"%s\" factor=%s result=%s reason=\"%s\" session=%s",
                  (long long)r->seq, t, nz(r->event), nz(r->account), nz(r->person), nz(r->terminal),
                  nz(r->service), nz(r->factor), nz(r->result), nz(r->reason), nz(r->session));
+}
+
+void audit_syslog(const struct audit_record *r)
+{
+        char line[4096];
+
+        audit_syslog_line(r, line, sizeof(line));
         log_audit(line);
 }
 

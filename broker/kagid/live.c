@@ -59,6 +59,10 @@ struct live {
         struct tracked **t;
         size_t n, cap;
         size_t n_not_watched;                 /* failures to hold a session, for the log */
+        struct request rq;                    /* kagid's own, for the bulk */
+        struct bulk bulk;                     /* what is recorded, not yet committed */
+        struct tracked **to_end;              /* recorded ending: signalled once committed */
+        size_t n_to_end, cap_to_end;
         pthread_mutex_t readers_lock;         /* the readers the card watcher watches */
         char readers[16][129];
         size_t n_readers;
@@ -92,24 +96,34 @@ static void session_login(struct request *rq, const struct session_row *row, str
         snprintf(l->terminal, sizeof(l->terminal), "%s", row->terminal);
 }
 
-/* The row as it is now, with an audit record. */
+static void flush(struct live *lv);
+
+/* The row as it is now, with an audit record: in the bulk, committed with
+ * the other changes of this round (flush) — 1,000 sessions ending in the
+ * same second are a few commits, not 2,000. */
 static void record(struct live *lv, struct tracked *x, const char *event, const char *result, const char *reason)
 {
-        struct request rq;
         struct login l;
-        struct txn t;
+        size_t lost;
         int r;
 
-        own_request(lv, &rq);
-        session_login(&rq, &x->row, &l);
-        r = txn_begin(&t, &rq);
+        if (!lv->bulk.open)
+                own_request(lv, &lv->rq);
+        session_login(&lv->rq, &x->row, &l);
+        r = bulk_begin(&lv->bulk, &lv->rq);
         if (r >= 0)
                 r = store_session_put(lv->store, &x->row);
         if (r >= 0 && event)
-                r = txn_audit(&t, &l, event, "-", result, reason, x->row.id);
-        r = txn_finish(&t, r);
-        if (r < 0)
-                log_err("session %s: cannot record it (%s): %s", x->row.id, event ? event : "update", strerror(-r));
+                r = bulk_audit(&lv->bulk, &lv->rq, &l, event, "-", result, reason, x->row.id);
+        if (r < 0) {
+                lost = lv->bulk.changes;
+                bulk_abort(&lv->bulk, &lv->rq);
+                log_err("session %s: cannot record it (%s): %s%s", x->row.id, event ? event : "update",
+                        strerror(-r), lost ? "; nor the changes recorded with it" : "");
+                return;
+        }
+        if (bulk_done_one(&lv->bulk))
+                flush(lv);
 }
 
 /* ---- tracking ---------------------------------------------------------------------- */
@@ -127,6 +141,12 @@ static void untrack(struct live *lv, struct tracked *x)
         for (size_t i = 0; i < lv->n; i++)
                 if (lv->t[i] == x) {
                         lv->t[i] = lv->t[--lv->n];
+                        break;
+                }
+        for (size_t i = 0; i < lv->n_to_end; i++)
+                if (lv->to_end[i] == x) {
+                        memmove(lv->to_end + i, lv->to_end + i + 1, (lv->n_to_end - i - 1) * sizeof(*lv->to_end));
+                        lv->n_to_end--;
                         break;
                 }
         if (x->s) {
@@ -280,21 +300,11 @@ static void end_message(struct live *lv, const struct tracked *x, char *buf, siz
         message_format_name(lv->b->cfg, MSG_SESSION_ENDED, 0, x->row.end_how, buf, size);
 }
 
-static void start_end(struct live *lv, struct tracked *x, const char *how, const char *by)
+/* The end itself, once what says why is committed (flush). */
+static void end_now(struct live *lv, struct tracked *x)
 {
         char msg[512];
 
-        if (x->ending || !watched(x))
-                return;
-        if (strcmp(x->row.state, "ended") == 0) {
-                /* logged out, but processes of it are left: they end too */
-                record(lv, x, "session-end", "ending", "what was left of it after the logout");
-        } else if (strcmp(x->row.state, "ending") != 0 || !x->row.end_how[0]) {
-                snprintf(x->row.end_how, sizeof(x->row.end_how), "%s", how);
-                snprintf(x->row.end_by, sizeof(x->row.end_by), "%s", by);
-                snprintf(x->row.state, sizeof(x->row.state), "ending");
-                record(lv, x, "session-end", "ending", how);
-        }
         end_message(lv, x, msg, sizeof(msg));
         if (x->s) {
                 enforce_session_end(x->s, msg, GRACE_MS);
@@ -306,9 +316,54 @@ static void start_end(struct live *lv, struct tracked *x, const char *how, const
                 syscall(SYS_pidfd_send_signal, x->pidfd, SIGTERM, NULL, 0);
                 x->kill_at = now_ms() + GRACE_MS;
         }
-        x->ending = true;
         x->wake_ms = now_ms();
         log_info("ending session %s of %s (%s): %s", x->row.id, x->row.account, x->row.person, x->row.end_how);
+}
+
+static void start_end(struct live *lv, struct tracked *x, const char *how, const char *by)
+{
+        if (x->ending || !watched(x))
+                return;
+        if (lv->n_to_end == lv->cap_to_end) {
+                size_t cap = lv->cap_to_end ? lv->cap_to_end * 2 : 64;
+                struct tracked **p = reallocarray(lv->to_end, cap, sizeof(*p));
+
+                if (!p) {
+                        x->wake_ms = now_ms() + 100;        /* again in a moment */
+                        return;
+                }
+                lv->to_end = p;
+                lv->cap_to_end = cap;
+        }
+        x->ending = true;
+        /* wake_ms stays: no look at it before the flush that ends it */
+        lv->to_end[lv->n_to_end++] = x;
+        if (strcmp(x->row.state, "ended") == 0) {
+                /* logged out, but processes of it are left: they end too */
+                record(lv, x, "session-end", "ending", "what was left of it after the logout");
+        } else if (strcmp(x->row.state, "ending") != 0 || !x->row.end_how[0]) {
+                snprintf(x->row.end_how, sizeof(x->row.end_how), "%s", how);
+                snprintf(x->row.end_by, sizeof(x->row.end_by), "%s", by);
+                snprintf(x->row.state, sizeof(x->row.state), "ending");
+                record(lv, x, "session-end", "ending", how);
+        }
+}
+
+/* Commits what was recorded, then ends the sessions whose end it holds:
+ * their record is on disk before their processes hear of it. An end does
+ * not wait for the store: when the commit fails, it is logged and they end
+ * all the same. */
+static void flush(struct live *lv)
+{
+        size_t n;
+        int r = bulk_commit(&lv->bulk, &lv->rq, &n);
+
+        if (r < 0)
+                log_err("cannot record %zu session change(s): %s", n, strerror(-r));
+        /* end_now never untracks, so the list stays as it is meanwhile */
+        for (size_t i = 0; i < lv->n_to_end; i++)
+                end_now(lv, lv->to_end[i]);
+        lv->n_to_end = 0;
 }
 
 /* The wall clock in ms, the same clock as time() but not its coarse tick. */
@@ -487,6 +542,7 @@ int live_new(struct broker *b, struct store *store, struct directory *dir, struc
                 log_info("sessions are bounded by %s", enforce_kind_name(enforce_kind(lv->e)));
         /* a restart: every session still live, as the store remembers it */
         r = store_sessions_live(store, take_row, lv);
+        flush(lv);
         watch_readers(lv);
         return r;
 }
@@ -495,9 +551,13 @@ void live_free(struct live *lv)
 {
         if (!lv)
                 return;
+        if (lv->store)
+                flush(lv);
         while (lv->n)
                 untrack(lv, lv->t[lv->n - 1]);
         free(lv->t);
+        free(lv->to_end);
+        free(lv->bulk.lines);
         free(lv->intake);
         enforce_free(lv->e);
         if (lv->epfd >= 0)
@@ -572,6 +632,7 @@ static void intake(struct live *lv)
                             strcmp(x->row.state, "ended") != 0)
                                 start_end(lv, x, "its card left the reader", "kagid");
                 }
+        flush(lv);
         watch_readers(lv);
 }
 
@@ -654,5 +715,6 @@ int live_run(struct live *lv, int timeout_ms)
         for (size_t i = lv->n; i-- > 0;)
                 if (i < lv->n && lv->t[i]->wake_ms <= now_ms())
                         look(lv, lv->t[i]);
+        flush(lv);
         return 0;
 }
