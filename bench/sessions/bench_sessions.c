@@ -23,16 +23,18 @@
  * (a whole second, --lead seconds after setup, default 10). kagid must end
  * them: message, SIGHUP, SIGTERM, and after its grace cgroup.kill. The
  * benchmark watches each process through a pidfd and reports from the
- * deadline to every process gone (all, p50, p99), then until the store has
- * every session ended, and what the audit log says. --stubborn: every
- * process ignores SIGHUP and SIGTERM, so only cgroup.kill ends it.
+ * deadline to every process gone (first, last, p50, p99), when kagid wrote
+ * the last records (the audit records' own times), and checks that the
+ * store has every session ended, every grant expired, and the audit chain
+ * verifies. --stubborn: every process ignores SIGHUP and SIGTERM, so only
+ * cgroup.kill ends it, after kagid's grace.
  *
  * kagid runs with the soft file limit systemd gives a service (1024, or
- * --nofile-soft) and the hard limit --nofile (default: the benchmark's own; systemd gives
- * services 524288, raising it here needs CAP_SYS_RESOURCE). Prints
- * figures; exits 0 whatever they are, 1 when the setup failed or kagid did
- * not track or end every session. Kills every process and removes every
- * cgroup it made, also on failure and on SIGINT/SIGTERM. Needs root. */
+ * --nofile-soft) and the hard limit --nofile (default: the benchmark's
+ * own; systemd gives services 524288; raising it needs CAP_SYS_RESOURCE).
+ * Prints figures; exits 0 whatever they are, 1 when the setup failed or
+ * kagid did not hold or end every session. Kills every process and removes
+ * every cgroup it made, also on failure and on SIGINT/SIGTERM. Needs root. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -503,10 +505,20 @@ static void machine_line(void)
 
 /* ---- the rows --------------------------------------------------------------------- */
 
+static uint64_t mix(uint64_t x)
+{
+        x += 0x9e3779b97f4a7c15ULL;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+        return x ^ (x >> 31);
+}
+
 static void base_row(struct session_row *r, size_t i, int64_t started)
 {
         *r = (struct session_row){ .started = started, .tty_uid = -1 };
-        snprintf(r->id, sizeof(r->id), "bench-%06zu", i);
+        /* 32 hex digits, as kagid's session IDs (random there, distinct here) */
+        snprintf(r->id, sizeof(r->id), "%016llx%016llx", (unsigned long long)mix(2 * i),
+                 (unsigned long long)mix(2 * i + 1));
         snprintf(r->account, sizeof(r->account), "root");
         snprintf(r->person, sizeof(r->person), "person%05zu", i);
         snprintf(r->service, sizeof(r->service), "sudo");
@@ -580,6 +592,23 @@ static void fd_limits(pid_t pid, char *buf, size_t size)
                 fclose(f);
 }
 
+static int count_grant(void *userdata, const struct grant_row *gr)
+{
+        (void)gr;
+        ++*(size_t *)userdata;
+        return 0;
+}
+
+static size_t active_grants(void)
+{
+        size_t n = 0;
+        int k = store_grants(g.store, NULL, "active", NULL, count_grant, &n);
+
+        if (k < 0)
+                die("cannot read the grants: %s", strerror(-k));
+        return n;
+}
+
 static void kagid_line(const char *what, pid_t pid)
 {
         char lim[80];
@@ -590,17 +619,38 @@ static void kagid_line(const char *what, pid_t pid)
                (double)status_kb(pid, "RssAnon") / 1024.0, count_fds(pid), lim, status_kb(pid, "Threads"));
 }
 
+/* kagid holds a pidfd per ordinary session; per cgroup session the
+ * cgroup's directory, its cgroup.events and a pidfd of its process. */
+static void fd_room(const struct setup *s, size_t n, bool cgroup)
+{
+        uint64_t need = (cgroup ? 3 : 1) * (uint64_t)n + 200;
+
+        if (need > s->nofile)
+                die("kagid would need about %llu file descriptors for %zu %s sessions, and its hard limit "
+                    "would be %llu: use -n %llu at most, or --nofile (raising it needs CAP_SYS_RESOURCE)",
+                    (unsigned long long)need, n, cgroup ? "cgroup" : "pidfd", (unsigned long long)s->nofile,
+                    (unsigned long long)((s->nofile - 200) / (cgroup ? 3 : 1)));
+}
+
+/* What kagid said about descriptors or sessions it could not hold. */
+static bool log_complains(const char *path)
+{
+        return log_has(path, "cannot watch") || log_has(path, "file descriptors");
+}
+
 /* ---- rss ---------------------------------------------------------------------------- */
 
 static int run_rss(struct setup *s, size_t n, bool cgroup, size_t procs)
 {
         struct started st;
         int64_t now = time(NULL), t0;
-        size_t live, bad = 0;
+        bool bad = false;
         pid_t *shared = NULL;
+        size_t live;
         double rss0, hwm0;
         int k;
 
+        fd_room(s, n, cgroup);
         make_dir(s, "rss");
         machine_line();
         printf("sessions: %zu %s\n", n,
@@ -660,17 +710,21 @@ static int run_rss(struct setup *s, size_t n, bool cgroup, size_t procs)
                 kagid_line(what, g.kagid);
         }
         live = live_rows();
-        if (live != n)
-                bad = n - live;
-        if (count_fds(g.kagid) < (long)n) {
-                printf("kagid holds fewer descriptors than sessions: it does not track them all\n");
-                bad = bad ? bad : 1;
+        if (live != n) {
+                printf("%zu of %zu sessions were recorded ended at the take-up, though every process is "
+                       "alive\n", n - live, n);
+                bad = true;
         }
-        if (bad) {
-                printf("%zu of %zu sessions were recorded ended at the take-up, though every process "
-                       "is alive\n", n - live, n);
+        if (count_fds(g.kagid) < (long)((cgroup ? 3 : 1) * n)) {
+                printf("kagid holds fewer descriptors than its sessions need: it does not watch them all\n");
+                bad = true;
+        }
+        if (log_complains(s->log)) {
+                printf("kagid could not hold every session\n");
+                bad = true;
+        }
+        if (bad)
                 show_log(s->log);
-        }
         printf("per session: %.1f KB of VmRSS\n",
                ((double)status_kb(g.kagid, "VmRSS") / 1024.0 - rss0) * 1024.0 / (double)(n ? n : 1));
         free(shared);
@@ -681,20 +735,26 @@ static int run_rss(struct setup *s, size_t n, bool cgroup, size_t procs)
 
 struct audit_count {
         size_t ending, ended, killed, expired_grants, other_ended;
+        int64_t last_ending_us, last_ended_us, last_expired_us;    /* record times */
 };
 
 static int count_audit(void *userdata, const struct audit_record *r)
 {
         struct audit_count *c = userdata;
 
-        if (strcmp(r->event, "grant-expire") == 0)
+        if (strcmp(r->event, "grant-expire") == 0) {
                 c->expired_grants++;
-        if (strcmp(r->event, "session-end") != 0 || !r->session || strncmp(r->session, "bench-", 6) != 0)
+                c->last_expired_us = r->time_us > c->last_expired_us ? r->time_us : c->last_expired_us;
+        }
+        if (strcmp(r->event, "session-end") != 0)
                 return 0;
-        if (strcmp(r->result, "ending") == 0)
+        if (strcmp(r->result, "ending") == 0) {
                 c->ending++;
+                c->last_ending_us = r->time_us > c->last_ending_us ? r->time_us : c->last_ending_us;
+        }
         if (strcmp(r->result, "ended") == 0) {
                 c->ended++;
+                c->last_ended_us = r->time_us > c->last_ended_us ? r->time_us : c->last_ended_us;
                 if (r->reason && strstr(r->reason, "killed"))
                         c->killed++;
                 if (!r->reason || !strstr(r->reason, "expired"))
@@ -702,6 +762,8 @@ static int count_audit(void *userdata, const struct audit_record *r)
         }
         return 0;
 }
+
+#define NOT_GONE INT64_MIN
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -739,11 +801,13 @@ static int run_expire(struct setup *s, size_t n, bool stubborn, int lead)
         struct audit_count ac = { 0 };
         struct audit_verdict av = { 0 };
         struct started st;
-        int64_t now = time(NULL), deadline, t0, t_recorded = -1, first = INT64_MAX, last = 0;
+        int64_t now = time(NULL), deadline, t0, t_recorded = -1, t_expired = -1, first = INT64_MAX, last = 0;
+
         long long cpu0;
-        size_t left, live;
+        size_t left, early = 0;
         int ep, k, rc = 0;
 
+        fd_room(s, n, true);
         make_dir(s, stubborn ? "expire --stubborn" : "expire");
         machine_line();
         g.kids = calloc(n, sizeof(pid_t));
@@ -752,6 +816,8 @@ static int run_expire(struct setup *s, size_t n, bool stubborn, int lead)
         ep = epoll_create1(EPOLL_CLOEXEC);
         if (!g.kids || !pidfd || !gone || ep < 0)
                 die("out of memory");
+        for (size_t i = 0; i < n; i++)
+                gone[i] = NOT_GONE;
 
         t0 = now_ms();
         deadline = now + lead;
@@ -804,24 +870,27 @@ static int run_expire(struct setup *s, size_t n, bool stubborn, int lead)
                         size_t i = ev[j].data.u64;
 
                         gone[i] = wall_ms() - deadline * 1000;
+                        early += gone[i] < 0;
                         epoll_ctl(ep, EPOLL_CTL_DEL, pidfd[i], NULL);
                         left--;
                 }
         }
-        /* the store: every session recorded ended */
-        while (left == 0 && wall_ms() < deadline * 1000 + 30000) {
+        /* the store: every session recorded ended, every grant expired */
+        while (left == 0 && wall_ms() < deadline * 1000 + 30000 && (t_recorded < 0 || t_expired < 0)) {
                 check_interrupted();
-                live = live_rows();
-                if (live == 0) {
+                if (t_recorded < 0 && live_rows() == 0)
                         t_recorded = wall_ms() - deadline * 1000;
-                        break;
-                }
+                if (t_expired < 0 && active_grants() == 0)
+                        t_expired = wall_ms() - deadline * 1000;
                 sleep_ms(20);
         }
         sleep_ms(300);        /* the last records, and cgroup removals */
         kagid_line("after:", g.kagid);
-        printf("  kagid CPU from settled to all recorded: %.2f s\n",
+        printf("  kagid CPU from settled until all ended: %.2f s\n",
                (double)(cpu_ticks(g.kagid) - cpu0) / (double)sysconf(_SC_CLK_TCK));
+        k = audit_each(g.store, (deadline - 3600) * 1000000, count_audit, &ac);
+        if (k < 0)
+                die("audit: %s", strerror(-k));
 
         printf("from the deadline (%lld.000) to:\n", (long long)deadline);
         {
@@ -831,7 +900,7 @@ static int run_expire(struct setup *s, size_t n, bool stubborn, int lead)
                 if (!v)
                         die("out of memory");
                 for (size_t i = 0; i < n; i++)
-                        if (pidfd[i] >= 0 && gone[i]) {
+                        if (gone[i] != NOT_GONE) {
                                 v[m++] = gone[i];
                                 first = gone[i] < first ? gone[i] : first;
                                 last = gone[i] > last ? gone[i] : last;
@@ -841,23 +910,25 @@ static int run_expire(struct setup *s, size_t n, bool stubborn, int lead)
                         printf("  %-34s %6lld ms\n", "the first process gone:", (long long)first);
                         printf("  %-34s %6lld ms%s\n", "the last process gone:", (long long)last,
                                left ? " (NOT ALL)" : "");
-                        printf("  %-34s p50 %6lld ms   p99 %6lld ms   max %6lld ms\n", "each session's process gone:",
-                               (long long)pct(v, m, 0.50), (long long)pct(v, m, 0.99), (long long)v[m - 1]);
+                        printf("  %-34s p50 %6lld ms   p99 %6lld ms   max %6lld ms\n",
+                               "each session's process gone:", (long long)pct(v, m, 0.50),
+                               (long long)pct(v, m, 0.99), (long long)v[m - 1]);
                 }
         }
+        /* when kagid wrote them: the audit records' own times, just before
+         * their commit */
+        if (ac.ending)
+                printf("  %-34s %6lld ms\n", "the last end begun (audit):",
+                       (long long)(ac.last_ending_us / 1000 - deadline * 1000));
+        if (ac.ended)
+                printf("  %-34s %6lld ms\n", "the last session ended (audit):",
+                       (long long)(ac.last_ended_us / 1000 - deadline * 1000));
+        if (ac.expired_grants)
+                printf("  %-34s %6lld ms\n", "the last grant expired (audit):",
+                       (long long)(ac.last_expired_us / 1000 - deadline * 1000));
         if (t_recorded >= 0)
-                printf("  %-34s %6lld ms (store polled every 20 ms)\n", "every session recorded ended:",
+                printf("  %-34s %6lld ms (polled every 20 ms once all were gone)\n", "all ended in the store:",
                        (long long)t_recorded);
-        if (left) {
-                printf("%zu of %zu processes still alive 30 s after the deadline\n", left, n);
-                rc = 1;
-        } else if (t_recorded < 0) {
-                printf("%zu sessions not recorded ended 30 s after the deadline\n", live_rows());
-                rc = 1;
-        }
-        k = audit_each(g.store, (deadline - 3600) * 1000000, count_audit, &ac);
-        if (k < 0)
-                die("audit: %s", strerror(-k));
         printf("audit: %zu grant-expire, %zu session-end ending, %zu session-end ended (%zu with processes "
                "killed after the grace, %zu not for the deadline)\n",
                ac.expired_grants, ac.ending, ac.ended, ac.killed, ac.other_ended);
@@ -865,7 +936,21 @@ static int run_expire(struct setup *s, size_t n, bool stubborn, int lead)
                 printf("audit chain: %s, %lld records\n", av.ok ? "verifies" : av.why, (long long)av.records);
         else
                 printf("audit chain: could not be verified\n");
-        if (ac.ended != n || ac.ending != n || ac.other_ended || !av.ok || (stubborn && ac.killed != n)) {
+
+        if (early) {
+                printf("%zu processes were gone before the deadline\n", early);
+                rc = 1;
+        }
+        if (left) {
+                printf("%zu of %zu processes still alive 30 s after the deadline\n", left, n);
+                rc = 1;
+        } else if (t_recorded < 0 || t_expired < 0) {
+                printf("%zu sessions not recorded ended, %zu grants not expired 30 s after the deadline\n",
+                       live_rows(), active_grants());
+                rc = 1;
+        }
+        if (ac.ended != n || ac.ending != n || ac.expired_grants != n || ac.other_ended || !av.ok ||
+            (stubborn && ac.killed != n)) {
                 printf("the audit log does not show every session ended at its deadline\n");
                 rc = 1;
         }
