@@ -41,6 +41,7 @@ struct tracked {
         struct enforce_session *s;            /* its cgroup, or NULL */
         int pidfd;                            /* without a cgroup: its process, or -1 */
         bool ending;                          /* the end sequence has started */
+        bool end_queued;                      /* recorded, signalled at the next flush */
         int64_t kill_at;                      /* pidfd sessions: SIGKILL after the grace */
         int64_t wake_ms;                      /* when to look again (CLOCK_MONOTONIC) */
 };
@@ -316,6 +317,7 @@ static void end_now(struct live *lv, struct tracked *x)
                 syscall(SYS_pidfd_send_signal, x->pidfd, SIGTERM, NULL, 0);
                 x->kill_at = now_ms() + GRACE_MS;
         }
+        x->end_queued = false;
         x->wake_ms = now_ms();
         log_info("ending session %s of %s (%s): %s", x->row.id, x->row.account, x->row.person, x->row.end_how);
 }
@@ -336,7 +338,7 @@ static void start_end(struct live *lv, struct tracked *x, const char *how, const
                 lv->cap_to_end = cap;
         }
         x->ending = true;
-        /* wake_ms stays: no look at it before the flush that ends it */
+        x->end_queued = true;                 /* no look at it before the flush that ends it */
         lv->to_end[lv->n_to_end++] = x;
         if (strcmp(x->row.state, "ended") == 0) {
                 /* logged out, but processes of it are left: they end too */
@@ -644,6 +646,8 @@ static void look(struct live *lv, struct tracked *x)
         int64_t wake_ms;
         int r;
 
+        if (x->end_queued)
+                return;
         if (!watched(x)) {
                 r = watch(lv, x);
                 if (r < 0 && !transient(r)) {

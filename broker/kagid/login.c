@@ -288,8 +288,7 @@ int bulk_begin(struct bulk *b, struct request *rq)
 int bulk_audit(struct bulk *b, struct request *rq, const struct login *l, const char *event, const char *factor,
                const char *result, const char *reason, const char *session)
 {
-        struct txn *t = NULL;
-        char f[sizeof(t->factor[0])], why[sizeof(t->reason[0])], line[4096], *copy;
+        char f[64], why[256], line[4096], *copy;  /* f, why: as long as txn_audit keeps them */
         struct audit_record rec = {
                 .event = event,
                 .account = l ? login_account(l) : NULL,
@@ -303,12 +302,10 @@ int bulk_audit(struct bulk *b, struct request *rq, const struct login *l, const 
         };
         int r;
 
-        /* cut as txn_audit cuts them */
-        snprintf(f, sizeof(f), "%s", factor ? factor : "");
-        snprintf(why, sizeof(why), "%s", reason ? reason : "");
-
         if (!b->open)
                 return -EINVAL;
+        snprintf(f, sizeof(f), "%s", factor ? factor : "");
+        snprintf(why, sizeof(why), "%s", reason ? reason : "");
         if (b->n_lines == b->cap_lines) {
                 size_t cap = b->cap_lines ? b->cap_lines * 2 : 16;
                 char **p = reallocarray(b->lines, cap, sizeof(*p));
