@@ -21,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "claims.h"
@@ -34,6 +35,7 @@
  * one that forks the shell. */
 #define REGISTERED_GRACE_MS 15000
 #define INTAKE_MAX 4096
+#define WATCH_RETRY_MS 5000                   /* a session kagid could not hold: again after */
 
 /* A session kagid watches: by its cgroup (privileged ones, and every one
  * with [broker] session_cgroups = all), or by a pidfd of the process that
@@ -44,6 +46,7 @@ struct tracked {
         struct enforce_session *s;            /* its cgroup, or NULL */
         int pidfd;                            /* without a cgroup: its process, or -1 */
         bool ending;                          /* the end sequence has started */
+        bool end_queued;                      /* recorded, signalled at the next flush */
         int64_t kill_at;                      /* pidfd sessions: SIGKILL after the grace */
         int64_t wake_ms;                      /* when to look again (CLOCK_MONOTONIC) */
         int64_t empty_since;                  /* a registration with no process left, since */
@@ -62,6 +65,11 @@ struct live {
         size_t n_removed;
         struct tracked **t;
         size_t n, cap;
+        size_t n_not_watched;                 /* failures to hold a session, for the log */
+        struct request rq;                    /* kagid's own, for the bulk */
+        struct bulk bulk;                     /* what is recorded, not yet committed */
+        struct tracked **to_end;              /* recorded ending: signalled once committed */
+        size_t n_to_end, cap_to_end;
         pthread_mutex_t readers_lock;         /* the readers the card watcher watches */
         char readers[16][129];
         size_t n_readers;
@@ -95,24 +103,34 @@ static void session_login(struct request *rq, const struct session_row *row, str
         snprintf(l->terminal, sizeof(l->terminal), "%s", row->terminal);
 }
 
-/* The row as it is now, with an audit record. */
+static void flush(struct live *lv);
+
+/* The row as it is now, with an audit record: in the bulk, committed with
+ * the other changes of this round (flush) — 1,000 sessions ending in the
+ * same second are a few commits, not 2,000. */
 static void record(struct live *lv, struct tracked *x, const char *event, const char *result, const char *reason)
 {
-        struct request rq;
         struct login l;
-        struct txn t;
+        size_t lost;
         int r;
 
-        own_request(lv, &rq);
-        session_login(&rq, &x->row, &l);
-        r = txn_begin(&t, &rq);
+        if (!lv->bulk.open)
+                own_request(lv, &lv->rq);
+        session_login(&lv->rq, &x->row, &l);
+        r = bulk_begin(&lv->bulk, &lv->rq);
         if (r >= 0)
                 r = store_session_put(lv->store, &x->row);
         if (r >= 0 && event)
-                r = txn_audit(&t, &l, event, "-", result, reason, x->row.id);
-        r = txn_finish(&t, r);
-        if (r < 0)
-                log_err("session %s: cannot record it (%s): %s", x->row.id, event ? event : "update", strerror(-r));
+                r = bulk_audit(&lv->bulk, &lv->rq, &l, event, "-", result, reason, x->row.id);
+        if (r < 0) {
+                lost = lv->bulk.changes;
+                bulk_abort(&lv->bulk, &lv->rq);
+                log_err("session %s: cannot record it (%s): %s%s", x->row.id, event ? event : "update",
+                        strerror(-r), lost ? "; nor the changes recorded with it" : "");
+                return;
+        }
+        if (bulk_done_one(&lv->bulk))
+                flush(lv);
 }
 
 /* ---- tracking ---------------------------------------------------------------------- */
@@ -130,6 +148,12 @@ static void untrack(struct live *lv, struct tracked *x)
         for (size_t i = 0; i < lv->n; i++)
                 if (lv->t[i] == x) {
                         lv->t[i] = lv->t[--lv->n];
+                        break;
+                }
+        for (size_t i = 0; i < lv->n_to_end; i++)
+                if (lv->to_end[i] == x) {
+                        memmove(lv->to_end + i, lv->to_end + i + 1, (lv->n_to_end - i - 1) * sizeof(*lv->to_end));
+                        lv->n_to_end--;
                         break;
                 }
         if (x->s) {
@@ -153,7 +177,7 @@ int proc_start_time(pid_t pid, int64_t *ret)
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return -ESRCH;
+                return errno == ENOENT ? -ESRCH : -errno;       /* EMFILE: not known, not gone */
         n = read(fd, buf, sizeof(buf) - 1);
         close(fd);
         if (n <= 0)
@@ -168,22 +192,24 @@ int proc_start_time(pid_t pid, int64_t *ret)
         return 0;
 }
 
-/* A pidfd on the session's process, if it is still that process. */
+/* A pidfd on the session's process, if it is still that process; -ESRCH
+ * when it is not. */
 static int session_pidfd(const struct session_row *row)
 {
         int64_t start;
-        int fd;
+        int fd, r;
 
         if (row->pid <= 0)
-                return -1;
+                return -ESRCH;
         fd = (int)syscall(SYS_pidfd_open, (pid_t)row->pid, 0);
         if (fd < 0)
-                return -1;
+                return -errno;
         /* opened first, then checked: the pidfd holds the process the
          * check saw, whatever becomes of its number */
-        if (proc_start_time((pid_t)row->pid, &start) < 0 || (row->pid_start && start != row->pid_start)) {
+        r = proc_start_time((pid_t)row->pid, &start);
+        if (r < 0 || (row->pid_start && start != row->pid_start)) {
                 close(fd);
-                return -1;
+                return r < 0 ? r : -ESRCH;
         }
         return fd;
 }
@@ -191,6 +217,59 @@ static int session_pidfd(const struct session_row *row)
 static bool watched(const struct tracked *x)
 {
         return x->s || x->pidfd >= 0;
+}
+
+/* Out of descriptors or memory: the session is there, kagid cannot hold it
+ * yet. Anything else (no cgroup, no process, no mechanism) means it is gone. */
+static bool transient(int r)
+{
+        return r == -EMFILE || r == -ENFILE || r == -ENOMEM || r == -ENOBUFS || r == -EAGAIN || r == -EINTR;
+}
+
+/* Holds the session: its cgroup, or a pidfd of its process, in the epoll set. */
+static int watch(struct live *lv, struct tracked *x)
+{
+        int r;
+
+        if (x->row.cgroup[0]) {
+                r = lv->e ? enforce_session_open(lv->e, x->row.id, &x->s) : -ENOENT;
+                if (r < 0)
+                        x->s = NULL;
+        } else {
+                r = session_pidfd(&x->row);
+                if (r >= 0) {
+                        x->pidfd = r;
+                        r = 0;
+                }
+        }
+        if (r < 0)
+                return r;
+        if (epoll_ctl(lv->epfd, EPOLL_CTL_ADD, x->s ? enforce_session_events_fd(x->s) : x->pidfd,
+                      &(struct epoll_event){ .events = x->s ? EPOLLPRI : EPOLLIN, .data.ptr = x }) < 0) {
+                r = -errno;
+                enforce_session_free(x->s);
+                x->s = NULL;
+                if (x->pidfd >= 0)
+                        close(x->pidfd);
+                x->pidfd = -1;
+                return r;
+        }
+        if (x->s)
+                enforce_session_scan(x->s);
+        return 0;
+}
+
+/* A session kagid cannot hold yet: it is kept and tried again, never
+ * recorded as gone (its processes may well run, and a privileged one must
+ * still end at its deadline). */
+static void not_watched(struct live *lv, struct tracked *x, int r)
+{
+        x->wake_ms = now_ms() + WATCH_RETRY_MS;
+        if (lv->n_not_watched++ < 10)
+                log_err("session %s of %s: cannot watch it (%s); trying again every %d s", x->row.id,
+                        x->row.account, strerror(-r), WATCH_RETRY_MS / 1000);
+        else if (lv->n_not_watched == 11)
+                log_err("more sessions cannot be watched; raise kagid's file limit (LimitNOFILE)");
 }
 
 static bool privileged(const struct tracked *x)
@@ -250,21 +329,11 @@ static void end_message(struct live *lv, const struct tracked *x, char *buf, siz
         message_format_name(lv->b->cfg, MSG_SESSION_ENDED, 0, x->row.end_how, buf, size);
 }
 
-static void start_end(struct live *lv, struct tracked *x, const char *how, const char *by)
+/* The end itself, once what says why is committed (flush). */
+static void end_now(struct live *lv, struct tracked *x)
 {
         char msg[512];
 
-        if (x->ending || !watched(x))
-                return;
-        if (strcmp(x->row.state, "ended") == 0) {
-                /* logged out, but processes of it are left: they end too */
-                record(lv, x, "session-end", "ending", "what was left of it after the logout");
-        } else if (strcmp(x->row.state, "ending") != 0 || !x->row.end_how[0]) {
-                snprintf(x->row.end_how, sizeof(x->row.end_how), "%s", how);
-                snprintf(x->row.end_by, sizeof(x->row.end_by), "%s", by);
-                snprintf(x->row.state, sizeof(x->row.state), "ending");
-                record(lv, x, "session-end", "ending", how);
-        }
         end_message(lv, x, msg, sizeof(msg));
         if (x->s) {
                 enforce_session_end(x->s, msg, GRACE_MS);
@@ -276,9 +345,64 @@ static void start_end(struct live *lv, struct tracked *x, const char *how, const
                 syscall(SYS_pidfd_send_signal, x->pidfd, SIGTERM, NULL, 0);
                 x->kill_at = now_ms() + GRACE_MS;
         }
-        x->ending = true;
+        x->end_queued = false;
         x->wake_ms = now_ms();
         log_info("ending session %s of %s (%s): %s", x->row.id, x->row.account, x->row.person, x->row.end_how);
+}
+
+static void start_end(struct live *lv, struct tracked *x, const char *how, const char *by)
+{
+        if (x->ending || !watched(x))
+                return;
+        if (lv->n_to_end == lv->cap_to_end) {
+                size_t cap = lv->cap_to_end ? lv->cap_to_end * 2 : 64;
+                struct tracked **p = reallocarray(lv->to_end, cap, sizeof(*p));
+
+                if (!p) {
+                        x->wake_ms = now_ms() + 100;        /* again in a moment */
+                        return;
+                }
+                lv->to_end = p;
+                lv->cap_to_end = cap;
+        }
+        x->ending = true;
+        x->end_queued = true;                 /* no look at it before the flush that ends it */
+        lv->to_end[lv->n_to_end++] = x;
+        if (strcmp(x->row.state, "ended") == 0) {
+                /* logged out, but processes of it are left: they end too */
+                record(lv, x, "session-end", "ending", "what was left of it after the logout");
+        } else if (strcmp(x->row.state, "ending") != 0 || !x->row.end_how[0]) {
+                snprintf(x->row.end_how, sizeof(x->row.end_how), "%s", how);
+                snprintf(x->row.end_by, sizeof(x->row.end_by), "%s", by);
+                snprintf(x->row.state, sizeof(x->row.state), "ending");
+                record(lv, x, "session-end", "ending", how);
+        }
+}
+
+/* Commits what was recorded, then ends the sessions whose end it holds:
+ * their record is on disk before their processes hear of it. An end does
+ * not wait for the store: when the commit fails, it is logged and they end
+ * all the same. */
+static void flush(struct live *lv)
+{
+        size_t n;
+        int r = bulk_commit(&lv->bulk, &lv->rq, &n);
+
+        if (r < 0)
+                log_err("cannot record %zu session change(s): %s", n, strerror(-r));
+        /* end_now never untracks, so the list stays as it is meanwhile */
+        for (size_t i = 0; i < lv->n_to_end; i++)
+                end_now(lv, lv->to_end[i]);
+        lv->n_to_end = 0;
+}
+
+/* The wall clock in ms, the same clock as time() but not its coarse tick. */
+static int64_t wall_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const struct kagi_role *role_of(struct live *lv, const struct tracked *x)
@@ -293,7 +417,7 @@ static void timers(struct live *lv, struct tracked *x)
         uint32_t leads[KAGI_WARN_MAX];
         size_t n = 0;
         struct enforce_plan plan;
-        int64_t now = wall_now();
+        int64_t wall = wall_ms(), now = wall / 1000;
 
         if (!x->row.deadline || x->ending)
                 return;
@@ -319,13 +443,17 @@ static void timers(struct live *lv, struct tracked *x)
                 x->row.warned = now;
                 record(lv, x, r >= 0 ? "session-warn" : NULL, "warned", msg);
         }
-        x->wake_ms = now_ms() + (plan.wake > now ? (plan.wake - now) * 1000 : 1000);
+        /* to the millisecond: a deadline is a whole second, and waking
+         * at the next whole second after now would be up to 1 s late */
+        x->wake_ms = now_ms() + (plan.wake > now ? plan.wake * 1000 - wall : 1000);
 }
 
-/* A row that changed, or one read at start. */
-static void take_up(struct live *lv, const struct session_row *row)
+/* A row that changed, or one read at start (fresh: not tracked yet, no
+ * need to look — a linear search for each of 10,000 sessions at a restart
+ * was half of kagid's start-up CPU time). */
+static void take_up(struct live *lv, const struct session_row *row, bool fresh)
 {
-        struct tracked *x = find(lv, row->id);
+        struct tracked *x = fresh ? NULL : find(lv, row->id);
         int r;
 
         if (!x) {
@@ -336,12 +464,9 @@ static void take_up(struct live *lv, const struct session_row *row)
                         return;
                 x->row = *row;
                 x->pidfd = -1;
-                r = row->cgroup[0] && lv->e ? enforce_session_open(lv->e, row->id, &x->s) : -ENOENT;
-                if (r < 0 && !row->cgroup[0])
-                        r = (x->pidfd = session_pidfd(row)) >= 0 ? 0 : -ESRCH;
-                if (r < 0) {
+                r = watch(lv, x);
+                if (r < 0 && !transient(r)) {
                         /* its processes are gone (a crash, a reboot, kagid down) */
-                        x->s = NULL;
                         if (strcmp(row->state, "ended") != 0)
                                 gone(lv, x);
                         else
@@ -353,16 +478,17 @@ static void take_up(struct live *lv, const struct session_row *row)
                         struct tracked **t = realloc(lv->t, cap * sizeof(*t));
 
                         if (!t) {
-                                enforce_session_free(x->s);
-                                free(x);
+                                untrack(lv, x);
                                 return;
                         }
                         lv->t = t;
                         lv->cap = cap;
                 }
                 lv->t[lv->n++] = x;
-                epoll_ctl(lv->epfd, EPOLL_CTL_ADD, x->s ? enforce_session_events_fd(x->s) : x->pidfd,
-                          &(struct epoll_event){ .events = x->s ? EPOLLPRI : EPOLLIN, .data.ptr = x });
+                if (r < 0) {
+                        not_watched(lv, x, r);
+                        return;
+                }
         } else {
                 /* opened by another process than registered it (sshd): its
                  * pidfd is that process's now */
@@ -378,11 +504,11 @@ static void take_up(struct live *lv, const struct session_row *row)
                 }
                 x->row = *row;
                 x->empty_since = 0;
+                if (x->s)
+                        enforce_session_scan(x->s);
         }
         if (x->s && x->row.tty[0] && x->row.tty_uid >= 0)
                 enforce_session_set_terminal(x->s, x->row.tty, (uid_t)x->row.tty_uid);
-        if (x->s)
-                enforce_session_scan(x->s);
         x->wake_ms = now_ms();
 }
 
@@ -441,7 +567,7 @@ static int take_row(void *userdata, const struct session_row *row)
         snprintf(c.card, sizeof(c.card), "%s", row->card);
         if (strcmp(row->state, "ended") != 0)
                 claims_take(lv->b->claims, &c, &none, NULL);
-        take_up(lv, row);
+        take_up(lv, row, true);       /* the store's rows are distinct, none tracked yet */
         return 0;
 }
 
@@ -473,6 +599,7 @@ int live_new(struct broker *b, struct store *store, struct directory *dir, struc
                 log_info("sessions are bounded by %s", enforce_kind_name(enforce_kind(lv->e)));
         /* a restart: every session still live, as the store remembers it */
         r = store_sessions_live(store, take_row, lv);
+        flush(lv);
         watch_readers(lv);
         return r;
 }
@@ -481,9 +608,13 @@ void live_free(struct live *lv)
 {
         if (!lv)
                 return;
+        if (lv->store)
+                flush(lv);
         while (lv->n)
                 untrack(lv, lv->t[lv->n - 1]);
         free(lv->t);
+        free(lv->to_end);
+        free(lv->bulk.lines);
         free(lv->intake);
         enforce_free(lv->e);
         if (lv->epfd >= 0)
@@ -546,7 +677,7 @@ static void intake(struct live *lv)
                 struct session_row row;
 
                 if (store_session_get(lv->store, ids[i], &row) == 0)
-                        take_up(lv, &row);
+                        take_up(lv, &row, false);
         }
         free(ids);
         /* PRIV-5: the card that opened a session left its reader */
@@ -558,6 +689,7 @@ static void intake(struct live *lv)
                             strcmp(x->row.state, "ended") != 0)
                                 start_end(lv, x, "its card left the reader", "kagid");
                 }
+        flush(lv);
         watch_readers(lv);
 }
 
@@ -567,6 +699,22 @@ static void look(struct live *lv, struct tracked *x)
         int64_t wake_ms;
         int r;
 
+        if (x->end_queued)
+                return;
+        if (!watched(x)) {
+                r = watch(lv, x);
+                if (r < 0 && !transient(r)) {
+                        gone(lv, x);
+                        return;
+                }
+                if (r < 0) {
+                        not_watched(lv, x, r);
+                        return;
+                }
+                if (x->s && x->row.tty[0] && x->row.tty_uid >= 0)
+                        enforce_session_set_terminal(x->s, x->row.tty, (uid_t)x->row.tty_uid);
+                log_info("session %s of %s is watched again", x->row.id, x->row.account);
+        }
         if (!x->s) {
                 if (x->pidfd < 0 || pidfd_done(x->pidfd)) {
                         processes_gone(lv, x);
@@ -627,5 +775,6 @@ int live_run(struct live *lv, int timeout_ms)
         for (size_t i = lv->n; i-- > 0;)
                 if (i < lv->n && lv->t[i]->wake_ms <= now_ms())
                         look(lv, lv->t[i]);
+        flush(lv);
         return 0;
 }

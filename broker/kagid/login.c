@@ -279,6 +279,107 @@ int txn_finish_or_refuse(struct txn *t, int r)
         return r;
 }
 
+/* ---- bulk transactions of kagid's own ----------------------------------------------- */
+
+int bulk_begin(struct bulk *b, struct request *rq)
+{
+        int r;
+
+        if (b->open)
+                return 0;
+        r = store_begin(rq->store);
+        if (r < 0)
+                return r;
+        b->open = true;
+        b->changes = 0;
+        return 0;
+}
+
+int bulk_audit(struct bulk *b, struct request *rq, const struct login *l, const char *event, const char *factor,
+               const char *result, const char *reason, const char *session)
+{
+        char f[64], why[256], line[4096], *copy;  /* f, why: as long as txn_audit keeps them */
+        struct audit_record rec = {
+                .event = event,
+                .account = l ? login_account(l) : NULL,
+                .person = l ? l->person : NULL,
+                .terminal = l ? l->terminal : NULL,
+                .service = l ? l->service : NULL,
+                .factor = f,
+                .result = result,
+                .reason = why,
+                .session = session,
+        };
+        int r;
+
+        if (!b->open)
+                return -EINVAL;
+        snprintf(f, sizeof(f), "%s", factor ? factor : "");
+        snprintf(why, sizeof(why), "%s", reason ? reason : "");
+        if (b->n_lines == b->cap_lines) {
+                size_t cap = b->cap_lines ? b->cap_lines * 2 : 16;
+                char **p = reallocarray(b->lines, cap, sizeof(*p));
+
+                if (!p)
+                        return -ENOMEM;
+                b->lines = p;
+                b->cap_lines = cap;
+        }
+        r = audit_append(rq->store, rq->b->keys.audit, &rec);
+        if (r < 0)
+                return r;
+        /* formatted now: the strings it names may not outlive the call */
+        audit_syslog_line(&rec, line, sizeof(line));
+        copy = strdup(line);
+        if (!copy)
+                return -ENOMEM;
+        b->lines[b->n_lines++] = copy;
+        return 0;
+}
+
+bool bulk_done_one(struct bulk *b)
+{
+        return ++b->changes >= BULK_MAX;
+}
+
+static void bulk_clear(struct bulk *b, bool send)
+{
+        for (size_t i = 0; i < b->n_lines; i++) {
+                if (send)
+                        log_audit(b->lines[i]);
+                free(b->lines[i]);
+        }
+        b->n_lines = 0;
+        if (b->cap_lines > 64) {
+                /* a burst is over: give its memory back */
+                free(b->lines);
+                b->lines = NULL;
+                b->cap_lines = 0;
+        }
+        b->open = false;
+        b->changes = 0;
+}
+
+int bulk_commit(struct bulk *b, struct request *rq, size_t *ret_changes)
+{
+        int r;
+
+        if (ret_changes)
+                *ret_changes = b->open ? b->changes : 0;
+        if (!b->open)
+                return 0;
+        r = store_commit(rq->store);
+        bulk_clear(b, r >= 0);
+        return r;
+}
+
+void bulk_abort(struct bulk *b, struct request *rq)
+{
+        if (b->open)
+                store_rollback(rq->store);
+        bulk_clear(b, false);
+}
+
 int audit_only(struct request *rq, const struct login *l, const char *event, const char *factor, const char *result,
                const char *reason)
 {

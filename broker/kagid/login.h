@@ -87,6 +87,28 @@ int txn_finish(struct txn *t, int r);
  * about to answer was never written. */
 int txn_finish_or_refuse(struct txn *t, int r);
 
+/* Many changes in one commit: kagid's own bulk work on its timer thread
+ * (the sessions ending at one deadline, the grants expiring in the same
+ * second), one fdatasync for all of them instead of one each. It opens with
+ * the first change; bulk_commit commits, then sends the syslog copies as
+ * txn_commit does. Nobody waits on it, so nothing is answered before the
+ * commit; a failed step aborts everything since the last commit. */
+#define BULK_MAX 256                          /* changes in one commit at most */
+struct bulk {
+        bool open;
+        size_t changes;                       /* done since it opened */
+        char **lines;                         /* the syslog copies, formatted at append */
+        size_t n_lines, cap_lines;
+};
+int bulk_begin(struct bulk *b, struct request *rq);
+int bulk_audit(struct bulk *b, struct request *rq, const struct login *l, const char *event, const char *factor,
+               const char *result, const char *reason, const char *session);
+/* One change more is done; true when the bulk is full (commit it). */
+bool bulk_done_one(struct bulk *b);
+/* Returns how many changes it held in *ret_changes (may be NULL). */
+int bulk_commit(struct bulk *b, struct request *rq, size_t *ret_changes);
+void bulk_abort(struct bulk *b, struct request *rq);
+
 /* Record what happened, in a transaction of its own; no answer. */
 int audit_only(struct request *rq, const struct login *l, const char *event, const char *factor, const char *result,
                const char *reason);

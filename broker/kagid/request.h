@@ -84,3 +84,5 @@ int admin_report(struct request *rq);        /* review.c */
 
 /* The syslog copy of an audit record, sent after its commit (journal.c). */
 void audit_syslog(const struct audit_record *r);
+/* That copy's text, to be sent later (log_audit). */
+void audit_syslog_line(const struct audit_record *r, char *line, size_t size);

@@ -338,17 +338,27 @@ static int listen_on(const char *path, uid_t owner, char *err, size_t errsz)
         return r;
 }
 
-/* Enough descriptors for every connection the limits allow. */
+/* Descriptors for every connection the limits allow, and for the live
+ * sessions: each holds a pidfd of its process, or its cgroup's directory,
+ * its cgroup.events and a pidfd per process it had (three and more). kagid
+ * waits with epoll, never select(), so it takes the whole hard limit: the
+ * soft limit a service gets (1024 from systemd) would leave room for a few
+ * hundred sessions only. */
 static void raise_fd_limit(uint32_t need)
 {
         struct rlimit rl;
 
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return;
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < need)
-                log_warn("only %llu file descriptors; max_connections wants %u", (unsigned long long)rl.rlim_cur,
-                         need);
+        if (rl.rlim_cur < rl.rlim_max) {
+                struct rlimit want = { .rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max };
+
+                if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+                        rl = want;
+        }
+        if (rl.rlim_cur < need)
+                log_warn("only %llu file descriptors (LimitNOFILE): max_connections wants %u, and every live "
+                         "session one to three more", (unsigned long long)rl.rlim_cur, need);
 }
 
 static void loop(struct server *srv, volatile int *stop)
