@@ -248,12 +248,54 @@ int grant_request(struct request *rq)
 
 /* ---- deciding ---------------------------------------------------------------------- */
 
+/* A grant's end moved (an extension): its live sessions keep the new
+ * deadline, warned afresh; kagid's timer thread hears of them after the
+ * commit (before it, it would read the old deadline). */
+struct followers {
+        int64_t ends;
+        char ids[64][65];
+        size_t n;
+};
+
+struct follow_call {
+        struct followers *f;
+        struct store *store;
+};
+
+static int follow_cb(void *userdata, const struct session_row *live)
+{
+        struct follow_call *c = userdata;
+        struct session_row row = *live;
+
+        row.deadline = c->f->ends;
+        row.warned = 0;
+        if (c->f->n < ARRAY_SIZE(c->f->ids))
+                snprintf(c->f->ids[c->f->n++], sizeof(c->f->ids[0]), "%s", row.id);
+        return store_session_put(c->store, &row);
+}
+
+static int sessions_follow(struct request *rq, const struct grant_row *g, struct followers *f)
+{
+        struct follow_call c = { f, rq->store };
+
+        f->ends = g->ends;
+        f->n = 0;
+        return store_sessions_of_grant(rq->store, g->id, follow_cb, &c);
+}
+
+static void followers_tell(struct broker *b, const struct followers *f)
+{
+        for (size_t i = 0; i < f->n; i++)
+                live_session_changed(b, f->ids[i]);
+}
+
 struct decide_ctx {
         const struct kagi_role *role;
         struct grant_row g;
         bool approve;
         const char *reason;
         const char *approver;
+        struct followers moved;
 };
 
 /* Someone behind two accounts is still one person: an approver with the
@@ -293,6 +335,9 @@ static int decide_then(struct txn *t, struct login *l, void *userdata)
                 if (c->approve) {
                         c->g.ends += c->g.pending_extension;
                         c->g.extended += c->g.pending_extension;
+                        r = sessions_follow(t->rq, &c->g, &c->moved);
+                        if (r < 0)
+                                return r;
                 }
                 snprintf(why, sizeof(why), "grant %lld of %s: extension by %lld min %s", (long long)c->g.id,
                          c->g.person, (long long)(c->g.pending_extension / 60), c->approve ? "approved" : "denied");
@@ -368,6 +413,7 @@ int grant_decide(struct request *rq)
         }
         if (r < 0 || d != KAGI_ALLOW)
                 return r;
+        followers_tell(rq->b, &c.moved);
         reply_restart(rq);
         reply_grant(rq, &c.g);
         return 0;
@@ -505,6 +551,7 @@ struct extend_ctx {
         struct grant_row g;
         int64_t by;
         const char *reason;
+        struct followers moved;
 };
 
 static int extend_then(struct txn *t, struct login *l, void *userdata)
@@ -525,6 +572,9 @@ static int extend_then(struct txn *t, struct login *l, void *userdata)
                 c->g.ends += c->by;
                 c->g.extended += c->by;
                 snprintf(c->g.extension_reason, sizeof(c->g.extension_reason), "%s", c->reason);
+                r = sessions_follow(t->rq, &c->g, &c->moved);
+                if (r < 0)
+                        return r;
         }
         snprintf(why, sizeof(why), "grant %lld (role %s) by %lld min%s: %s", (long long)c->g.id, c->g.role,
                  (long long)(c->by / 60), c->role->approval ? ", waits for approval" : "", c->reason);
@@ -567,6 +617,7 @@ int grant_extend(struct request *rq)
         }
         if (r < 0 || d != KAGI_ALLOW)
                 return r;
+        followers_tell(rq->b, &c.moved);
         if (c.role->approval)
                 grant_notify(rq->b, c.role, &c.g, "extension");
         reply_restart(rq);

@@ -239,3 +239,23 @@ def overdue_at_start(m):
     rec = ended_record(m, sess["id"])
     check("expired" in rec["reason"], f"ended as overdue: {rec}")
     print(f"# start to last process gone: {time.monotonic() - t0:.1f}s", flush=True)
+
+
+@case("kagictl grant extend moves the deadline of the session already open", group="sessions-su")
+def extend_moves_the_open_session(m):
+    u = m.new_user(groups=[broker.OPS])
+    g = grant(m, u, "10s")
+    s = su_target(u)
+    log_in_as_person(s, u)
+    sess = live_session(m, u)
+    r = m.kagi.kagictl("grant", "extend", str(g["id"]), "--by", "1m", "--reason", "e2e: the task runs long",
+                       user=u.name, input=f"{u.password}\n{u.code()}\n", check=False)
+    check(r.returncode == 0, f"kagictl grant extend: exit {r.returncode}: {r.stdout}{r.stderr}")
+    moved = live_session(m, u)
+    check(moved["deadline"] != sess["deadline"], f"the session's deadline moved: {sess['deadline']} -> {moved}")
+    time.sleep(13)
+    check(all(alive(p) for p in pids(s)), "past the first deadline the session goes on", s)
+    m.kagi.kagictl("grant", "revoke", str(g["id"]), "--reason", "e2e: done")
+    s.wait_for(ENDED, timeout=10)
+    s.end(timeout=15)
+    all_gone(s)
