@@ -415,6 +415,12 @@ int auth_verify(struct request *rq)
                          account_then, &v, &d);
         if (r < 0 || d != KAGI_ALLOW)
                 return r;
+        if (verdict_claimed(&v)) {
+                /* held elsewhere: refused now, with who holds it */
+                reply_restart(rq);
+                reply_decision_name(rq, v.d, v.msg, 0, verdict_name(&v));
+                return 0;
+        }
         put_account(rq, &l, &v);
         return 0;
 }

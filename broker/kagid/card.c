@@ -332,6 +332,12 @@ int card_verify(struct request *rq)
                 r = account_audit(&t, &l, &v);
         if (txn_finish_or_refuse(&t, r) < 0)
                 goto out;
+        if (d == KAGI_ALLOW && verdict_claimed(&v)) {
+                /* the card (or the ID) is held elsewhere: a later account
+                 * phase would not see the card, so the login ends here */
+                reply_decision_name(rq, v.d, v.msg, 0, verdict_name(&v));
+                goto out;
+        }
         reply_decision(rq, d, msg);
         if (d == KAGI_ALLOW)
                 put_account(rq, &l, &v);

@@ -629,6 +629,11 @@ int account_audit(struct txn *t, const struct login *l, struct account_verdict *
         return r;
 }
 
+bool verdict_claimed(const struct account_verdict *v)
+{
+        return v->d != KAGI_ALLOW && (v->msg == MSG_IN_USE || v->msg == MSG_ONE_TERMINAL || v->msg == MSG_CARD_IN_USE);
+}
+
 const char *verdict_name(const struct account_verdict *v)
 {
         return v->holder[0] ? v->holder : v->role;

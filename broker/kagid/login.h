@@ -149,6 +149,8 @@ int grant_use_audit(struct txn *t, const struct login *l, const struct account_v
 /* Its tags in the answer: ACCOUNT, the ROLE to ask for or the GRANT that
  * admits, and for a role's holder the PROOF of this login. */
 void put_account(struct request *rq, const struct login *l, const struct account_verdict *v);
+/* Refused because what the session would hold is held (claims.h)? */
+bool verdict_claimed(const struct account_verdict *v);
 /* The {name} of the verdict's message: who holds what it wanted, or the role. */
 const char *verdict_name(const struct account_verdict *v);
 /* A refusal no credential was checked for (a session the claims refuse):

@@ -276,6 +276,103 @@ static void another_persons_card_is_refused_and_audited_as_sharing(void **state)
         assert_int_equal(card_login(f, "bob", "123456", &c), PAM_SUCCESS);
 }
 
+static int failures_of(struct fx *f, const char *user)
+{
+        char out[4096];
+        const char *p;
+
+        if (fx_status_json(f, user, out, sizeof(out)) < 0 || !(p = strstr(out, "\"failures\":")))
+                return -1;
+        return atoi(p + 11);
+}
+
+/* CARD-1, counted: someone else's card on a personal account is a failure
+ * of that account, as a wrong PIN is. */
+static void another_persons_card_counts_toward_the_accounts_lock(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        SKIP_IF_NO_PCSCD();
+        insert_piv("bob-rsa", NULL);
+        assert_int_equal(card_login(f, "alice", "123456", &c), PAM_AUTH_ERR);
+        assert_int_equal(failures_of(f, "alice"), 1);
+        assert_int_equal(failures_of(f, "bob"), 0);
+}
+
+/* A shared ID (SID-1) whose member alice is: her card names her. */
+static int setup_shared(void **state)
+{
+        return setup_with(state, "[shared madoguchi01]\nusers = alice\n");
+}
+
+static void member_by_card_logs_in_to_the_shared_id_attributed(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        SKIP_IF_NO_PCSCD();
+        insert_piv("alice-rsa", NULL);
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "123456";
+        assert_int_equal(fx_pam(f, "kagi-stack", "madoguchi01", &c, FX_AUTH | FX_ACCOUNT | FX_SESSION), PAM_SUCCESS);
+        /* no personal ID asked: the card said who */
+        assert_int_equal(c.n_prompts, 1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=madoguchi01", "person=alice",
+                                                             "factor=card+pin", "result=success", NULL }),
+                         1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=login", "account=madoguchi01", "person=alice",
+                                                             NULL }),
+                         1);
+}
+
+static void non_member_by_card_is_refused_counted_and_audited(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        SKIP_IF_NO_PCSCD();
+        insert_piv("bob-rsa", NULL);
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "123456";
+        assert_int_not_equal(fx_pam(f, "kagi-stack", "madoguchi01", &c, FX_AUTH), PAM_SUCCESS);
+        assert_true(fx_said(&c, "not a registered member of the shared ID madoguchi01"));
+        assert_int_equal(failures_of(f, "bob"), 1);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=shared-misuse", "account=madoguchi01",
+                                                             "person=bob", NULL }),
+                         1);
+        /* no PIN was spent on a login that could not be */
+        assert_int_equal(fixture_vcard_tries(&card, "piv"), 3);
+}
+
+/* One card, two sessions at once: a cloned or lent card. */
+static void the_same_card_in_two_sessions_is_refused_and_flagged(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        pid_t first;
+
+        SKIP_IF_NO_PCSCD();
+        insert_piv("alice-rsa", NULL);
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "123456";
+        assert_int_equal(fx_hold(f, "kagi-only", "alice", "tty1", NULL, &c, &first), PAM_SUCCESS);
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "123456";
+        assert_int_not_equal(fx_pam_items(f, "kagi-only", "alice", "tty2", NULL, NULL, &c, FX_AUTH | FX_ACCOUNT),
+                             PAM_SUCCESS);
+        assert_true(fx_said(&c, "already in use in another session"));
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=card-in-use", "account=alice", "result=flagged",
+                                                             NULL }),
+                         1);
+        /* after a logout the card is free again */
+        assert_int_equal(fx_unhold(first, SIGTERM), PAM_SUCCESS);
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "123456";
+        assert_int_equal(fx_pam_items(f, "kagi-only", "alice", "tty2", NULL, NULL, &c, FX_AUTH | FX_ACCOUNT),
+                         PAM_SUCCESS);
+}
+
 static void card_pulled_during_signing_aborts_the_login(void **state)
 {
         struct fx *f = *state;
@@ -550,6 +647,12 @@ int main(void)
                 T(expired_certificate_is_refused),
                 T(certificate_of_another_ca_is_refused),
                 T(another_persons_card_is_refused_and_audited_as_sharing),
+                T(another_persons_card_counts_toward_the_accounts_lock),
+                cmocka_unit_test_setup_teardown(member_by_card_logs_in_to_the_shared_id_attributed, setup_shared,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(non_member_by_card_is_refused_counted_and_audited, setup_shared,
+                                                teardown),
+                T(the_same_card_in_two_sessions_is_refused_and_flagged),
                 T(card_pulled_during_signing_aborts_the_login),
                 T(no_card_within_the_wait_is_refused),
                 T(pcscd_absent_is_refused_with_a_clear_message),

@@ -17,6 +17,8 @@ PAM_TIMEOUT = 2                  # [pam] timeout: how long the module waits for 
 STAFF = "kagi-e2e-staff"         # the zone admits this group only
 OPS = "kagi-e2e-ops"             # holders of the role below
 TARGET = "mnadmin"               # the role's target: privileged sessions open it
+SHARED = "madoguchi01"           # a shared ID (共用ID) of the counter section
+COUNTER = "kagi-e2e-counter"     # its members
 CGROUP_ROOT = "kagi-e2e-" + os.urandom(4).hex()   # cgroups are the host's: one per run
 GRANT_WARN = 4                   # seconds before a grant's end its session is warned
 
@@ -53,6 +55,10 @@ window = 3
 factors = password+totp
 mynumber = yes
 groups = {STAFF}
+
+# a shared ID (cases_shared.py): members only, one at a time
+[shared {SHARED}]
+groups = {COUNTER}
 
 # privileged sessions (cases_sessions.py): the role's holders su and sudo
 # to its target under a grant

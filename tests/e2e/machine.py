@@ -9,6 +9,9 @@ import sandbox
 import sshd
 
 
+SHARED_PASSWORD = "pw-shared-" + secrets.token_hex(4)
+
+
 class Machine:
     def __init__(self, paths):
         self.paths = paths
@@ -23,9 +26,12 @@ class Machine:
         sandbox.setup()
         sandbox.add_group(broker.STAFF)
         sandbox.add_group(broker.OPS)
+        sandbox.add_group(broker.COUNTER)
         sandbox.add_group(pamd.OVERRIDE_GROUP)
         # the role's target: a service account nobody logs into directly
         sandbox.add_user(broker.TARGET, "pw-" + secrets.token_hex(6), [broker.STAFF])
+        # the shared ID has a password of its own, which must count for nothing
+        sandbox.add_user(broker.SHARED, SHARED_PASSWORD, [broker.STAFF])
         self.kagi.configure("en")
         pamd.install(self.paths["examples"], self.paths["pam_kagi"], self.kagi.conf)
         self.kagi.start()

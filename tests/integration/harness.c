@@ -139,8 +139,9 @@ static int write_pam_services(struct fx *f)
         snprintf(p, sizeof(p), "%s/kagi-only", f->pamdir);
         r = write_file(p, 0644,
                        "auth optional %s\nauth required %s config=%s\n"
-                       "account optional %s\naccount required %s config=%s\n",
-                       PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
+                       "account optional %s\naccount required %s config=%s\n"
+                       "session optional %s\nsession required %s config=%s\n",
+                       PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
         if (r < 0)
                 return r;
         /* su: kagi alone, with the items (PAM_RUSER: the person) set */

@@ -43,7 +43,8 @@ static int setup(void **state)
         snprintf(extra, sizeof(extra),
                  "[directory]\nbackend = ldap\nuri = %s\nbase = %s\nbind_dn = %s\nbind_password_file = %s\n"
                  "ca_file = %s\ntimeout = 2\ncache_ttl = 1\n"
-                 "[zone default]\nfactors = password+totp card+pin\ngroups = staff\n",
+                 "[zone default]\nfactors = password+totp card+pin\ngroups = staff\n"
+                 "[shared madoguchi01]\ngroups = madoguchi\n",
                  slapd.ldaps_uri, slapd.base, slapd.service_dn, pw, ca);
         *state = fx_new(extra, (const char *[]){ "alice", "suzuki", "retired", "locked", "contractor", NULL });
         return *state ? 0 : -1;
@@ -230,11 +231,46 @@ static void directory_stopped_right_after_a_login_counts_nothing(void **state)
         assert_non_null(strstr(out, "\"failures\":0"));
 }
 
+/* A shared ID in the directory: its members are a directory group's, each
+ * logs in with their personal ID and their own directory password; the
+ * ID's own directory password is no way in. */
+static void shared_id_members_come_from_a_directory_group(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+        char code[16];
+
+        fx_code(FX_SECRET_ALICE, 0, code);
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "suzuki";
+        c.answers[1] = "suzuki-pw";
+        c.answers[2] = code;
+        assert_int_equal(fx_pam(f, "kagi-only", "madoguchi01", &c, FX_AUTH | FX_ACCOUNT), PAM_SUCCESS);
+        assert_string_equal(c.prompts[0], "Your personal ID: ");
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=madoguchi01", "person=suzuki",
+                                                             "result=success", NULL }),
+                         1);
+        /* alice is staff, not a member of the group */
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "alice";
+        c.answers[1] = "alice-pw";
+        c.answers[2] = code;
+        assert_int_not_equal(fx_pam(f, "kagi-only", "madoguchi01", &c, FX_AUTH | FX_ACCOUNT), PAM_SUCCESS);
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=shared-misuse", "person=alice", NULL }), 1);
+        /* the ID's own password, given as if it were a person's */
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "madoguchi01";
+        c.answers[1] = "shared-pw";
+        c.answers[2] = code;
+        assert_int_not_equal(fx_pam(f, "kagi-only", "madoguchi01", &c, FX_AUTH | FX_ACCOUNT), PAM_SUCCESS);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
                 T(directory_password_and_code_log_in),
+                T(shared_id_members_come_from_a_directory_group),
                 T(directory_details_reach_kagictl),
                 T(third_wrong_password_locks),
                 T(parallel_wrong_passwords_get_only_threshold_binds),
