@@ -2,6 +2,7 @@
 shipped, with the module's path and the suite's config filled in, so what
 the README and the examples show is what is tested."""
 import os
+import shutil
 
 import sandbox
 import sshd
@@ -38,8 +39,22 @@ def service_text(example, module, conf):
     return "".join(out)
 
 
+def module_copy(module):
+    """pam.d lines split at blanks, so a module path cannot hold one (a
+    checkout in "/root/ka gi"): the module and its card stack, which it
+    loads from its own directory, are copied into the sandbox."""
+    lib = os.path.join(sandbox.WORK, "lib")
+    os.makedirs(lib, exist_ok=True)
+    for name in ("pam_kagi.so", "pam_kagi_card.so"):
+        src = os.path.join(os.path.dirname(module), name)
+        if os.path.exists(src):
+            shutil.copy(src, os.path.join(lib, name))
+    return os.path.join(lib, "pam_kagi.so")
+
+
 def install(examples, module, conf):
     """Into the sandbox's private /etc only."""
+    module = module_copy(module)
     for example, service in SERVICES.items():
         sandbox.write(f"/etc/pam.d/{service}",
                       service_text(os.path.join(examples, "pam.d", example), module, conf))
