@@ -1,6 +1,7 @@
 """Everything a test case uses: the sandbox, kagid, sshd, PAM services, users."""
 import os
 import secrets
+import shutil
 import threading
 
 import broker
@@ -32,6 +33,11 @@ class Machine:
         sandbox.add_user(broker.TARGET, "pw-" + secrets.token_hex(6), [broker.STAFF])
         # the shared ID has a password of its own, which must count for nothing
         sandbox.add_user(broker.SHARED, SHARED_PASSWORD, [broker.STAFF])
+        # kagictl is also run as the suite's users: a copy they can reach
+        # (the checkout may be in a 0700 directory such as /root)
+        os.makedirs(self.work + "/bin", mode=0o755, exist_ok=True)
+        shutil.copy(self.paths["kagictl"], self.work + "/bin/kagictl")
+        self.kagi.kagictl_path = self.work + "/bin/kagictl"
         self.kagi.configure("en")
         pamd.install(self.paths["examples"], self.paths["pam_kagi"], self.kagi.conf)
         self.kagi.start()
