@@ -52,6 +52,10 @@ def interrupted_at(c, prompt):
         if prompt == clients.CODE:
             s.answer(clients.PASSWORD, u.password)
         s.wait_for(prompt)
+        # the prompt is on the screen a moment before the client reads the
+        # terminal (sudo sets it up for the answer after printing): a Ctrl-C
+        # typed in between reaches a client not yet listening for it
+        time.sleep(0.5)
         s.interrupt()
         status = s.end()
         check(not clients.logged_in(s), "not logged in", s)
