@@ -23,6 +23,12 @@ CGROUP_ROOT = "kagi-e2e-" + os.urandom(4).hex()   # cgroups are the host's: one 
 GRANT_WARN = 4                   # seconds before a grant's end its session is warned
 
 
+# more kagi.conf text, for a case that needs it (the card case's [card]),
+# and the zone's factor sets (the card case adds card+pin)
+EXTRA = []
+ZONE_FACTORS = ["password+totp"]
+
+
 def config_text(work, language):
     contact = CONTACT_JA if language == "ja" else CONTACT
     return f"""[broker]
@@ -52,7 +58,7 @@ threshold = 3
 window = 3
 
 [zone mynumber]
-factors = password+totp
+factors = {ZONE_FACTORS[0]}
 mynumber = yes
 groups = {STAFF}
 
@@ -67,7 +73,7 @@ targets = {TARGET}
 groups = {OPS}
 max_duration = 10m
 warn = {GRANT_WARN}s
-"""
+""" + "".join(EXTRA)
 
 
 def totp(secret_b32, at=None, digits=6, step=30):
