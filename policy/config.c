@@ -515,11 +515,15 @@ static void set_value(struct parse_state *st, void *base, const struct key *k, c
                 struct strv words = { 0 };
 
                 if (strv_add_words(&words, value) < 0 || words.n == 0 || words.n > KAGI_WARN_MAX) {
-                        fail(st, "%s: give 1 to %d durations like '10m 5m 1m'", k->name, KAGI_WARN_MAX);
+                        fail(st, "%s: give 1 to %d durations like '10m 5m 1m', or none", k->name, KAGI_WARN_MAX);
                         strv_clear(&words);
                         return;
                 }
                 *n = 0;
+                if (words.n == 1 && strcmp(words.v[0], "none") == 0) {
+                        strv_clear(&words);
+                        return;
+                }
                 for (size_t i = 0; i < words.n; i++) {
                         if (parse_duration(words.v[i], &u) < 0 || u == 0) {
                                 fail(st, "%s: '%s' is not a duration like 10m, 30s", k->name, words.v[i]);
@@ -615,6 +619,12 @@ static void *role_section(struct parse_state *st, const char *name)
         if (r && c->n_roles > before) {
                 r->inline_request = true;
                 r->card_removal = KAGI_CARD_REMOVAL_END;
+                /* warned 10, 5 and 1 minutes before the end (those before
+                 * a short session's start are skipped); "warn =" for none */
+                r->warn[0] = 600;
+                r->warn[1] = 300;
+                r->warn[2] = 60;
+                r->n_warn = 3;
         }
         return r;
 }

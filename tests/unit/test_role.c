@@ -53,6 +53,27 @@ static void role_section_parses(void **state)
         assert_int_equal(r->card_removal, KAGI_CARD_REMOVAL_END);
 }
 
+/* Warned 10, 5 and 1 minutes before the end unless the role says; "none"
+ * for no warnings. */
+static void warnings_default_and_none(void **state)
+{
+        _cleanup_(config_freep) struct kagi_config *plain = NULL, *quiet = NULL;
+        char err[512];
+
+        (void)state;
+        plain = parse("[role ops]\ntargets = root\nusers = tanaka\nmax_duration = 1h\n", err, sizeof(err));
+        if (!plain)
+                fail_msg("%s", err);
+        assert_int_equal(config_role(plain, "ops")->n_warn, 3);
+        assert_int_equal(config_role(plain, "ops")->warn[0], 600);
+        assert_int_equal(config_role(plain, "ops")->warn[2], 60);
+        quiet = parse("[role ops]\ntargets = root\nusers = tanaka\nmax_duration = 1h\nwarn = none\n", err,
+                      sizeof(err));
+        if (!quiet)
+                fail_msg("%s", err);
+        assert_int_equal(config_role(quiet, "ops")->n_warn, 0);
+}
+
 static void refused(const char *text, const char *want)
 {
         char err[512] = "";
@@ -149,6 +170,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(role_section_parses),
+                cmocka_unit_test(warnings_default_and_none),
                 cmocka_unit_test(role_errors_name_what_is_wrong),
                 cmocka_unit_test(shared_section_parses_and_refuses),
                 cmocka_unit_test(grant_requests_are_refused_never_shortened),
