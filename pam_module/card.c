@@ -81,6 +81,9 @@ static enum kagi_decision send_verify(struct pk *pk, const struct pk_card *c, co
                 frame_put_str(req, KAGI_T_READER, c->reader);
         d = pk_call(pk, req, m);
         pk_keep_account(pk, d, m);
+        /* an inline grant request in su may show this login's proof */
+        if (d == KAGI_ALLOW)
+                pk_keep_proof(pk, m);
         return d;
 }
 

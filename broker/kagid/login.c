@@ -679,8 +679,11 @@ void put_account(struct request *rq, const struct login *l, const struct account
         if (v->grant)
                 frame_put_u64(rq->reply, KAGI_T_GRANT, (uint64_t)v->grant);
         /* a holder who just proved themselves may ask for a grant in the
-         * same PAM transaction, with this proof instead of a second code */
-        if (l->acct.exists && holds_a_role(rq, l) &&
+         * same PAM transaction, with this proof instead of a second code —
+         * only when this request checked their credentials (an account
+         * phase alone proves nothing: sudo with a cached credential) */
+        if ((rq->msg->type == KAGI_REQ_VERIFY || rq->msg->type == KAGI_REQ_CARD_VERIFY) && l->acct.exists &&
+            holds_a_role(rq, l) &&
             proof_issue(rq->b->proofs, l->user, l->terminal, wall_now(), token) == 0)
                 frame_put_blob(rq->reply, KAGI_T_PROOF, token, sizeof(token));
         secret_wipe(token, sizeof(token));
