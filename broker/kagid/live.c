@@ -324,9 +324,30 @@ static void processes_gone(struct live *lv, struct tracked *x)
                 x->wake_ms = x->empty_since + REGISTERED_GRACE_MS;
 }
 
+/* Why it ended, as the person at the terminal reads it: the record keeps
+ * kagid's English; a Japanese terminal gets Japanese for the usual ends. */
+static const char *end_words(const struct kagi_config *cfg, const char *how)
+{
+        static const struct {
+                const char *prefix, *ja;
+        } ja[] = {
+                { "expired", "許可された時間が終了しました" },
+                { "grant revoked", "特権の許可が取り消されました" },
+                { "its card left the reader", "ICカードがリーダーから抜かれました" },
+                { "ended by", "管理者が終了しました" },
+        };
+
+        if (cfg->language != KAGI_LANG_JA)
+                return how;
+        for (size_t i = 0; i < ARRAY_SIZE(ja); i++)
+                if (strncmp(how, ja[i].prefix, strlen(ja[i].prefix)) == 0)
+                        return ja[i].ja;
+        return how;
+}
+
 static void end_message(struct live *lv, const struct tracked *x, char *buf, size_t size)
 {
-        message_format_name(lv->b->cfg, MSG_SESSION_ENDED, 0, x->row.end_how, buf, size);
+        message_format_name(lv->b->cfg, MSG_SESSION_ENDED, 0, end_words(lv->b->cfg, x->row.end_how), buf, size);
 }
 
 /* The end itself, once what says why is committed (flush). */
