@@ -36,7 +36,7 @@ int card_pki_remove(void)
         return system(cmd) == 0 ? 0 : -1;
 }
 
-static int read_pki(const char *name, uint8_t *buf, size_t size, size_t *ret_len)
+int card_read_pki(const char *name, uint8_t *buf, size_t size, size_t *ret_len)
 {
         char path[512];
         FILE *fp;
@@ -51,7 +51,7 @@ static int read_pki(const char *name, uint8_t *buf, size_t size, size_t *ret_len
 }
 
 /* The card's part: sign SHA-256(challenge) with the certificate's key. */
-static size_t card_sign(const char *key_name, const uint8_t *msg, size_t len, uint8_t *sig, size_t size)
+size_t card_sign(const char *key_name, const uint8_t *msg, size_t len, uint8_t *sig, size_t size)
 {
         char path[512];
         FILE *fp;
@@ -102,7 +102,7 @@ struct frame *card_request_flags(uint8_t type, const char *user, const char *cer
         frame_put_str(f, KAGI_T_TTY, "tty1");
         frame_put_u32(f, KAGI_T_FLAGS, flags);
         if (cert_name) {
-                assert_int_equal(read_pki(cert_name, cert, sizeof(cert), &len), 0);
+                assert_int_equal(card_read_pki(cert_name, cert, sizeof(cert), &len), 0);
                 frame_put_blob(f, KAGI_T_CERT, cert, len);
         }
         return f;

@@ -16,6 +16,11 @@ extern char card_pki[256];
 int card_pki_make(void);
 int card_pki_remove(void);
 
+/* A file of the PKI into buf. */
+int card_read_pki(const char *name, uint8_t *buf, size_t size, size_t *ret_len);
+/* The card's part: SHA-256 of msg signed with the PKI's key_name. */
+size_t card_sign(const char *key_name, const uint8_t *msg, size_t len, uint8_t *sig, size_t size);
+
 /* kagid's answer to one request. */
 struct card_answer {
         uint32_t decision;

@@ -20,32 +20,21 @@
 #include <openssl/pem.h>
 #include <sqlite3.h>
 
+#include "card_client.h"
 #include "common.h"
 #include "harness.h"
-
-static char pki[256];
 
 /* One PKI for the whole program: RSA keys take a while to make. */
 static int group_setup(void **state)
 {
-        const char *script = getenv("KAGI_PKI_SCRIPT");
-        char cmd[1024];
-
         (void)state;
-        if (!script)
-                return -1;
-        snprintf(pki, sizeof(pki), "/tmp/kagi-pki-%d", (int)getpid());
-        snprintf(cmd, sizeof(cmd), "'%s' '%s' >/dev/null", script, pki);
-        return system(cmd) == 0 ? 0 : -1;
+        return card_pki_make();
 }
 
 static int group_teardown(void **state)
 {
-        char cmd[512];
-
         (void)state;
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
-        return system(cmd) == 0 ? 0 : -1;
+        return card_pki_remove();
 }
 
 static int setup(void **state)
@@ -54,18 +43,18 @@ static int setup(void **state)
         struct fx *f;
         char out[4096];
 
-        snprintf(extra, sizeof(extra), "[card]\nca_file = %s/ca.pem\ncrl_file = %s/crl.pem\n", pki, pki);
+        snprintf(extra, sizeof(extra), "[card]\nca_file = %s/ca.pem\ncrl_file = %s/crl.pem\n", card_pki, card_pki);
         f = fx_new(extra, NULL);
         if (!f)
                 return -1;
         *state = f;
         {
                 char cert[512];
-                snprintf(cert, sizeof(cert), "%s/alice-rsa.pem", pki);
+                snprintf(cert, sizeof(cert), "%s/alice-rsa.pem", card_pki);
                 const char *a[] = { "card", "register", "alice", "--cert", cert, NULL };
                 if (fx_kagictl(f, out, sizeof(out), a) != 0)
                         return fprintf(stderr, "%s", out), -1;
-                snprintf(cert, sizeof(cert), "%s/bob-rsa.pem", pki);
+                snprintf(cert, sizeof(cert), "%s/bob-rsa.pem", card_pki);
                 const char *b[] = { "card", "register", "bob", "--cert", cert, NULL };
                 if (fx_kagictl(f, out, sizeof(out), b) != 0)
                         return fprintf(stderr, "%s", out), -1;
@@ -85,12 +74,12 @@ static int setup_zones(void **state)
                  "[card]\nca_file = %s/ca.pem\ncrl_file = %s/crl.pem\n"
                  "[zone default]\nfactors = card+pin password+totp\nusers = *\n"
                  "[zone pwonly]\nfactors = password+totp\nusers = *\n",
-                 pki, pki);
+                 card_pki, card_pki);
         f = fx_new(extra, NULL);
         if (!f)
                 return -1;
         *state = f;
-        snprintf(cert, sizeof(cert), "%s/alice-rsa.pem", pki);
+        snprintf(cert, sizeof(cert), "%s/alice-rsa.pem", card_pki);
         const char *a[] = { "card", "register", "alice", "--cert", cert, NULL };
         if (fx_kagictl(f, out, sizeof(out), a) != 0)
                 return fprintf(stderr, "%s", out), -1;
@@ -100,90 +89,6 @@ static int setup_zones(void **state)
 static int teardown(void **state)
 {
         return fx_free(*state);
-}
-
-static int read_pki(const char *name, uint8_t *buf, size_t size, size_t *ret_len)
-{
-        char path[512];
-        FILE *fp;
-
-        snprintf(path, sizeof(path), "%s/%s", pki, name);
-        fp = fopen(path, "rb");
-        if (!fp)
-                return -errno;
-        *ret_len = fread(buf, 1, size, fp);
-        fclose(fp);
-        return 0;
-}
-
-/* The card's part: sign SHA-256(challenge) with the certificate's key. */
-static size_t card_sign(const char *key_name, const uint8_t *msg, size_t len, uint8_t *sig, size_t size)
-{
-        char path[512];
-        FILE *fp;
-        EVP_PKEY *k;
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        size_t siglen = size;
-
-        snprintf(path, sizeof(path), "%s/%s", pki, key_name);
-        fp = fopen(path, "r");
-        assert_non_null(fp);
-        k = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
-        fclose(fp);
-        assert_non_null(k);
-        assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
-        assert_int_equal(EVP_DigestSign(md, sig, &siglen, msg, len), 1);
-        EVP_MD_CTX_free(md);
-        EVP_PKEY_free(k);
-        return siglen;
-}
-
-struct answer {
-        uint32_t decision;
-        char message[1024];
-        uint8_t challenge[256];
-        size_t challenge_len;
-};
-
-static void call(struct fx *f, struct frame *req, struct answer *a)
-{
-        _cleanup_(msg_freep) struct kagi_msg *m = msg_new();
-        _cleanup_(closep) int fd = -1;
-
-        assert_false(req->error);
-        assert_int_equal(io_connect_unix(f->sock, now_ms() + 5000, &fd), 0);
-        assert_int_equal(frame_send(fd, req, now_ms() + 5000), 0);
-        assert_int_equal(frame_recv(fd, m, now_ms() + 5000), 0);
-        memset(a, 0, sizeof(*a));
-        a->decision = msg_u32(m, KAGI_T_DECISION, UINT32_MAX);
-        snprintf(a->message, sizeof(a->message), "%s", msg_str(m, KAGI_T_MESSAGE) ? msg_str(m, KAGI_T_MESSAGE) : "");
-        if (msg_has(m, KAGI_T_CHALLENGE)) {
-                a->challenge_len = m->f[KAGI_T_CHALLENGE].len;
-                memcpy(a->challenge, m->f[KAGI_T_CHALLENGE].p, a->challenge_len);
-        }
-        frame_free(req);
-}
-
-static struct frame *request_flags(uint8_t type, const char *user, const char *cert_name, uint32_t flags)
-{
-        struct frame *f = frame_new(type);
-        uint8_t cert[16384];
-        size_t len = 0;
-
-        frame_put_str(f, KAGI_T_USER, user);
-        frame_put_str(f, KAGI_T_SERVICE, "login");
-        frame_put_str(f, KAGI_T_TTY, "tty1");
-        frame_put_u32(f, KAGI_T_FLAGS, flags);
-        if (cert_name) {
-                assert_int_equal(read_pki(cert_name, cert, sizeof(cert), &len), 0);
-                frame_put_blob(f, KAGI_T_CERT, cert, len);
-        }
-        return f;
-}
-
-static struct frame *request(uint8_t type, const char *user, const char *cert_name)
-{
-        return request_flags(type, user, cert_name, KAGI_FLAG_CARD_PRESENT);
 }
 
 /* A login request as sshd (or another service) would send it. */
@@ -200,7 +105,7 @@ static struct frame *request_from(uint8_t type, const char *user, const char *ce
         frame_put_str(f, KAGI_T_RHOST, rhost);
         frame_put_u32(f, KAGI_T_FLAGS, flags);
         if (cert_name) {
-                assert_int_equal(read_pki(cert_name, cert, sizeof(cert), &len), 0);
+                assert_int_equal(card_read_pki(cert_name, cert, sizeof(cert), &len), 0);
                 frame_put_blob(f, KAGI_T_CERT, cert, len);
         }
         return f;
@@ -208,48 +113,16 @@ static struct frame *request_from(uint8_t type, const char *user, const char *ce
 
 static struct frame *request_in_zone(uint8_t type, const char *user, const char *cert_name, const char *zone)
 {
-        struct frame *f = request(type, user, cert_name);
+        struct frame *f = card_request(type, user, cert_name);
 
         frame_put_str(f, KAGI_T_ZONE, zone);
         return f;
 }
 
-static void challenge(struct fx *f, const char *user, const char *cert, struct answer *a)
-{
-        call(f, request(KAGI_REQ_CARD_CHALLENGE, user, cert), a);
-}
-
-/* Sign and send; returns the decision. */
-static uint32_t respond(struct fx *f, const char *user, const char *cert, const char *key, const struct answer *ch,
-                        struct answer *a)
-{
-        struct frame *req = request(KAGI_REQ_CARD_VERIFY, user, cert);
-        uint8_t sig[1024];
-        size_t n = card_sign(key, ch->challenge, ch->challenge_len, sig, sizeof(sig));
-
-        frame_put_blob(req, KAGI_T_CHALLENGE, ch->challenge, ch->challenge_len);
-        frame_put_blob(req, KAGI_T_SIGNATURE, sig, n);
-        call(f, req, a);
-        return a->decision;
-}
-
-static uint32_t card_login(struct fx *f, const char *user, const char *cert, const char *key, struct answer *a)
-{
-        struct answer ch;
-
-        challenge(f, user, cert, &ch);
-        if (ch.decision != KAGI_CONTINUE) {
-                *a = ch;
-                return ch.decision;
-        }
-        assert_int_equal(ch.challenge_len, 32);
-        return respond(f, user, cert, key, &ch, a);
-}
-
 static void registered_card_with_right_signature_logs_in(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
+        struct card_answer a;
 
         assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_ALLOW);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "factor=card+pin",
@@ -260,12 +133,12 @@ static void registered_card_with_right_signature_logs_in(void **state)
 static void challenge_is_single_use(void **state)
 {
         struct fx *f = *state;
-        struct answer ch, a;
+        struct card_answer ch, a;
 
-        challenge(f, "alice", "alice-rsa.pem", &ch);
+        card_challenge_ask(f, "alice", "alice-rsa.pem", &ch);
         assert_int_equal(ch.decision, KAGI_CONTINUE);
-        assert_int_equal(respond(f, "alice", "alice-rsa.pem", "alice-rsa.key", &ch, &a), KAGI_ALLOW);
-        assert_int_equal(respond(f, "alice", "alice-rsa.pem", "alice-rsa.key", &ch, &a), KAGI_DENY_CARD);
+        assert_int_equal(card_respond(f, "alice", "alice-rsa.pem", "alice-rsa.key", &ch, &a), KAGI_ALLOW);
+        assert_int_equal(card_respond(f, "alice", "alice-rsa.pem", "alice-rsa.key", &ch, &a), KAGI_DENY_CARD);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "reason=challenge unknown, already used or expired", NULL }),
                          1);
 }
@@ -273,10 +146,10 @@ static void challenge_is_single_use(void **state)
 static void signature_by_another_key_is_refused(void **state)
 {
         struct fx *f = *state;
-        struct answer ch, a;
+        struct card_answer ch, a;
 
-        challenge(f, "alice", "alice-rsa.pem", &ch);
-        assert_int_equal(respond(f, "alice", "alice-rsa.pem", "bob-rsa.key", &ch, &a), KAGI_DENY_CREDENTIAL);
+        card_challenge_ask(f, "alice", "alice-rsa.pem", &ch);
+        assert_int_equal(card_respond(f, "alice", "alice-rsa.pem", "bob-rsa.key", &ch, &a), KAGI_DENY_CREDENTIAL);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "reason=signature does not match the certificate", NULL }),
                          1);
 }
@@ -284,7 +157,7 @@ static void signature_by_another_key_is_refused(void **state)
 static void another_persons_card_is_refused_and_recorded_as_sharing(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
+        struct card_answer a;
 
         assert_int_equal(card_login(f, "alice", "bob-rsa.pem", "bob-rsa.key", &a), KAGI_DENY_CARD);
         assert_non_null(strstr(a.message, "registered to someone else"));
@@ -295,7 +168,7 @@ static void another_persons_card_is_refused_and_recorded_as_sharing(void **state
 static void revoked_card_is_refused_on_the_next_attempt(void **state)
 {
         struct fx *f = *state;
-        struct answer ch, a;
+        struct card_answer ch, a;
         char out[4096];
         const char *list[] = { "card", "list", "alice", "--json", NULL };
         char serial[130] = "";
@@ -305,13 +178,13 @@ static void revoked_card_is_refused_on_the_next_attempt(void **state)
         sscanf(strstr(out, "\"serial\":\"") + 10, "%129[0-9A-F]", serial);
 
         /* revoked between challenge and answer: the answer is refused */
-        challenge(f, "alice", "alice-rsa.pem", &ch);
+        card_challenge_ask(f, "alice", "alice-rsa.pem", &ch);
         assert_int_equal(ch.decision, KAGI_CONTINUE);
         {
                 const char *revoke[] = { "card", "revoke", serial, "--reason", "lost on the train", NULL };
                 assert_int_equal(fx_kagictl(f, out, sizeof(out), revoke), 0);
         }
-        assert_int_equal(respond(f, "alice", "alice-rsa.pem", "alice-rsa.key", &ch, &a), KAGI_DENY_CARD);
+        assert_int_equal(card_respond(f, "alice", "alice-rsa.pem", "alice-rsa.key", &ch, &a), KAGI_DENY_CARD);
         assert_non_null(strstr(a.message, "revoked"));
         /* and every attempt after */
         assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_DENY_CARD);
@@ -322,7 +195,7 @@ static void revoked_card_is_refused_on_the_next_attempt(void **state)
 static void untrusted_expired_and_crl_revoked_certificates_are_refused(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
+        struct card_answer a;
 
         assert_int_equal(card_login(f, "alice", "revoked-rsa.pem", "revoked-rsa.key", &a), KAGI_DENY_CARD);
         assert_string_equal(a.message, "This IC card has been revoked. Contact your system administrator.");
@@ -338,33 +211,33 @@ static void untrusted_expired_and_crl_revoked_certificates_are_refused(void **st
 static void unregistered_card_is_refused(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
+        struct card_answer a;
 
         assert_int_equal(card_login(f, "alice", "alice-ec.pem", "alice-ec.key", &a), KAGI_DENY_CARD);
         assert_non_null(strstr(a.message, "cannot be used"));
 }
 
-static uint32_t pin_failure(struct fx *f, const char *user, const char *cert, uint32_t retries, struct answer *a)
+static uint32_t pin_failure(struct fx *f, const char *user, const char *cert, uint32_t retries, struct card_answer *a)
 {
-        struct answer ch;
+        struct card_answer ch;
         struct frame *req;
 
-        challenge(f, user, cert, &ch);
+        card_challenge_ask(f, user, cert, &ch);
         if (ch.decision != KAGI_CONTINUE) {
                 *a = ch;
                 return ch.decision;
         }
-        req = request_flags(KAGI_REQ_CARD_VERIFY, user, cert, KAGI_FLAG_CARD_PRESENT | KAGI_FLAG_PIN_FAILED);
+        req = card_request_flags(KAGI_REQ_CARD_VERIFY, user, cert, KAGI_FLAG_CARD_PRESENT | KAGI_FLAG_PIN_FAILED);
         frame_put_blob(req, KAGI_T_CHALLENGE, ch.challenge, ch.challenge_len);
         frame_put_u32(req, KAGI_T_RETRIES, retries);
-        call(f, req, a);
+        card_call(f, req, a);
         return a->decision;
 }
 
 static void wrong_pins_count_and_lock(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
+        struct card_answer a;
 
         assert_int_equal(pin_failure(f, "alice", "alice-rsa.pem", 2, &a), KAGI_DENY_CREDENTIAL);
         assert_string_equal(a.message, "Wrong PIN. 2 tries left before the card blocks.");
@@ -378,13 +251,13 @@ static void wrong_pins_count_and_lock(void **state)
 static void aborted_login_is_not_counted(void **state)
 {
         struct fx *f = *state;
-        struct answer ch, a;
+        struct card_answer ch, a;
         struct frame *req;
         char out[4096];
-        challenge(f, "alice", "alice-rsa.pem", &ch);
-        req = request_flags(KAGI_REQ_CARD_VERIFY, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_ABORTED);
+        card_challenge_ask(f, "alice", "alice-rsa.pem", &ch);
+        req = card_request_flags(KAGI_REQ_CARD_VERIFY, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_ABORTED);
         frame_put_blob(req, KAGI_T_CHALLENGE, ch.challenge, ch.challenge_len);
-        call(f, req, &a);
+        card_call(f, req, &a);
         assert_int_equal(a.decision, KAGI_DENY_CARD);
         assert_non_null(strstr(a.message, "removed"));
         assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
@@ -394,10 +267,10 @@ static void aborted_login_is_not_counted(void **state)
 static void new_card_can_retire_the_old_one(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
+        struct card_answer a;
         char out[4096], cert[512];
 
-        snprintf(cert, sizeof(cert), "%s/alice-ec.pem", pki);
+        snprintf(cert, sizeof(cert), "%s/alice-ec.pem", card_pki);
         {
                 const char *reg[] = { "card", "register", "alice", "--cert", cert, "--retire-old", NULL };
                 assert_int_equal(fx_kagictl(f, out, sizeof(out), reg), 0);
@@ -417,14 +290,14 @@ static void registry_refuses_bad_registrations(void **state)
         struct fx *f = *state;
         char out[4096], cert[512];
 
-        snprintf(cert, sizeof(cert), "%s/bob-rsa.pem", pki);
+        snprintf(cert, sizeof(cert), "%s/bob-rsa.pem", card_pki);
         {
                 /* CARD-1: one card, one person */
                 const char *again[] = { "card", "register", "carol", "--cert", cert, NULL };
                 assert_int_equal(fx_kagictl(f, out, sizeof(out), again), 1);
                 assert_non_null(strstr(out, "already registered to bob"));
         }
-        snprintf(cert, sizeof(cert), "%s/other-rsa.pem", pki);
+        snprintf(cert, sizeof(cert), "%s/other-rsa.pem", card_pki);
         {
                 const char *untrusted[] = { "card", "register", "carol", "--cert", cert, NULL };
                 assert_int_equal(fx_kagictl(f, out, sizeof(out), untrusted), 1);
@@ -450,7 +323,7 @@ static void admin_group_may_not_register_a_card_to_a_privileged_account(void **s
         struct fx *f = *state;
         char out[4096], cert[512];
 
-        snprintf(cert, sizeof(cert), "%s/alice-ec.pem", pki);
+        snprintf(cert, sizeof(cert), "%s/alice-ec.pem", card_pki);
         {
                 const char *to_dave[] = { "card", "register", "dave", "--cert", cert, NULL };
                 const char *to_root[] = { "card", "register", "root", "--cert", cert, NULL };
@@ -466,7 +339,7 @@ static void admin_group_may_not_register_a_card_to_a_privileged_account(void **s
         {
                 const char *to_carol[] = { "card", "register", "carol", "--cert", NULL, NULL };
 
-                snprintf(cert, sizeof(cert), "%s/alice-jpki.pem", pki);
+                snprintf(cert, sizeof(cert), "%s/alice-jpki.pem", card_pki);
                 to_carol[4] = cert;
                 assert_int_equal(fx_kagictl_as(f, 1004, 1004, out, sizeof(out), to_carol), 0);
         }
@@ -503,13 +376,13 @@ static void revoke_while_the_store_is_busy_is_refused(void **state)
  * on it when touch_args is given) kagid is restarted on; alice's card logs in. */
 static void private_crl(struct fx *f, const char *touch_args)
 {
-        struct answer a;
+        struct card_answer a;
         char cmd[4096];
 
         snprintf(cmd, sizeof(cmd),
                  "cp -r %s %s/pki && cp %s/pki/crl.pem %s/card.crl && { [ -z '%s' ] || touch %s %s/card.crl; } && "
                  "sed -i 's#^crl_file = .*#crl_file = %s/card.crl#' %s",
-                 pki, f->dir, f->dir, f->dir, touch_args ? touch_args : "", touch_args ? touch_args : "", f->dir,
+                 card_pki, f->dir, f->dir, f->dir, touch_args ? touch_args : "", touch_args ? touch_args : "", f->dir,
                  f->dir, f->conf);
         fx_stop(f, SIGTERM);
         assert_int_equal(system(cmd), 0);
@@ -532,7 +405,7 @@ static void publish_crl_revoking_alice(struct fx *f, const char *install)
 
 static void alice_is_refused_as_revoked(struct fx *f)
 {
-        struct answer a;
+        struct card_answer a;
 
         assert_int_equal(card_login(f, "alice", "alice-rsa.pem", "alice-rsa.key", &a), KAGI_DENY_CARD);
         assert_string_equal(a.message, "This IC card has been revoked. Contact your system administrator.");
@@ -567,23 +440,23 @@ static void crl_copied_with_an_old_mtime_takes_effect(void **state)
 static void card_is_refused_in_a_zone_without_card_sets(void **state)
 {
         struct fx *f = *state;
-        struct answer ch, a;
+        struct card_answer ch, a;
         struct frame *req;
         uint8_t sig[1024];
         size_t n;
 
-        call(f, request_in_zone(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", "pwonly"), &a);
+        card_call(f, request_in_zone(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", "pwonly"), &a);
         assert_int_equal(a.decision, KAGI_DENY_POLICY);
         assert_int_equal(a.challenge_len, 0);
 
         /* a challenge from the card zone, answered as a login to the other */
-        challenge(f, "alice", "alice-rsa.pem", &ch);
+        card_challenge_ask(f, "alice", "alice-rsa.pem", &ch);
         assert_int_equal(ch.decision, KAGI_CONTINUE);
         req = request_in_zone(KAGI_REQ_CARD_VERIFY, "alice", "alice-rsa.pem", "pwonly");
         n = card_sign("alice-rsa.key", ch.challenge, ch.challenge_len, sig, sizeof(sig));
         frame_put_blob(req, KAGI_T_CHALLENGE, ch.challenge, ch.challenge_len);
         frame_put_blob(req, KAGI_T_SIGNATURE, sig, n);
-        call(f, req, &a);
+        card_call(f, req, &a);
         assert_int_equal(a.decision, KAGI_DENY_POLICY);
 
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "account=alice", "factor=card+pin",
@@ -601,11 +474,11 @@ static void card_is_refused_in_a_zone_without_card_sets(void **state)
 static void card_is_refused_for_a_login_not_at_the_reader(void **state)
 {
         struct fx *f = *state;
-        struct answer ch, a;
+        struct card_answer ch, a;
         struct frame *req;
         char out[4096];
 
-        call(f, request_from(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_PRESENT, "login",
+        card_call(f, request_from(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_PRESENT, "login",
                              "203.0.113.9"),
              &a);
         assert_int_equal(a.decision, KAGI_DENY_POLICY);
@@ -621,7 +494,7 @@ static void card_is_refused_for_a_login_not_at_the_reader(void **state)
         for (size_t i = 0; i < 3; i++) {
                 const char *svc = (const char *[]){ "sshd", "su", "sudo" }[i];
 
-                call(f, request_from(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_PRESENT,
+                card_call(f, request_from(KAGI_REQ_CARD_CHALLENGE, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_PRESENT,
                                      svc, NULL),
                      &a);
                 assert_int_equal(a.decision, KAGI_DENY_POLICY);
@@ -630,7 +503,7 @@ static void card_is_refused_for_a_login_not_at_the_reader(void **state)
         assert_int_equal(fx_status_json(f, "alice", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "\"failures\":0"));
         /* a challenge issued at the console, answered from afar */
-        challenge(f, "alice", "alice-rsa.pem", &ch);
+        card_challenge_ask(f, "alice", "alice-rsa.pem", &ch);
         assert_int_equal(ch.decision, KAGI_CONTINUE);
         req = request_from(KAGI_REQ_CARD_VERIFY, "alice", "alice-rsa.pem", KAGI_FLAG_CARD_PRESENT, "login",
                            "203.0.113.9");
@@ -641,7 +514,7 @@ static void card_is_refused_for_a_login_not_at_the_reader(void **state)
                 frame_put_blob(req, KAGI_T_CHALLENGE, ch.challenge, ch.challenge_len);
                 frame_put_blob(req, KAGI_T_SIGNATURE, sig, n);
         }
-        call(f, req, &a);
+        card_call(f, req, &a);
         assert_int_equal(a.decision, KAGI_DENY_POLICY);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=auth", "result=success", NULL }), 0);
 }
@@ -669,9 +542,9 @@ static void remote_login_is_not_offered_the_card(void **state)
 static void card_only_zone_refuses_a_remote_login(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
+        struct card_answer a;
 
-        call(f, request_from(KAGI_REQ_BEGIN, "alice", NULL, KAGI_FLAG_CARD_PRESENT | KAGI_FLAG_STACKED_PASSWORD,
+        card_call(f, request_from(KAGI_REQ_BEGIN, "alice", NULL, KAGI_FLAG_CARD_PRESENT | KAGI_FLAG_STACKED_PASSWORD,
                              "sshd", "203.0.113.9"),
              &a);
         assert_int_equal(a.decision, KAGI_DENY_POLICY);
@@ -679,7 +552,7 @@ static void card_only_zone_refuses_a_remote_login(void **state)
                                                              "reason=no accepted factor set can be completed", NULL }),
                          1);
         /* at the console the card is asked for */
-        call(f, request_from(KAGI_REQ_BEGIN, "alice", NULL, 0, "login", NULL), &a);
+        card_call(f, request_from(KAGI_REQ_BEGIN, "alice", NULL, 0, "login", NULL), &a);
         assert_int_equal(a.decision, KAGI_CONTINUE);
 }
 
@@ -691,7 +564,7 @@ static int setup_cards_only(void **state)
         snprintf(extra, sizeof(extra),
                  "[card]\nca_file = %s/ca.pem\ncrl_file = %s/crl.pem\n"
                  "[zone default]\nfactors = card+pin\nusers = *\n",
-                 pki, pki);
+                 card_pki, card_pki);
         f = fx_new(extra, NULL);
         *state = f;
         return f ? 0 : -1;
@@ -701,12 +574,12 @@ static int setup_cards_only(void **state)
 static void ca_directory_is_accepted(void **state)
 {
         struct fx *f = *state;
-        struct answer a;
+        struct card_answer a;
         char cmd[2048];
 
         snprintf(cmd, sizeof(cmd), "mkdir %s/cas && cp %s/ca.pem %s/cas/ && openssl rehash %s/cas && "
                  "sed -i 's#^ca_file = .*#ca_file = %s/cas#' %s",
-                 f->dir, pki, f->dir, f->dir, f->dir, f->conf);
+                 f->dir, card_pki, f->dir, f->dir, f->dir, f->conf);
         fx_stop(f, SIGTERM);
         assert_int_equal(system(cmd), 0);
         assert_int_equal(fx_start(f), 0);
