@@ -475,6 +475,7 @@ static void timers(struct live *lv, struct tracked *x)
 static void take_up(struct live *lv, const struct session_row *row, bool fresh)
 {
         struct tracked *x = fresh ? NULL : find(lv, row->id);
+        bool lost;
         int r;
 
         if (!x) {
@@ -486,8 +487,11 @@ static void take_up(struct live *lv, const struct session_row *row, bool fresh)
                 x->row = *row;
                 x->pidfd = -1;
                 r = watch(lv, x);
-                if (r < 0 && !transient(r)) {
-                        /* its processes are gone (a crash, a reboot, kagid down) */
+                lost = r < 0 && !transient(r);
+                /* its processes are gone (a crash, a reboot, kagid down) —
+                 * but a registration may yet be opened by another process
+                 * (sshd's PAM process ends before its session opens) */
+                if (lost && strcmp(row->state, "registered") != 0) {
                         if (strcmp(row->state, "ended") != 0)
                                 gone(lv, x);
                         else
@@ -506,6 +510,10 @@ static void take_up(struct live *lv, const struct session_row *row, bool fresh)
                         lv->cap = cap;
                 }
                 lv->t[lv->n++] = x;
+                if (lost) {
+                        processes_gone(lv, x);
+                        return;
+                }
                 if (r < 0) {
                         not_watched(lv, x, r);
                         return;
@@ -725,7 +733,7 @@ static void look(struct live *lv, struct tracked *x)
         if (!watched(x)) {
                 r = watch(lv, x);
                 if (r < 0 && !transient(r)) {
-                        gone(lv, x);
+                        processes_gone(lv, x);
                         return;
                 }
                 if (r < 0) {

@@ -2,7 +2,8 @@
 to the shared ID with their own personal ID, password and code, and every
 record names them; a non-member is refused, counted on their own account
 and audited as misuse; the ID's own password counts for nothing; while one
-member holds it, a second login is told who holds it since when."""
+member holds it, a second login is told who holds it since when. The cases
+run one after another (one group): they share the one ID, one at a time."""
 import json
 import os
 import re
@@ -32,7 +33,7 @@ def ssh_as_member(u):
 
 
 @case("ssh to the shared ID: a member's personal ID, password and code; the records name the member",
-      group="shared-ssh")
+      group="shared")
 def member_over_ssh(m):
     u = m.new_user(groups=[broker.COUNTER])
     s = ssh_as_member(u)
@@ -51,7 +52,7 @@ def member_over_ssh(m):
 
 
 @case("su to the shared ID: a member's own factors; a non-member is refused, counted, audited as misuse",
-      group="shared-su")
+      group="shared")
 def member_and_not_over_su(m):
     u = m.new_user(groups=[broker.COUNTER])
     s = clients.su(u.name, broker.SHARED)
@@ -73,7 +74,7 @@ def member_and_not_over_su(m):
           "audited as misuse")
 
 
-@case("the shared ID's own password is no way in, over ssh", group="shared-ssh")
+@case("the shared ID's own password is no way in, over ssh", group="shared")
 def own_password_is_nothing(m):
     s = ssh_shared()
     s.answer(PERSONAL_ID, broker.SHARED)
@@ -93,7 +94,7 @@ def flows_give_up(s):
     s.end()
 
 
-@case("while a member holds the shared ID, a second login is told who holds it since when", group="shared-su")
+@case("while a member holds the shared ID, a second login is told who holds it since when", group="shared")
 def one_at_a_time(m):
     a = m.new_user(groups=[broker.COUNTER])
     b = m.new_user(groups=[broker.COUNTER])
