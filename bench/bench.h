@@ -78,11 +78,12 @@ struct code_params {
         uint32_t digits;
 };
 
-/* The code for the earliest time step that this stack has not yet accepted
- * for u and that is safely inside the window around now (one step of margin
- * at both edges, so a login crossing a step boundary stays valid), and whose
- * code no other step within a step of the window shares. Returns 0 and the
- * step, or -EAGAIN when u has no such step left for now. */
+/* The code for the current time step, or if this stack has accepted it
+ * (or a later one) for u already, for the earliest later step it has not,
+ * safely inside the window (a step of margin at its far edge, so a login
+ * crossing a step boundary stays valid), and whose code no other step
+ * within a step of the window shares. Returns 0 and the step, or -EAGAIN
+ * when u has no such step left for now. */
 int code_next(const struct code_params *p, const struct bench_user *u, enum bench_stack s, int64_t now,
               char code[16], uint64_t *ret_step);
 /* A well-formed code that matches no step within two windows of now. */
