@@ -12,7 +12,10 @@
  *   admin   everything else: kagictl, and any peer that is not root
  *
  * so a stalled directory holds up only the logins that must wait for it,
- * and no unprivileged peer can hold up a login. */
+ * and no unprivileged peer can hold up a login. The quick pool has as many
+ * workers as the login pool: it answers most of the requests that commit
+ * (a login's VERIFY finds its account cached by PREAUTH), and transactions
+ * can share a commit only if as many run at once (store/commit.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -29,7 +32,6 @@
 #include "limits.h"
 #include "pool.h"
 
-#define QUICK_WORKERS 2
 #define ADMIN_WORKERS 2
 #define LOG_EVERY_MS 10000            /* a limit that bites is logged at most this often */
 #define ACCEPT_BATCH 1024             /* then what else is ready is read, then more */
@@ -426,7 +428,7 @@ int server_run(struct broker *b, volatile int *stop)
         int r;
 
         limits_init(&srv.limits, cfg->max_connections, cfg->max_connections_per_uid, cfg->root_connections);
-        raise_fd_limit(cfg->max_connections + 64 + 4 * (cfg->workers + QUICK_WORKERS + ADMIN_WORKERS));
+        raise_fd_limit(cfg->max_connections + 64 + 4 * (2 * cfg->workers + ADMIN_WORKERS));
         r = directory_open(cfg, &srv.probe, err, sizeof(err));
         if (r >= 0) {
                 srv.lfd = listen_on(cfg->socket, b->uid, err, sizeof(err));
@@ -441,14 +443,14 @@ int server_run(struct broker *b, volatile int *stop)
         if (r >= 0)
                 r = pool_start(&srv.login, "login", cfg->workers, b, &srv, err, sizeof(err));
         if (r >= 0)
-                r = pool_start(&srv.quick, "quick", QUICK_WORKERS, b, &srv, err, sizeof(err));
+                r = pool_start(&srv.quick, "quick", cfg->workers, b, &srv, err, sizeof(err));
         if (r >= 0)
                 r = pool_start(&srv.admin, "admin", ADMIN_WORKERS, b, &srv, err, sizeof(err));
         if (r < 0) {
                 log_err("%s", err);
         } else {
-                log_info("listening on %s with %u+%d+%d workers (directory %s, database %s)", cfg->socket,
-                         cfg->workers, QUICK_WORKERS, ADMIN_WORKERS, cfg->backend == KAGI_DIR_LDAP ? "ldap" : "nss",
+                log_info("listening on %s with %u+%u+%d workers (directory %s, database %s)", cfg->socket,
+                         cfg->workers, cfg->workers, ADMIN_WORKERS, cfg->backend == KAGI_DIR_LDAP ? "ldap" : "nss",
                          cfg->database);
                 loop(&srv, stop);
                 log_info("stopping");
