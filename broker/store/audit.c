@@ -255,18 +255,70 @@ static int64_t now_us(void)
         return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The head row: the newest record's number and MAC, and the head's own MAC. */
+static int head_put(struct store *c, struct audit_state *a, const uint8_t key[KAGI_KEY_LEN], int64_t seq,
+                    const uint8_t mac[MAC_LEN])
+{
+        uint8_t hmac[MAC_LEN];
+        sqlite3_stmt *st;
+        int rc;
+
+        if (head_mac(a, key, seq, mac, hmac) < 0)
+                return -EIO;
+        st = store_stmt(c, STMT_AUDIT_HEAD_PUT);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_blob(st, 2, mac, MAC_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, hmac, MAC_LEN, SQLITE_STATIC);
+        rc = store_exec(c, st, "advance audit head");
+        if (rc >= 0)
+                head_remember(a, seq, mac, hmac);
+        return rc;
+}
+
+int audit_head_flush(struct store *c)
+{
+        struct audit_state *a = &c->audit;
+        uint8_t key[KAGI_KEY_LEN];
+        int rc;
+
+        if (!a->pending)
+                return 0;
+        a->pending = false;
+        memcpy(key, a->key, sizeof(key));
+        rc = head_put(c, a, key, a->pending_seq, a->pending_mac);
+        secret_wipe(key, sizeof(key));
+        return rc;
+}
+
+void audit_head_drop(struct store *c)
+{
+        c->audit.pending = false;
+}
+
 int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_record *r)
 {
-        struct audit_state *a = &store_conn(s)->audit;
-        uint8_t mac[MAC_LEN], hmac[MAC_LEN];
+        struct store *c = store_conn(s);
+        struct audit_state *a = &c->audit;
+        uint8_t mac[MAC_LEN];
         const char *f[N_FIELDS];
         struct head h;
         sqlite3_stmt *st;
         int rc;
 
-        rc = read_head(s, key, true, &h);
-        if (rc < 0)
+        /* a record of another key ends what this one keeps pending */
+        if (a->pending && CRYPTO_memcmp(a->key, key, KAGI_KEY_LEN) != 0 && (rc = audit_head_flush(c)) < 0)
                 return rc;
+        if (a->pending) {
+                /* this transaction's newest record, whose head row is written at its commit */
+                h = (struct head){ .present = true, .intact = true, .seq = a->pending_seq };
+                memcpy(h.mac, a->pending_mac, MAC_LEN);
+        } else {
+                rc = read_head(s, key, true, &h);
+                if (rc < 0)
+                        return rc;
+        }
         if (h.present && !h.intact) {
                 /* Appending would bless whatever was done to the log: refuse,
                  * which refuses the decision this record belongs to. */
@@ -278,7 +330,7 @@ int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
         r->seq = h.seq + 1;
         if (r->time_us == 0)
                 r->time_us = now_us();
-        if (record_mac(a, key, h.mac, r, mac) < 0 || head_mac(a, key, r->seq, mac, hmac) < 0)
+        if (record_mac(a, key, h.mac, r, mac) < 0)
                 return -EIO;
 
         st = store_stmt(s, STMT_AUDIT_INSERT);
@@ -293,17 +345,14 @@ int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
         rc = store_exec(s, st, "append audit record");
         if (rc < 0)
                 return rc;
-
-        st = store_stmt(s, STMT_AUDIT_HEAD_PUT);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, r->seq);
-        sqlite3_bind_blob(st, 2, mac, MAC_LEN, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 3, hmac, MAC_LEN, SQLITE_STATIC);
-        rc = store_exec(s, st, "advance audit head");
-        if (rc >= 0)
-                head_remember(a, r->seq, mac, hmac);
-        return rc;
+        if (!s->writing)
+                return head_put(c, a, key, r->seq, mac);
+        /* in a transaction, the head row is written once, at its commit
+         * (audit_head_flush), for however many records it appends */
+        a->pending = true;
+        a->pending_seq = r->seq;
+        memcpy(a->pending_mac, mac, MAC_LEN);
+        return 0;
 }
 
 static void row_to_record(sqlite3_stmt *st, struct audit_record *r)

@@ -230,7 +230,9 @@ int store_commit(struct store *s)
 
         if (!s->writing)
                 return -EINVAL;
-        r = sql(w, TXN_RELEASE);
+        r = audit_head_flush(w->conn);
+        if (r >= 0)
+                r = sql(w, TXN_RELEASE);
         if (r < 0) {
                 store_rollback(s);
                 return r;
@@ -249,6 +251,7 @@ void store_rollback(struct store *s)
         if (!s->writing)
                 return;
         /* only this transaction's part of the batch; the others stay */
+        audit_head_drop(w->conn);
         if (!sqlite3_get_autocommit(w->conn->db)) {
                 sql(w, TXN_ROLLBACK_TO);
                 sql(w, TXN_RELEASE);

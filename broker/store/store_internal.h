@@ -48,6 +48,10 @@ struct audit_state {
         bool head_known;
         int64_t head_seq;
         uint8_t head_mac[32], head_head_mac[32];
+        /* the newest record of the open transaction, its head row not yet written */
+        bool pending;
+        int64_t pending_seq;
+        uint8_t pending_mac[32];
 };
 
 struct store {
@@ -58,6 +62,10 @@ struct store {
         struct audit_state audit;
 };
 void audit_state_clear(struct audit_state *a);
+/* The head row of what the transaction on write connection c appended:
+ * written just before its RELEASE (commit.c), dropped with its rollback. */
+int audit_head_flush(struct store *c);
+void audit_head_drop(struct store *c);
 
 /* commit.c: the one write connection of a database, shared by every store
  * of it in the process, reference counted. */

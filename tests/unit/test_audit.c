@@ -297,6 +297,54 @@ static void the_first_mac_is_the_documented_hmac(void **state)
         sqlite3_close(db);
 }
 
+static void append_in(struct store *s, const char *account)
+{
+        struct audit_record r = { .event = "auth", .account = account, .result = "failure" };
+
+        assert_int_equal(audit_append(s, key, &r), 0);
+}
+
+/* The head row names the last record a transaction appended, however many
+ * it appended (it is written once, at the commit). */
+static void several_records_in_one_transaction_chain(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        assert_int_equal(store_begin(f->s), 0);
+        append_in(f->s, "carol");
+        append_in(f->s, "carol");
+        append_in(f->s, "dave");
+        assert_int_equal(store_commit(f->s), 0);
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS + 3);
+        append(f->s, 0, "erin", "success");
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS + 4);
+}
+
+/* A transaction rolled back takes its records and leaves the head as it
+ * was: the next record follows the last one kept. */
+static void a_rolled_back_transaction_leaves_the_head(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        assert_int_equal(store_begin(f->s), 0);
+        append_in(f->s, "carol");
+        append_in(f->s, "carol");
+        store_rollback(f->s);
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS);
+        append(f->s, 0, "dave", "failure");
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS + 1);
+}
+
 static void appending_continues_the_chain(void **state)
 {
         struct fixture *f = *state;
@@ -428,6 +476,8 @@ int main(void)
                 T(wrong_key_fails_at_the_first_record),
                 T(the_first_mac_is_the_documented_hmac),
                 T(appending_continues_the_chain),
+                T(several_records_in_one_transaction_chain),
+                T(a_rolled_back_transaction_leaves_the_head),
                 T(appending_to_a_damaged_head_is_refused),
                 T(audit_each_gives_every_record_in_order),
                 T(audit_each_since_starts_at_that_time),
