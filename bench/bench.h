@@ -65,10 +65,11 @@ void accounts_free(struct bench_accounts *a);
 int accounts_load_progress(const char *dir, struct bench_accounts *a);
 int accounts_save_progress(const char *dir, const struct bench_accounts *a);
 
-/* Enrolls accounts from..n-1 in kagi over its socket with their secrets,
- * as kagictl totp enroll --secret does, jobs at a time (enroll.c). */
-int enroll_all(const char *socket, const struct bench_accounts *acc, size_t from, unsigned jobs, char *err,
-               size_t errsz);
+/* Over kagid's socket, 16 requests at a time (admin.c): enrolls accounts
+ * from..n-1 with their secrets, as kagictl totp enroll --secret does;
+ * unlocks, as kagictl unlock does, the accounts with failures on kagi. */
+int enroll_all(const char *socket, const struct bench_accounts *acc, size_t from, char *err, size_t errsz);
+int unlock_failed(const char *socket, const struct bench_accounts *acc, char *err, size_t errsz);
 
 /* ---- codes ---------------------------------------------------------------- */
 

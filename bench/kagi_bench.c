@@ -17,6 +17,7 @@
 
 #include "bench.h"
 #include "config.h"
+#include "names.h"
 #include "stack.h"
 #include "timing.h"
 
@@ -371,17 +372,51 @@ static int run_pass(const struct options *o, struct bench_accounts *acc, enum be
         return r;
 }
 
-/* Before each measured run: clear the failures of the wrong-code runs (one
- * right login does, on both stacks), so nobody reaches the lock; then write
- * the dirty pages of earlier runs to disk, so that one stack's unsynced
- * writes are not flushed by the next one's fsync. */
+/* The failures earlier runs left (wrong codes, peer-shared's refusals),
+ * cleared as an administrator would: kagi's with kagictl unlock over the
+ * socket, pam_faillock's by emptying the account's tally file, as
+ * faillock --reset does. A right login per account would do too (and does
+ * without --socket), but uses up codes: with 1,000 accounts they run out. */
+static int clear_failures(const struct options *o, struct bench_accounts *acc, enum bench_stack stack)
+{
+        char err[512];
+        int r = 0;
+
+        if (stack == STACK_KAGI && !o->socket)
+                return run_pass(o, acc, stack, RUN_CLEAR);
+        if (stack == STACK_KAGI) {
+                r = unlock_failed(o->socket, acc, err, sizeof(err));
+                if (r < 0)
+                        fprintf(stderr, "kagi-bench: %s\n", err);
+        }
+        for (size_t i = 0; i < acc->n && r >= 0; i++) {
+                struct bench_user *u = &acc->users[i];
+                char path[4200];
+
+                if (stack != STACK_KAGI && u->failures[stack] > 0) {
+                        snprintf(path, sizeof(path), "%s/%s/%s", o->dir,
+                                 stack == STACK_PEER ? BENCH_FAILLOCK_DIR : BENCH_FAILLOCK_SHARED_DIR, u->name);
+                        if (truncate(path, 0) < 0 && errno != ENOENT) {
+                                r = -errno;
+                                fprintf(stderr, "kagi-bench: %s: %s\n", path, strerror(errno));
+                        }
+                }
+                u->failures[stack] = 0;
+        }
+        return r;
+}
+
+/* Before each measured run: clear the failures of earlier runs, so nobody
+ * reaches the lock; then write the dirty pages of earlier runs to disk, so
+ * that one stack's unsynced writes are not flushed by the next one's
+ * fsync. */
 static int settle(const struct options *o, struct bench_accounts *acc, enum bench_stack stack)
 {
         _cleanup_(closep) int fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         int r = 0;
 
         if (stack_has_code(stack))
-                r = run_pass(o, acc, stack, RUN_CLEAR);
+                r = clear_failures(o, acc, stack);
         if (r >= 0 && (fd < 0 || syncfs(fd) < 0))
                 r = -errno;
         return r;
@@ -729,8 +764,9 @@ static void usage(FILE *f)
               "  --no-prime        skip the first (unmeasured) login of every account on kagi and peer\n"
               "  --no-probe        do not time an fsync first (when the stacks' syncs are being counted)\n"
               "  --logins N        a run is N logins instead of --duration seconds (for callgrind)\n"
-              "  --hog N --socket PATH  instead: root's kagi logins without, then with uid 65534 trying to\n"
-              "                    hold N connections to kagid's socket PATH\n"
+              "  --socket PATH     kagid's, to unlock accounts between runs (else right logins clear them)\n"
+              "  --hog N           instead: root's kagi logins without, then with uid 65534 trying to\n"
+              "                    hold N connections to kagid's socket (needs --socket)\n"
               "\n"
               "bench/run does all of it; see bench/README.md.\n",
               f);
@@ -779,7 +815,7 @@ static int cmd_enroll(int argc, char **argv)
                 fprintf(stderr, "kagi-bench: %s\n", err);
                 return 1;
         }
-        r = enroll_all(argv[2], &acc, 1, 16, err, sizeof(err));
+        r = enroll_all(argv[2], &acc, 1, err, sizeof(err));
         accounts_free(&acc);
         if (r < 0)
                 fprintf(stderr, "kagi-bench: %s\n", err);

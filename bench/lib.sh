@@ -60,7 +60,8 @@ CONF
             -e "s|@FAILLOCK_SHARED@|dir=$dir/faillock-shared conf=$dir/faillock.conf deny=$threshold|g" \
             "$here/pam.d/$stack.in" > "$dir/pam.d/$stack"
     done
-    export LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$dir/passwd" NSS_WRAPPER_GROUP="$dir/group" \
+    export LD_PRELOAD="libnss_wrapper.so${fast_shadow:+ $build/bench/libkagibench_shadow.so}" \
+        NSS_WRAPPER_PASSWD="$dir/passwd" NSS_WRAPPER_GROUP="$dir/group" \
         NSS_WRAPPER_MODULE_SO_PATH="$build/bench/libnss_kagibench.so.2" NSS_WRAPPER_MODULE_FN_PREFIX=kagibench \
         KAGI_BENCH_ACCOUNTS="$users"
 }

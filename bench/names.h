@@ -8,3 +8,6 @@
 #define BENCH_GROUP "bench"
 #define BENCH_GID 20000                  /* account N has uid BENCH_GID + 1 + N */
 #define BENCH_ACCOUNTS_ENV "KAGI_BENCH_ACCOUNTS"  /* how many there are */
+/* pam_faillock's tally directories in a benchmark directory (bench/lib.sh) */
+#define BENCH_FAILLOCK_DIR "faillock"
+#define BENCH_FAILLOCK_SHARED_DIR "faillock-shared"
