@@ -49,6 +49,7 @@ struct bench_user {
 struct bench_accounts {
         struct bench_user *users;
         size_t n;
+        size_t next[STACK_MAX_];              /* where each stack's next run starts */
 };
 
 /* Writes into dir: passwd and group (root only, for nss_wrapper; the

@@ -85,6 +85,7 @@ struct run {
         enum run_kind kind;
         bool wrong;                           /* RUN_TIMED with wrong codes */
         size_t threads;
+        size_t from;                          /* the first account, acc->next[stack] */
         atomic_bool stop;
         atomic_uint_fast64_t begun;           /* logins begun, against o->logins */
         /* the workers start together once all exist */
@@ -97,6 +98,7 @@ struct worker {
         pthread_t thread;
         struct run *run;
         size_t index;
+        size_t visited;                       /* accounts it looked at */
         struct tally t;
 };
 
@@ -137,8 +139,11 @@ static int64_t mono_us(void)
 }
 
 /* The next account of this worker that can log in now, and its code.
- * Accounts are dealt to workers round robin, so no two threads ever use one
- * account at the same time and its steps stay in order. */
+ * Accounts are dealt to workers round robin from where the stack's last
+ * run stopped (acc->next), so no two threads ever use one account at the
+ * same time, its steps stay in order, and run after run every account has
+ * its turn: 100,000 accounts are 100,000, not the first few thousand again
+ * and again (which would flatter every stack whose cost grows with them). */
 static size_t accounts_of(const struct worker *w)
 {
         const struct run *run = w->run;
@@ -152,7 +157,8 @@ static struct bench_user *pick(struct worker *w, size_t *cursor, char code[16], 
         size_t mine = accounts_of(w);
 
         for (size_t tries = 0; tries < mine && !(run->kind != RUN_TIMED && *cursor >= mine); tries++) {
-                struct bench_user *u = &run->acc->users[w->index + (*cursor % mine) * run->threads];
+                struct bench_user *u = &run->acc->users[(run->from + w->index + (*cursor % mine) * run->threads) %
+                                                        run->acc->n];
                 int64_t now = (int64_t)time(NULL);
 
                 (*cursor)++;
@@ -282,7 +288,7 @@ static void *worker_main(void *arg)
                 if (latencies_add(&w->t.lat, (uint32_t)(mono_us() - t0)) < 0)
                         break;
         }
-        secret_wipe(&cursor, sizeof(cursor));
+        w->visited = cursor;
         return NULL;
 }
 
@@ -290,6 +296,7 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
                     bool wrong, size_t threads, uint64_t seconds, struct tally *into)
 {
         struct run run = { .o = o, .acc = acc, .stack = stack, .kind = kind, .wrong = wrong, .threads = threads,
+                           .from = acc->next[stack],
                            .lock = PTHREAD_MUTEX_INITIALIZER };
         pthread_condattr_t ca;
         _cleanup_(freep) struct worker *w = calloc(threads, sizeof(*w));
@@ -332,8 +339,10 @@ static int run_once(const struct options *o, struct bench_accounts *acc, enum be
                 atomic_store(&run.stop, true);
                 pthread_mutex_unlock(&run.lock);
         }
-        for (size_t i = 0; i < started; i++)
+        for (size_t i = 0; i < started; i++) {
                 pthread_join(w[i].thread, NULL);
+                acc->next[stack] = (acc->next[stack] + w[i].visited) % acc->n;
+        }
         if (into && r >= 0) {
                 into->seconds += (double)(mono_us() - t0) / 1e6;
                 if (stack == STACK_KAGI)
