@@ -1,9 +1,9 @@
-/* The benchmark's accounts. Both stacks see the same ones: through NSS
+/* The benchmark's accounts. Every stack sees the same ones: through NSS
  * (nss_wrapper, asking libnss_kagibench first) for kagid and pam_faillock,
- * pam_matrix's passdb for the password, and one random TOTP secret per
- * account, given to kagi through kagictl and to pam_oath through its users
- * file. */
-#include <assert.h>
+ * the password table (pam_benchpw) or pam_matrix's passdb for the password,
+ * and one random TOTP secret per account, given to kagi through its socket
+ * and to pam_oath through its users files: one per account, and one shared
+ * by all. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 
 #include "bench.h"
 #include "names.h"
+#include "passtable.h"
 
 static int open_out(const char *dir, const char *name, FILE **ret, char *err, size_t errsz)
 {
@@ -44,27 +45,76 @@ static int close_out(FILE *f, const char *name, char *err, size_t errsz)
         return 0;
 }
 
-/* pam_oath's users file for one account: "HOTP/T30/6 NAME - HEXKEY". */
-static int write_oath_file(const char *dir, const struct bench_user *u, char *err, size_t errsz)
+/* One account's line of a pam_oath users file: "HOTP/T30/6 NAME - HEXKEY"
+ * (liboath reads 30 and 60 second steps only). */
+static void oath_line(FILE *f, const struct bench_user *u)
 {
-        char name[64], hex[2 * BENCH_SECRET_LEN + 1];
-        FILE *f;
-        int r;
+        char hex[2 * BENCH_SECRET_LEN + 1];
 
         for (size_t i = 0; i < BENCH_SECRET_LEN; i++)
                 snprintf(hex + 2 * i, 3, "%02x", u->secret[i]);
+        fprintf(f, "HOTP/T30/6\t%s\t-\t%s\n", u->name, hex);
+        secret_wipe(hex, sizeof(hex));
+}
+
+/* pam_oath's users file for one account. */
+static int write_oath_file(const char *dir, const struct bench_user *u, char *err, size_t errsz)
+{
+        char name[64];
+        FILE *f;
+        int r;
+
         snprintf(name, sizeof(name), "oath/%s", u->name);
         r = open_out(dir, name, &f, err, errsz);
         if (r < 0)
                 return r;
-        fprintf(f, "HOTP/T30/6\t%s\t-\t%s\n", u->name, hex);
-        secret_wipe(hex, sizeof(hex));
+        oath_line(f, u);
         return close_out(f, name, err, errsz);
+}
+
+/* The password table (passtable.h), built in memory: at 100,000 accounts
+ * 12.8 MB. */
+struct table {
+        struct passtable_record *slot;
+        uint64_t slots;
+};
+
+static int table_new(struct table *t, size_t accounts)
+{
+        t->slots = 2 * (uint64_t)accounts + 1;
+        t->slot = calloc(t->slots, sizeof(*t->slot));
+        return t->slot ? 0 : -ENOMEM;
+}
+
+static void table_add(struct table *t, const struct bench_user *u)
+{
+        uint64_t i = passtable_slot(u->name, t->slots);
+
+        while (t->slot[i].name[0])
+                i = (i + 1) % t->slots;
+        snprintf(t->slot[i].name, sizeof(t->slot[i].name), "%s", u->name);
+        snprintf(t->slot[i].password, sizeof(t->slot[i].password), "%s", u->password);
+}
+
+static int table_write(struct table *t, const char *dir, char *err, size_t errsz)
+{
+        struct passtable_header h = { .slots = t->slots };
+        FILE *f;
+        int r;
+
+        memcpy(h.magic, PASSTABLE_MAGIC, sizeof(h.magic));
+        r = open_out(dir, "passdb.table", &f, err, errsz);
+        if (r < 0)
+                return r;
+        fwrite(&h, sizeof(h), 1, f);
+        fwrite(t->slot, sizeof(*t->slot), t->slots, f);
+        return close_out(f, "passdb.table", err, errsz);
 }
 
 int accounts_create(const char *dir, size_t n, char *err, size_t errsz)
 {
-        FILE *pw = NULL, *gr = NULL, *db = NULL, *sec = NULL;
+        FILE *pw = NULL, *gr = NULL, *db = NULL, *sec = NULL, *shared = NULL;
+        struct table table = { 0 };
         char sub[4096];
         int r;
 
@@ -74,8 +124,13 @@ int accounts_create(const char *dir, size_t n, char *err, size_t errsz)
                 return -errno;
         }
         if ((r = open_out(dir, "passwd", &pw, err, errsz)) < 0 || (r = open_out(dir, "group", &gr, err, errsz)) < 0 ||
-            (r = open_out(dir, "passdb", &db, err, errsz)) < 0 || (r = open_out(dir, "accounts", &sec, err, errsz)) < 0)
+            (r = open_out(dir, "passdb", &db, err, errsz)) < 0 || (r = open_out(dir, "accounts", &sec, err, errsz)) < 0 ||
+            (r = open_out(dir, "users.oath", &shared, err, errsz)) < 0)
                 goto out;
+        if ((r = table_new(&table, n)) < 0) {
+                snprintf(err, errsz, "out of memory");
+                goto out;
+        }
         /* nss_wrapper replaces the whole database: root must stay known; the
          * accounts come from libnss_kagibench (nss_kagibench.c) */
         fprintf(pw, "root:x:0:0:root:/root:/bin/sh\n");
@@ -86,7 +141,7 @@ int accounts_create(const char *dir, size_t n, char *err, size_t errsz)
                 size_t b32len = 0;
 
                 snprintf(u.name, sizeof(u.name), BENCH_NAME_FMT, (unsigned long)i);
-                snprintf(u.password, sizeof(u.password), "pw-%05zu", i);
+                snprintf(u.password, sizeof(u.password), "pw-%06zu", i);
                 if (getrandom(u.secret, sizeof(u.secret), 0) != (ssize_t)sizeof(u.secret) ||
                     oath_base32_encode((const char *)u.secret, sizeof(u.secret), &b32, &b32len) != OATH_OK) {
                         snprintf(err, errsz, "cannot make a secret for %s", u.name);
@@ -96,10 +151,18 @@ int accounts_create(const char *dir, size_t n, char *err, size_t errsz)
                 fprintf(db, "%s:%s:bench\n", u.name, u.password);
                 fprintf(sec, "%s %s %s\n", u.name, u.password, b32);
                 secret_free(b32, b32len);
+                table_add(&table, &u);
+                oath_line(shared, &u);
                 r = write_oath_file(dir, &u, err, errsz);
                 secret_wipe(u.secret, sizeof(u.secret));
         }
+        if (r >= 0)
+                r = table_write(&table, dir, err, errsz);
 out:
+        if (table.slot)
+                secret_free(table.slot, table.slots * sizeof(*table.slot));
+        if (shared && close_out(shared, "users.oath", err, errsz) < 0 && r >= 0)
+                r = -EIO;
         if (pw && close_out(pw, "passwd", err, errsz) < 0 && r >= 0)
                 r = -EIO;
         if (gr && close_out(gr, "group", err, errsz) < 0 && r >= 0)
@@ -172,7 +235,7 @@ void accounts_free(struct bench_accounts *a)
 int accounts_load_progress(const char *dir, struct bench_accounts *a)
 {
         _cleanup_(fclosep) FILE *f = NULL;
-        char path[4096], line[256];
+        char path[4096], line[512];
         size_t i = 0;
 
         snprintf(path, sizeof(path), "%s/progress", dir);
@@ -181,17 +244,22 @@ int accounts_load_progress(const char *dir, struct bench_accounts *a)
                 return errno == ENOENT ? 0 : -errno;
         while (fgets(line, sizeof(line), f) && i < a->n) {
                 struct bench_user *u = &a->users[i++];
-                char name[BENCH_NAME_MAX];
-                unsigned long long step[STACK_MAX_];
-                unsigned fail[STACK_MAX_];
+                char name[BENCH_NAME_MAX], *p = line;
+                int used = 0;
 
-                static_assert(STACK_MAX_ == 3, "one column per stack");
-                if (sscanf(line, "%31s %llu %llu %llu %u %u %u", name, &step[0], &step[1], &step[2], &fail[0],
-                           &fail[1], &fail[2]) != 7 || strcmp(name, u->name) != 0)
+                /* NAME, then a last step and a failure count per stack */
+                if (sscanf(p, "%31s%n", name, &used) != 1 || strcmp(name, u->name) != 0)
                         return -EINVAL;
+                p += used;
                 for (size_t s = 0; s < STACK_MAX_; s++) {
-                        u->last_step[s] = step[s];
-                        u->failures[s] = fail[s];
+                        unsigned long long step;
+                        unsigned fail;
+
+                        if (sscanf(p, "%llu %u%n", &step, &fail, &used) != 2)
+                                return -EINVAL;
+                        p += used;
+                        u->last_step[s] = step;
+                        u->failures[s] = fail;
                 }
         }
         return 0;
@@ -210,9 +278,10 @@ int accounts_save_progress(const char *dir, const struct bench_accounts *a)
         for (size_t i = 0; i < a->n; i++) {
                 const struct bench_user *u = &a->users[i];
 
-                fprintf(f, "%s %llu %llu %llu %u %u %u\n", u->name, (unsigned long long)u->last_step[0],
-                        (unsigned long long)u->last_step[1], (unsigned long long)u->last_step[2], u->failures[0],
-                        u->failures[1], u->failures[2]);
+                fprintf(f, "%s", u->name);
+                for (size_t s = 0; s < STACK_MAX_; s++)
+                        fprintf(f, " %llu %u", (unsigned long long)u->last_step[s], u->failures[s]);
+                fputc('\n', f);
         }
         if (ferror(f) | (fclose(f) != 0))
                 return -EIO;

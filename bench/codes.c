@@ -1,10 +1,14 @@
 /* Which code a login may use. kagi and pam_oath both refuse a code for a
  * time step at or before the last one they accepted for the account, so
  * every successful login needs an unused (account, step) pair within the
- * window around now. Taking steps in increasing order from the oldest one
- * still safely inside the window gives each account 2*window - 1 logins at
- * once and one more every step; the benchmark spreads logins over enough
- * accounts for that to last. */
+ * window around now. A login takes the current step, as a user typing what
+ * the app shows does, or if the account used it already the next unused
+ * one, up to one step inside the window's far edge: window logins per
+ * account at once and one more every step. (Both stacks try the current
+ * step first and then further ones either side, so the distance to it is
+ * what a check costs: taking the oldest steps first, as the first
+ * benchmark did, made every check several times dearer than a user's.)
+ * The benchmark spreads logins over enough accounts for that to last. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +45,7 @@ int code_next(const struct code_params *p, const struct bench_user *u, enum benc
         for (size_t i = 0; i < n; i++)
                 if (generate(p, u, base + i, all[i]) < 0)
                         return -EIO;
-        first = u->last_step[s] + 1 > cur - p->window + 1 ? u->last_step[s] + 1 : cur - p->window + 1;
+        first = u->last_step[s] + 1 > cur ? u->last_step[s] + 1 : cur;
         for (uint64_t step = first; step <= cur + p->window - 1; step++) {
                 const char *c = all[step - base];
                 bool shared = false;

@@ -49,8 +49,18 @@ int io_connect_unix(const char *path, int64_t deadline, int *ret_fd)
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                if (errno != EINPROGRESS && errno != EAGAIN)
+        for (;;) {
+                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+                        break;
+                if (errno == EAGAIN) {
+                        /* the listen queue is full (kagid is busy, or someone
+                         * floods it): nothing is in progress, try again */
+                        if (now_ms() >= deadline)
+                                return -ETIMEDOUT;
+                        poll(NULL, 0, 1);
+                        continue;
+                }
+                if (errno != EINPROGRESS)
                         return -errno;
                 r = wait_fd(fd, POLLOUT, deadline);
                 if (r < 0)
@@ -59,6 +69,7 @@ int io_connect_unix(const char *path, int64_t deadline, int *ret_fd)
                         return -errno;
                 if (err)
                         return -err;
+                break;
         }
         *ret_fd = fd;
         fd = -1;

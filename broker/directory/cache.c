@@ -5,8 +5,14 @@
  *
  * Entries live cache_ttl seconds, then the directory is asked again: that is
  * how long a disabled or deleted account can still be seen as it was. Errors
- * are never cached. The cache holds at most CACHE_MAX accounts; when full it
- * drops the expired entries, then the oldest one.
+ * are never cached. The cache holds at most DIR_CACHE_MAX accounts; when
+ * full it drops the expired entries, then the oldest one.
+ *
+ * Every operation costs the same however full the cache is: entries sit in
+ * a ring in the order they were stored (so the oldest, and every expired
+ * one, is at its head), and a hash table on the name finds one. An entry
+ * dropped out of order (stale, or stored again) leaves a hole in the ring
+ * that the head skips.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,11 +20,13 @@
 
 #include "directory_internal.h"
 
-#define CACHE_MAX 1024
+#define BUCKETS (2 * DIR_CACHE_MAX)          /* hash chains, for a short walk on each */
+#define NONE UINT32_MAX
 
 struct cache_entry {
-        char *user;
+        char *user;                           /* NULL: a hole */
         int64_t stored_ms;
+        uint32_t next;                        /* the next entry of its hash chain, or NONE */
         struct dir_account acct;
 };
 
@@ -27,8 +35,10 @@ struct dir_cache {
         unsigned refs;
         int64_t ttl_ms;
         pthread_mutex_t lock;
-        struct cache_entry *e;
-        size_t n;
+        struct cache_entry *e;                /* the ring, DIR_CACHE_MAX entries */
+        uint32_t head;                        /* the oldest slot in use */
+        uint32_t used;                        /* slots from head on, holes included */
+        uint32_t *bucket;                     /* first entry of each chain, or NONE */
         struct dir_cache *next;
 };
 
@@ -50,6 +60,28 @@ int dir_account_copy(const struct dir_account *from, struct dir_account *to)
         return 0;
 }
 
+static struct dir_cache *cache_new(const void *key, uint32_t ttl_seconds)
+{
+        struct dir_cache *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        c->e = calloc(DIR_CACHE_MAX, sizeof(*c->e));
+        c->bucket = malloc(BUCKETS * sizeof(*c->bucket));
+        if (!c->e || !c->bucket) {
+                free(c->e);
+                free(c->bucket);
+                free(c);
+                return NULL;
+        }
+        for (size_t i = 0; i < BUCKETS; i++)
+                c->bucket[i] = NONE;
+        c->key = key;
+        c->ttl_ms = (int64_t)ttl_seconds * 1000;
+        pthread_mutex_init(&c->lock, NULL);
+        return c;
+}
+
 int dir_cache_get(const void *key, uint32_t ttl_seconds, struct dir_cache **ret)
 {
         struct dir_cache *c;
@@ -62,18 +94,11 @@ int dir_cache_get(const void *key, uint32_t ttl_seconds, struct dir_cache **ret)
                 if (c->key == key)
                         break;
         if (!c) {
-                c = calloc(1, sizeof(*c));
-                if (c)
-                        c->e = calloc(CACHE_MAX, sizeof(*c->e));
-                if (!c || !c->e) {
+                c = cache_new(key, ttl_seconds);
+                if (!c) {
                         pthread_mutex_unlock(&registry_lock);
-                        if (c)
-                                free(c);
                         return -ENOMEM;
                 }
-                c->key = key;
-                c->ttl_ms = (int64_t)ttl_seconds * 1000;
-                pthread_mutex_init(&c->lock, NULL);
                 c->next = registry;
                 registry = c;
         }
@@ -83,20 +108,55 @@ int dir_cache_get(const void *key, uint32_t ttl_seconds, struct dir_cache **ret)
         return 0;
 }
 
-static void entry_clear(struct cache_entry *e)
+static uint32_t *chain_of(struct dir_cache *c, const char *user)
 {
-        free(e->user);
-        dir_account_clear(&e->acct);
-        *e = (struct cache_entry){ 0 };
+        uint32_t h = 2166136261u;             /* FNV-1a */
+
+        for (const unsigned char *p = (const unsigned char *)user; *p; p++)
+                h = (h ^ *p) * 16777619u;
+        return &c->bucket[h % BUCKETS];
 }
 
-/* Removes entry i, keeping the array dense. Caller holds the lock. */
-static void entry_drop(struct dir_cache *c, size_t i)
+/* Where the link to user's entry is (its bucket, or the entry before it in
+ * the chain), or NULL. Caller holds the lock. */
+static uint32_t *entry_link(struct dir_cache *c, const char *user)
 {
-        entry_clear(&c->e[i]);
-        c->e[i] = c->e[c->n - 1];
-        c->e[c->n - 1] = (struct cache_entry){ 0 };
-        c->n--;
+        for (uint32_t *link = chain_of(c, user); *link != NONE; link = &c->e[*link].next)
+                if (strcmp(c->e[*link].user, user) == 0)
+                        return link;
+        return NULL;
+}
+
+/* Makes the entry its link points to a hole. Caller holds the lock. */
+static void entry_drop(struct dir_cache *c, uint32_t *link)
+{
+        struct cache_entry *e = &c->e[*link];
+
+        *link = e->next;
+        free(e->user);
+        dir_account_clear(&e->acct);
+        *e = (struct cache_entry){ .next = NONE };
+}
+
+static bool fresh(const struct dir_cache *c, const struct cache_entry *e, int64_t now_ms)
+{
+        return now_ms >= e->stored_ms && now_ms - e->stored_ms < c->ttl_ms;
+}
+
+/* Advances the head past holes and, when asked to, past expired entries
+ * and the oldest one, until a slot is free. Caller holds the lock. */
+static void ring_trim(struct dir_cache *c, int64_t now_ms, bool need_room)
+{
+        while (c->used > 0) {
+                struct cache_entry *e = &c->e[c->head];
+
+                if (e->user && fresh(c, e, now_ms) && !(need_room && c->used == DIR_CACHE_MAX))
+                        return;
+                if (e->user)
+                        entry_drop(c, entry_link(c, e->user));
+                c->head = (c->head + 1) % DIR_CACHE_MAX;
+                c->used--;
+        }
 }
 
 void dir_cache_put(struct dir_cache *c)
@@ -116,39 +176,38 @@ void dir_cache_put(struct dir_cache *c)
                         break;
                 }
         pthread_mutex_unlock(&registry_lock);
-        while (c->n > 0)
-                entry_drop(c, c->n - 1);
+        /* everything expires at the end of time */
+        ring_trim(c, INT64_MIN, false);
         pthread_mutex_destroy(&c->lock);
+        free(c->bucket);
         free(c->e);
         free(c);
 }
 
-static bool fresh(const struct dir_cache *c, const struct cache_entry *e, int64_t now_ms)
+/* The fresh entry of user, or NULL; drops a stale one. Caller holds the lock. */
+static struct cache_entry *entry_fresh(struct dir_cache *c, const char *user, int64_t now_ms)
 {
-        return now_ms >= e->stored_ms && now_ms - e->stored_ms < c->ttl_ms;
-}
+        uint32_t *link = entry_link(c, user);
 
-static ssize_t entry_find(const struct dir_cache *c, const char *user)
-{
-        for (size_t i = 0; i < c->n; i++)
-                if (strcmp(c->e[i].user, user) == 0)
-                        return (ssize_t)i;
-        return -1;
+        if (!link)
+                return NULL;
+        if (fresh(c, &c->e[*link], now_ms))
+                return &c->e[*link];
+        entry_drop(c, link);
+        return NULL;
 }
 
 int dir_cache_find(struct dir_cache *c, const char *user, int64_t now_ms, struct dir_account *ret)
 {
-        ssize_t i;
+        struct cache_entry *e;
         int r = 0;
 
         if (!c)
                 return 0;
         pthread_mutex_lock(&c->lock);
-        i = entry_find(c, user);
-        if (i >= 0 && !fresh(c, &c->e[i], now_ms)) {
-                entry_drop(c, (size_t)i);
-        } else if (i >= 0) {
-                r = dir_account_copy(&c->e[i].acct, ret);
+        e = entry_fresh(c, user, now_ms);
+        if (e) {
+                r = dir_account_copy(&e->acct, ret);
                 if (r == 0)
                         r = 1;
         }
@@ -156,26 +215,22 @@ int dir_cache_find(struct dir_cache *c, const char *user, int64_t now_ms, struct
         return r;
 }
 
-/* Room for one more entry. Caller holds the lock. */
-static void make_room(struct dir_cache *c, int64_t now_ms)
+bool dir_cache_fresh(struct dir_cache *c, const char *user, int64_t now_ms)
 {
-        size_t oldest = 0;
+        bool r;
 
-        for (size_t i = c->n; i-- > 0;)
-                if (!fresh(c, &c->e[i], now_ms))
-                        entry_drop(c, i);
-        if (c->n < CACHE_MAX)
-                return;
-        for (size_t i = 1; i < c->n; i++)
-                if (c->e[i].stored_ms < c->e[oldest].stored_ms)
-                        oldest = i;
-        entry_drop(c, oldest);
+        if (!c)
+                return false;
+        pthread_mutex_lock(&c->lock);
+        r = entry_fresh(c, user, now_ms) != NULL;
+        pthread_mutex_unlock(&c->lock);
+        return r;
 }
 
 int dir_cache_store(struct dir_cache *c, const char *user, int64_t now_ms, const struct dir_account *a)
 {
         struct cache_entry e = { .stored_ms = now_ms };
-        ssize_t i;
+        uint32_t *link, *chain, slot;
 
         if (!c)
                 return 0;
@@ -185,12 +240,16 @@ int dir_cache_store(struct dir_cache *c, const char *user, int64_t now_ms, const
                 return -ENOMEM;
         }
         pthread_mutex_lock(&c->lock);
-        i = entry_find(c, user);
-        if (i >= 0)
-                entry_drop(c, (size_t)i);
-        if (c->n >= CACHE_MAX)
-                make_room(c, now_ms);
-        c->e[c->n++] = e;
+        link = entry_link(c, user);
+        if (link)
+                entry_drop(c, link);
+        ring_trim(c, now_ms, true);
+        slot = (c->head + c->used) % DIR_CACHE_MAX;
+        c->used++;
+        chain = chain_of(c, user);
+        e.next = *chain;
+        *chain = slot;
+        c->e[slot] = e;
         pthread_mutex_unlock(&c->lock);
         return 0;
 }

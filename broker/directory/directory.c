@@ -78,11 +78,7 @@ int directory_lookup_brief(struct directory *d, const char *user, struct dir_acc
 
 bool directory_cached(struct directory *d, const char *user)
 {
-        struct dir_account a = { .uid = (uid_t)-1 };
-        int r = dir_cache_find(d->cache, user, now_ms(), &a);
-
-        dir_account_clear(&a);
-        return r > 0;
+        return dir_cache_fresh(d->cache, user, now_ms());
 }
 
 bool directory_checks_passwords(const struct directory *d)

@@ -7,12 +7,16 @@
 
 /* The lookup cache (cache.c), shared by the workers of one broker:
  * entries live [directory] cache_ttl seconds (0: no cache); errors are never
- * cached. Keyed by the configuration it serves; reference counted. */
+ * cached; at most DIR_CACHE_MAX accounts, the oldest dropped first. Keyed
+ * by the configuration it serves; reference counted. */
+#define DIR_CACHE_MAX 1024
 struct dir_cache;
 int dir_cache_get(const void *key, uint32_t ttl_seconds, struct dir_cache **ret);  /* NULL when ttl is 0 */
 void dir_cache_put(struct dir_cache *c);
 /* 1 with *ret filled when fresh, 0 when not there (or c is NULL). */
 int dir_cache_find(struct dir_cache *c, const char *user, int64_t now_ms, struct dir_account *ret);
+/* The same without a copy: is there a fresh entry? */
+bool dir_cache_fresh(struct dir_cache *c, const char *user, int64_t now_ms);
 int dir_cache_store(struct dir_cache *c, const char *user, int64_t now_ms, const struct dir_account *a);
 
 /* The backends, behind the functions of directory.h. */

@@ -12,10 +12,14 @@
  *   admin   everything else: kagictl, and any peer that is not root
  *
  * so a stalled directory holds up only the logins that must wait for it,
- * and no unprivileged peer can hold up a login. */
+ * and no unprivileged peer can hold up a login. The quick pool has as many
+ * workers as the login pool: it answers most of the requests that commit
+ * (a login's VERIFY finds its account cached by PREAUTH), and transactions
+ * can share a commit only if as many run at once (store/commit.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -30,21 +34,23 @@
 #include "pool.h"
 #include "watch.h"
 
-#define QUICK_WORKERS 2
 #define ADMIN_WORKERS 2
 #define LOG_EVERY_MS 10000            /* a limit that bites is logged at most this often */
+#define ACCEPT_BATCH 1024             /* then what else is ready is read, then more */
+#define SMALL_FRAME 1024              /* a login's request: read in one recv, no allocation */
 
 /* A connection whose request is still arriving. The list is in order of
  * deadline: every connection gets the same time, so arrival order is it. */
 struct conn {
         struct conn *prev, *next;
         int fd;
+        bool polled;                          /* registered with epoll */
         struct ucred cred;
         int64_t accepted, deadline;
-        uint8_t hdr[4];
         size_t have;                          /* bytes read, header included */
         size_t total;                         /* the frame's length, once the header is in */
-        uint8_t *buf;                         /* total bytes, from the header on */
+        uint8_t *buf;                         /* small, or total bytes allocated for a larger frame */
+        uint8_t small[SMALL_FRAME];
 };
 
 struct server {
@@ -76,17 +82,25 @@ static void conn_unlink(struct server *srv, struct conn *c)
         c->prev = c->next = NULL;
 }
 
+/* The connection's request, as far as it came, is wiped (it can hold a
+ * secret), and so is the connection. */
+static void conn_free(struct conn *c)
+{
+        if (c->buf != c->small)
+                secret_free(c->buf, c->total);
+        secret_wipe(c->small, c->have < sizeof(c->small) ? c->have : sizeof(c->small));
+        free(c);
+}
+
 /* Done with a connection that never became a job. */
 static void conn_drop(struct server *srv, struct conn *c)
 {
         conn_unlink(srv, c);
-        epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        if (c->polled)
+                epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
         limits_release(&srv->limits, c->cred.uid);
-        /* a request can hold a secret */
-        secret_free(c->buf, c->total);
-        secret_wipe(c->hdr, sizeof(c->hdr));
-        free(c);
+        conn_free(c);
 }
 
 static void log_limit(struct server *srv, enum limit_verdict v, const struct ucred *cred)
@@ -100,58 +114,6 @@ static void log_limit(struct server *srv, enum limit_verdict v, const struct ucr
                  (unsigned)cred->uid, (int)cred->pid, limit_verdict_name(v), (unsigned long long)srv->refused[v]);
         srv->logged[v] = now;
         srv->refused[v] = 0;
-}
-
-static void accept_all(struct server *srv)
-{
-        for (;;) {
-                struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
-                socklen_t len = sizeof(struct ucred);
-                enum limit_verdict v;
-                struct conn *c;
-                struct ucred cred;
-                int fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-                if (fd < 0) {
-                        if (errno == EMFILE || errno == ENFILE)
-                                log_err("accept: %s", strerror(errno));
-                        else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-                                log_warn("accept: %s", strerror(errno));
-                        return;
-                }
-                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-                        log_err("SO_PEERCRED: %s", strerror(errno));
-                        close(fd);
-                        continue;
-                }
-                v = limits_admit(&srv->limits, cred.uid);
-                if (v != LIMIT_OK) {
-                        log_limit(srv, v, &cred);
-                        close(fd);
-                        continue;
-                }
-                c = calloc(1, sizeof(*c));
-                if (!c) {
-                        limits_release(&srv->limits, cred.uid);
-                        close(fd);
-                        continue;
-                }
-                c->fd = fd;
-                c->cred = cred;
-                c->accepted = now_ms();
-                c->deadline = c->accepted + srv->b->cfg->request_timeout_ms;
-                c->prev = srv->last;
-                if (srv->last)
-                        srv->last->next = c;
-                else
-                        srv->first = c;
-                srv->last = c;
-                ev.data.ptr = c;
-                if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-                        log_err("epoll: %s", strerror(errno));
-                        conn_drop(srv, c);
-                }
-        }
 }
 
 static bool is_login_request(uint8_t type)
@@ -203,51 +165,131 @@ static void request_ready(struct server *srv, struct conn *c)
         }
         /* the job takes the connection (and its place in the limits) */
         conn_unlink(srv, c);
-        epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        if (c->polled)
+                epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
         j->fd = c->fd;
         j->cred = c->cred;
         j->received = now_ms();
-        secret_free(c->buf, c->total);
-        free(c);
+        conn_free(c);
         pool_push(pool_for(srv, j), j);
 }
 
-static void readable(struct server *srv, struct conn *c)
+/* The frame's length is in (the first 4 bytes): a frame larger than the
+ * inline buffer gets one of its own. 0, or the connection was dropped. */
+static int frame_sized(struct server *srv, struct conn *c)
+{
+        int r = frame_total_length(c->small, &c->total);
+
+        if (r >= 0 && c->total > sizeof(c->small)) {
+                c->buf = malloc(c->total);
+                if (!c->buf)
+                        r = -ENOMEM;
+                else
+                        memcpy(c->buf, c->small, c->have);
+        }
+        if (r < 0) {
+                log_warn("dropped connection from uid %u pid %d: %s", (unsigned)c->cred.uid, (int)c->cred.pid,
+                         frame_error(r));
+                c->buf = c->small;
+                c->total = 0;
+                conn_drop(srv, c);
+        }
+        return r;
+}
+
+/* Reads what has arrived. A login's request usually arrives in one piece
+ * and fits the inline buffer: one recv. Bytes a client sends after its
+ * frame are never looked at. true while the connection waits for more. */
+static bool readable(struct server *srv, struct conn *c)
 {
         for (;;) {
-                uint8_t *to = c->total ? c->buf + c->have : c->hdr + c->have;
-                size_t want = c->total ? c->total - c->have : sizeof(c->hdr) - c->have;
-                ssize_t n = recv(c->fd, to, want, MSG_DONTWAIT);
-                int r;
+                /* before the length is known, as much as the inline buffer holds */
+                size_t want = c->total ? c->total - c->have : sizeof(c->small) - c->have;
+                ssize_t n = recv(c->fd, c->buf + c->have, want, MSG_DONTWAIT);
 
                 if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
                         /* gone before its request was in: nothing to answer */
                         conn_drop(srv, c);
-                        return;
+                        return false;
                 }
                 if (n < 0) {
                         if (errno == EAGAIN)
-                                return;
+                                return true;
                         continue;
                 }
                 c->have += (size_t)n;
-                if (!c->total && c->have == sizeof(c->hdr)) {
-                        r = frame_total_length(c->hdr, &c->total);
-                        if (r >= 0 && !(c->buf = malloc(c->total)))
-                                r = -ENOMEM;
-                        if (r < 0) {
-                                log_warn("dropped connection from uid %u pid %d: %s", (unsigned)c->cred.uid,
-                                         (int)c->cred.pid, frame_error(r));
-                                c->total = 0;
-                                conn_drop(srv, c);
-                                return;
-                        }
-                        memcpy(c->buf, c->hdr, sizeof(c->hdr));
-                }
-                if (c->total && c->have == c->total) {
+                if (!c->total && c->have >= 4 && frame_sized(srv, c) < 0)
+                        return false;
+                if (c->total && c->have >= c->total) {
                         request_ready(srv, c);
+                        return false;
+                }
+        }
+}
+
+/* Each connection is read at once: the module sends its request as soon
+ * as it is connected, so it is usually there, and then the connection
+ * never goes through epoll (nor waits behind whatever else is queued to be
+ * accepted: a peer that floods the listen queue holds up every connection
+ * behind it there). At most ACCEPT_BATCH per wake-up, so that a flood
+ * does not keep the loop from reading requests that arrive in pieces, or
+ * from closing connections out of time. */
+static void accept_some(struct server *srv)
+{
+        for (int k = 0; k < ACCEPT_BATCH; k++) {
+                struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+                socklen_t len = sizeof(struct ucred);
+                enum limit_verdict v;
+                struct conn *c;
+                struct ucred cred;
+                int fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+                if (fd < 0) {
+                        if (errno == EMFILE || errno == ENFILE)
+                                log_err("accept: %s", strerror(errno));
+                        else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                                log_warn("accept: %s", strerror(errno));
                         return;
                 }
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                        log_err("SO_PEERCRED: %s", strerror(errno));
+                        close(fd);
+                        continue;
+                }
+                v = limits_admit(&srv->limits, cred.uid);
+                if (v != LIMIT_OK) {
+                        log_limit(srv, v, &cred);
+                        close(fd);
+                        continue;
+                }
+                c = malloc(sizeof(*c));
+                if (!c) {
+                        limits_release(&srv->limits, cred.uid);
+                        close(fd);
+                        continue;
+                }
+                /* not the inline buffer: only what is read into it is used (and wiped) */
+                memset(c, 0, offsetof(struct conn, small));
+                c->fd = fd;
+                c->cred = cred;
+                c->prev = srv->last;
+                c->buf = c->small;
+                c->accepted = now_ms();
+                c->deadline = c->accepted + srv->b->cfg->request_timeout_ms;
+                if (srv->last)
+                        srv->last->next = c;
+                else
+                        srv->first = c;
+                srv->last = c;
+                if (!readable(srv, c))
+                        continue;
+                ev.data.ptr = c;
+                if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                        log_err("epoll: %s", strerror(errno));
+                        conn_drop(srv, c);
+                        continue;
+                }
+                c->polled = true;
         }
 }
 
@@ -258,7 +300,7 @@ static void expire(struct server *srv, int64_t now)
 
                 log_warn("dropped connection from uid %u pid %d: no complete request within %ums (%zu of %zu bytes)",
                          (unsigned)c->cred.uid, (int)c->cred.pid, srv->b->cfg->request_timeout_ms, c->have,
-                         c->total ? c->total : sizeof(c->hdr));
+                         c->total ? c->total : (size_t)4);
                 conn_drop(srv, c);
         }
 }
@@ -311,9 +353,12 @@ static int listen_on(const char *path, uid_t owner, char *err, size_t errsz)
                         snprintf(err, errsz, "%s: exists and is not a socket", path);
                         return -EEXIST;
                 }
-                /* a live kagid answers; a stale socket from a crash does not */
-                if (io_connect_unix(path, now_ms() + 500, &probe) == 0) {
-                        close(probe);
+                /* a live kagid answers (or keeps its full listen queue);
+                 * a stale socket from a crash refuses */
+                r = io_connect_unix(path, now_ms() + 500, &probe);
+                if (r == 0 || r == -ETIMEDOUT) {
+                        if (r == 0)
+                                close(probe);
                         snprintf(err, errsz, "%s: another kagid is listening there", path);
                         return -EADDRINUSE;
                 }
@@ -380,7 +425,7 @@ static void loop(struct server *srv, volatile int *stop)
                 }
                 for (int i = 0; i < n; i++) {
                         if (evs[i].data.ptr == NULL)
-                                accept_all(srv);
+                                accept_some(srv);
                         else
                                 readable(srv, evs[i].data.ptr);
                 }
@@ -399,7 +444,7 @@ int server_run(struct broker *b, volatile int *stop)
         int r;
 
         limits_init(&srv.limits, cfg->max_connections, cfg->max_connections_per_uid, cfg->root_connections);
-        raise_fd_limit(cfg->max_connections + 64 + 4 * (cfg->workers + QUICK_WORKERS + ADMIN_WORKERS));
+        raise_fd_limit(cfg->max_connections + 64 + 4 * (2 * cfg->workers + ADMIN_WORKERS));
         r = directory_open(cfg, &srv.probe, err, sizeof(err));
         if (r >= 0) {
                 srv.lfd = listen_on(cfg->socket, b->uid, err, sizeof(err));
@@ -414,7 +459,7 @@ int server_run(struct broker *b, volatile int *stop)
         if (r >= 0)
                 r = pool_start(&srv.login, "login", cfg->workers, b, &srv, err, sizeof(err));
         if (r >= 0)
-                r = pool_start(&srv.quick, "quick", QUICK_WORKERS, b, &srv, err, sizeof(err));
+                r = pool_start(&srv.quick, "quick", cfg->workers, b, &srv, err, sizeof(err));
         if (r >= 0)
                 r = pool_start(&srv.admin, "admin", ADMIN_WORKERS, b, &srv, err, sizeof(err));
         if (r >= 0)
@@ -428,8 +473,8 @@ int server_run(struct broker *b, volatile int *stop)
         if (r < 0) {
                 log_err("%s", err);
         } else {
-                log_info("listening on %s with %u+%d+%d workers (directory %s, database %s)", cfg->socket,
-                         cfg->workers, QUICK_WORKERS, ADMIN_WORKERS, cfg->backend == KAGI_DIR_LDAP ? "ldap" : "nss",
+                log_info("listening on %s with %u+%u+%d workers (directory %s, database %s)", cfg->socket,
+                         cfg->workers, cfg->workers, ADMIN_WORKERS, cfg->backend == KAGI_DIR_LDAP ? "ldap" : "nss",
                          cfg->database);
                 loop(&srv, stop);
                 log_info("stopping");

@@ -57,76 +57,134 @@ static void hmac_fetch(void)
         hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
-static EVP_MAC_CTX *hmac_new(const uint8_t key[KAGI_KEY_LEN])
+void audit_state_clear(struct audit_state *a)
 {
-        EVP_MAC_CTX *ctx;
-        OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
-                                OSSL_PARAM_construct_end() };
-
-        pthread_once(&hmac_once, hmac_fetch);
-        ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
-        if (ctx && !EVP_MAC_init(ctx, key, KAGI_KEY_LEN, params)) {
-                EVP_MAC_CTX_free(ctx);
-                ctx = NULL;
-        }
-        return ctx;
+        EVP_MAC_CTX_free(a->mac);
+        secret_wipe(a, sizeof(*a));
 }
 
-static bool hmac_u64(EVP_MAC_CTX *ctx, uint64_t v)
+/* The connection's HMAC state keyed with key, set up once per key:
+ * scheduling the key (and OpenSSL's parameter handling around it) costs
+ * more than the MAC of a whole record. */
+static bool hmac_keyed(struct audit_state *a, const uint8_t key[KAGI_KEY_LEN])
+{
+        OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+                                OSSL_PARAM_construct_end() };
+        EVP_MAC_CTX *ctx;
+
+        if (a->mac && CRYPTO_memcmp(a->key, key, KAGI_KEY_LEN) == 0)
+                return true;
+        /* another key: nothing known holds for it */
+        audit_state_clear(a);
+        pthread_once(&hmac_once, hmac_fetch);
+        ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
+        if (!ctx || !EVP_MAC_init(ctx, key, KAGI_KEY_LEN, params)) {
+                EVP_MAC_CTX_free(ctx);
+                return false;
+        }
+        a->mac = ctx;
+        memcpy(a->key, key, KAGI_KEY_LEN);
+        return true;
+}
+
+/* A MAC under key, started from a copy of the keyed state. */
+static EVP_MAC_CTX *hmac_new(struct audit_state *a, const uint8_t key[KAGI_KEY_LEN])
+{
+        return hmac_keyed(a, key) ? EVP_MAC_CTX_dup(a->mac) : NULL;
+}
+
+/* What goes into one MAC, gathered so that OpenSSL is called once or twice
+ * a record rather than twice a field: the same bytes in the same order,
+ * so the MACs are those of one update per piece. */
+struct mac_input {
+        EVP_MAC_CTX *ctx;
+        bool ok;
+        size_t n;
+        uint8_t b[512];
+};
+
+static bool mac_start(struct mac_input *m, struct audit_state *a, const uint8_t key[KAGI_KEY_LEN])
+{
+        m->ctx = hmac_new(a, key);
+        m->ok = m->ctx != NULL;
+        m->n = 0;
+        return m->ok;
+}
+
+static void mac_put(struct mac_input *m, const void *p, size_t len)
+{
+        const uint8_t *from = p;
+
+        while (m->ok && len > 0) {
+                size_t k = sizeof(m->b) - m->n < len ? sizeof(m->b) - m->n : len;
+
+                memcpy(m->b + m->n, from, k);
+                m->n += k;
+                from += k;
+                len -= k;
+                if (m->n == sizeof(m->b)) {
+                        m->ok = EVP_MAC_update(m->ctx, m->b, m->n);
+                        m->n = 0;
+                }
+        }
+}
+
+static void mac_put_u64(struct mac_input *m, uint64_t v)
 {
         uint8_t num[8];
 
         put_u64(num, v);
-        return EVP_MAC_update(ctx, num, 8);
+        mac_put(m, num, sizeof(num));
 }
 
-static void hmac_freep(EVP_MAC_CTX **ctx)
-{
-        EVP_MAC_CTX_free(*ctx);
-}
-
-/* The context is keyed once (hmac_new) and restarted for each MAC: a
- * verification of a million records prepares the key and fetches SHA-256
- * once, not twice per record. */
-static bool hmac_restart(EVP_MAC_CTX *ctx)
-{
-        return EVP_MAC_init(ctx, NULL, 0, NULL);
-}
-
-static int hmac_final(EVP_MAC_CTX *ctx, bool ok, uint8_t out[MAC_LEN])
+static int mac_done(struct mac_input *m, uint8_t out[MAC_LEN])
 {
         size_t outlen = 0;
+        bool ok = m->ok && (m->n == 0 || EVP_MAC_update(m->ctx, m->b, m->n)) &&
+                  EVP_MAC_final(m->ctx, out, &outlen, MAC_LEN) && outlen == MAC_LEN;
 
-        ok = ok && EVP_MAC_final(ctx, out, &outlen, MAC_LEN) && outlen == MAC_LEN;
+        EVP_MAC_CTX_free(m->ctx);
+        m->ctx = NULL;
         return ok ? 0 : -EIO;
 }
 
-static int record_mac(EVP_MAC_CTX *ctx, const uint8_t prev[MAC_LEN], const struct audit_record *r,
-                      uint8_t out[MAC_LEN])
+static int record_mac(struct audit_state *a, const uint8_t key[KAGI_KEY_LEN], const uint8_t prev[MAC_LEN],
+                      const struct audit_record *r, uint8_t out[MAC_LEN])
 {
+        struct mac_input m;
         const char *f[N_FIELDS];
-        bool ok;
 
+        if (!mac_start(&m, a, key))
+                return -EIO;
         fields_of(r, f);
-        ok = hmac_restart(ctx) && EVP_MAC_update(ctx, prev, MAC_LEN) && hmac_u64(ctx, (uint64_t)r->seq) &&
-             hmac_u64(ctx, (uint64_t)r->time_us);
-        for (int i = 0; ok && i < N_FIELDS; i++)
+        mac_put(&m, prev, MAC_LEN);
+        mac_put_u64(&m, (uint64_t)r->seq);
+        mac_put_u64(&m, (uint64_t)r->time_us);
+        for (int i = 0; i < N_FIELDS; i++) {
+                size_t n = strlen(f[i]);
+
                 /* length-prefixed, so ("ab","c") and ("a","bc") differ */
-                ok = hmac_u64(ctx, strlen(f[i])) && EVP_MAC_update(ctx, (const uint8_t *)f[i], strlen(f[i]));
-        return hmac_final(ctx, ok, out);
+                mac_put_u64(&m, n);
+                mac_put(&m, f[i], n);
+        }
+        return mac_done(&m, out);
 }
 
 /* The head names the newest record. Its own MAC, which no record row holds,
  * is what stops someone with write access to the database from removing the
  * newest records and pointing the head at the last one left. */
-static int head_mac(EVP_MAC_CTX *ctx, int64_t seq, const uint8_t last[MAC_LEN], uint8_t out[MAC_LEN])
+static int head_mac(struct audit_state *a, const uint8_t key[KAGI_KEY_LEN], int64_t seq, const uint8_t last[MAC_LEN],
+                    uint8_t out[MAC_LEN])
 {
         static const char label[] = "kagi-audit-head-v1";
+        struct mac_input m;
 
-        return hmac_final(ctx,
-                          hmac_restart(ctx) && EVP_MAC_update(ctx, (const uint8_t *)label, sizeof(label)) &&
-                                  hmac_u64(ctx, (uint64_t)seq) && EVP_MAC_update(ctx, last, MAC_LEN),
-                          out);
+        if (!mac_start(&m, a, key))
+                return -EIO;
+        mac_put(&m, label, sizeof(label));
+        mac_put_u64(&m, (uint64_t)seq);
+        mac_put(&m, last, MAC_LEN);
+        return mac_done(&m, out);
 }
 
 struct head {
@@ -136,9 +194,29 @@ struct head {
         bool intact;             /* lengths right and head_mac verifies */
 };
 
-static int read_head(struct store *s, EVP_MAC_CTX *ctx, struct head *h)
+/* The head row this connection last wrote or verified: the same bytes
+ * verify again, with the same key. */
+static bool head_known(const struct audit_state *a, int64_t seq, const void *mac, const void *hmac)
+{
+        return a->head_known && a->head_seq == seq && memcmp(a->head_mac, mac, MAC_LEN) == 0 &&
+               memcmp(a->head_head_mac, hmac, MAC_LEN) == 0;
+}
+
+static void head_remember(struct audit_state *a, int64_t seq, const uint8_t mac[MAC_LEN],
+                          const uint8_t hmac[MAC_LEN])
+{
+        a->head_known = true;
+        a->head_seq = seq;
+        memcpy(a->head_mac, mac, MAC_LEN);
+        memcpy(a->head_head_mac, hmac, MAC_LEN);
+}
+
+/* trust_known: a head this connection wrote or verified itself need not
+ * be verified again (appending); verification proper checks every time. */
+static int read_head(struct store *s, const uint8_t key[KAGI_KEY_LEN], bool trust_known, struct head *h)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_AUDIT_HEAD);
+        struct audit_state *a = &store_conn(s)->audit;
         uint8_t expect[MAC_LEN];
         int rc;
 
@@ -150,9 +228,17 @@ static int read_head(struct store *s, EVP_MAC_CTX *ctx, struct head *h)
                 h->present = true;
                 h->seq = sqlite3_column_int64(st, 0);
                 if (sqlite3_column_bytes(st, 1) == MAC_LEN && sqlite3_column_bytes(st, 2) == MAC_LEN) {
+                        const void *hmac = sqlite3_column_blob(st, 2);
+
                         memcpy(h->mac, sqlite3_column_blob(st, 1), MAC_LEN);
-                        h->intact = head_mac(ctx, h->seq, h->mac, expect) == 0 &&
-                                    CRYPTO_memcmp(expect, sqlite3_column_blob(st, 2), MAC_LEN) == 0;
+                        /* the key first: a known head of another key is not one */
+                        h->intact = trust_known && hmac_keyed(a, key) && head_known(a, h->seq, h->mac, hmac);
+                        if (!h->intact) {
+                                h->intact = head_mac(a, key, h->seq, h->mac, expect) == 0 &&
+                                            CRYPTO_memcmp(expect, hmac, MAC_LEN) == 0;
+                                if (h->intact && trust_known)
+                                        head_remember(a, h->seq, h->mac, hmac);
+                        }
                 }
         } else if (rc != SQLITE_DONE) {
                 return store_errno(s, "read audit head");
@@ -169,20 +255,70 @@ static int64_t now_us(void)
         return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The head row: the newest record's number and MAC, and the head's own MAC. */
+static int head_put(struct store *c, struct audit_state *a, const uint8_t key[KAGI_KEY_LEN], int64_t seq,
+                    const uint8_t mac[MAC_LEN])
+{
+        uint8_t hmac[MAC_LEN];
+        sqlite3_stmt *st;
+        int rc;
+
+        if (head_mac(a, key, seq, mac, hmac) < 0)
+                return -EIO;
+        st = store_stmt(c, STMT_AUDIT_HEAD_PUT);
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_blob(st, 2, mac, MAC_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, hmac, MAC_LEN, SQLITE_STATIC);
+        rc = store_exec(c, st, "advance audit head");
+        if (rc >= 0)
+                head_remember(a, seq, mac, hmac);
+        return rc;
+}
+
+int audit_head_flush(struct store *c)
+{
+        struct audit_state *a = &c->audit;
+        uint8_t key[KAGI_KEY_LEN];
+        int rc;
+
+        if (!a->pending)
+                return 0;
+        a->pending = false;
+        memcpy(key, a->key, sizeof(key));
+        rc = head_put(c, a, key, a->pending_seq, a->pending_mac);
+        secret_wipe(key, sizeof(key));
+        return rc;
+}
+
+void audit_head_drop(struct store *c)
+{
+        c->audit.pending = false;
+}
+
 int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_record *r)
 {
-        _cleanup_(hmac_freep) EVP_MAC_CTX *ctx = hmac_new(key);
-        uint8_t mac[MAC_LEN], hmac[MAC_LEN];
+        struct store *c = store_conn(s);
+        struct audit_state *a = &c->audit;
+        uint8_t mac[MAC_LEN];
         const char *f[N_FIELDS];
         struct head h;
         sqlite3_stmt *st;
         int rc;
 
-        if (!ctx)
-                return -EIO;
-        rc = read_head(s, ctx, &h);
-        if (rc < 0)
+        /* a record of another key ends what this one keeps pending */
+        if (a->pending && CRYPTO_memcmp(a->key, key, KAGI_KEY_LEN) != 0 && (rc = audit_head_flush(c)) < 0)
                 return rc;
+        if (a->pending) {
+                /* this transaction's newest record, whose head row is written at its commit */
+                h = (struct head){ .present = true, .intact = true, .seq = a->pending_seq };
+                memcpy(h.mac, a->pending_mac, MAC_LEN);
+        } else {
+                rc = read_head(s, key, true, &h);
+                if (rc < 0)
+                        return rc;
+        }
         if (h.present && !h.intact) {
                 /* Appending would bless whatever was done to the log: refuse,
                  * which refuses the decision this record belongs to. */
@@ -194,7 +330,7 @@ int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
         r->seq = h.seq + 1;
         if (r->time_us == 0)
                 r->time_us = now_us();
-        if (record_mac(ctx, h.mac, r, mac) < 0 || head_mac(ctx, r->seq, mac, hmac) < 0)
+        if (record_mac(a, key, h.mac, r, mac) < 0)
                 return -EIO;
 
         st = store_stmt(s, STMT_AUDIT_INSERT);
@@ -209,14 +345,14 @@ int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
         rc = store_exec(s, st, "append audit record");
         if (rc < 0)
                 return rc;
-
-        st = store_stmt(s, STMT_AUDIT_HEAD_PUT);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, r->seq);
-        sqlite3_bind_blob(st, 2, mac, MAC_LEN, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 3, hmac, MAC_LEN, SQLITE_STATIC);
-        return store_exec(s, st, "advance audit head");
+        if (!s->writing)
+                return head_put(c, a, key, r->seq, mac);
+        /* in a transaction, the head row is written once, at its commit
+         * (audit_head_flush), for however many records it appends */
+        a->pending = true;
+        a->pending_seq = r->seq;
+        memcpy(a->pending_mac, mac, MAC_LEN);
+        return 0;
 }
 
 static void row_to_record(sqlite3_stmt *st, struct audit_record *r)
@@ -259,7 +395,6 @@ int audit_each(struct store *s, int64_t since_us, audit_cb cb, void *userdata)
 
 int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_verdict *ret)
 {
-        _cleanup_(hmac_freep) EVP_MAC_CTX *ctx = hmac_new(key);
         uint8_t prev[MAC_LEN] = { 0 }, mac[MAC_LEN];
         int64_t expect = 1;
         struct head h;
@@ -267,13 +402,11 @@ int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
         int rc;
 
         *ret = (struct audit_verdict){ .ok = true };
-        if (!ctx)
-                return -EIO;
 
         /* one read transaction: the chain and its head from the same moment */
         if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
                 return store_errno(s, "begin read");
-        rc = read_head(s, ctx, &h);
+        rc = read_head(s, key, false, &h);
         if (rc < 0)
                 goto out;
 
@@ -297,7 +430,7 @@ int audit_verify(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_
                                  (long long)expect, (long long)r.seq);
                         break;
                 }
-                if (record_mac(ctx, prev, &r, mac) < 0) {
+                if (record_mac(&s->audit, key, prev, &r, mac) < 0) {
                         rc = -EIO;
                         goto out;
                 }

@@ -479,5 +479,6 @@ void store_close(struct store *s)
         for (size_t i = 0; i < STMT_MAX_; i++)
                 sqlite3_finalize(s->stmts[i]);
         sqlite3_close_v2(s->db);
+        audit_state_clear(&s->audit);
         free(s);
 }

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
+
+#include "common.h"
 
 
 enum stmt_id {
@@ -56,12 +59,33 @@ enum stmt_id {
 
 struct writer;
 
+/* audit.c's state of one connection: the HMAC key schedule, done once,
+ * and the newest head row this connection wrote or verified, which need
+ * not be verified again while it is still the head. */
+struct audit_state {
+        struct evp_mac_ctx_st *mac;           /* initialised with key; each MAC starts from a copy */
+        uint8_t key[KAGI_KEY_LEN];
+        bool head_known;
+        int64_t head_seq;
+        uint8_t head_mac[32], head_head_mac[32];
+        /* the newest record of the open transaction, its head row not yet written */
+        bool pending;
+        int64_t pending_seq;
+        uint8_t pending_mac[32];
+};
+
 struct store {
         sqlite3 *db;
         sqlite3_stmt *stmts[STMT_MAX_];
         struct writer *w;          /* the database's write connection (NULL: this is it) */
         bool writing;              /* a transaction of this store holds the writer's turn */
+        struct audit_state audit;
 };
+void audit_state_clear(struct audit_state *a);
+/* The head row of what the transaction on write connection c appended:
+ * written just before its RELEASE (commit.c), dropped with its rollback. */
+int audit_head_flush(struct store *c);
+void audit_head_drop(struct store *c);
 
 /* commit.c: the one write connection of a database, shared by every store
  * of it in the process, reference counted. */

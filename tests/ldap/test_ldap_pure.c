@@ -640,22 +640,74 @@ static void handles_of_one_configuration_share_a_cache(void **state)
         dir_cache_put(other);
 }
 
+/* Stores user0 … user(n-1), one a millisecond from `from` on. */
+static void store_users(struct dir_cache *c, int n, int64_t from)
+{
+        struct dir_account a = { .exists = true };
+        char name[32];
+
+        for (int i = 0; i < n; i++) {
+                snprintf(name, sizeof(name), "user%d", i);
+                assert_int_equal(dir_cache_store(c, name, from + i, &a), 0);
+        }
+}
+
 static void a_full_cache_drops_the_oldest(void **state)
 {
         int key = 0;
         struct dir_cache *c = NULL;
-        struct dir_account a = { .exists = true }, got = { 0 };
-        char name[32];
+        struct dir_account got = { 0 };
 
         (void)state;
         assert_int_equal(dir_cache_get(&key, 3600, &c), 0);
-        for (int i = 0; i < 1025; i++) {
-                snprintf(name, sizeof(name), "user%d", i);
-                assert_int_equal(dir_cache_store(c, name, 1000 + i, &a), 0);
-        }
+        store_users(c, 1025, 1000);
         assert_int_equal(dir_cache_find(c, "user0", 2100, &got), 0);
         assert_int_equal(dir_cache_find(c, "user1", 2100, &got), 1);
         assert_int_equal(dir_cache_find(c, "user1024", 2100, &got), 1);
+        dir_cache_put(c);
+}
+
+/* Stored again, an account is as new as its second look-up: the cache
+ * drops the others first, and still holds DIR_CACHE_MAX accounts. */
+static void an_account_stored_again_is_the_newest(void **state)
+{
+        int key = 0;
+        struct dir_cache *c = NULL;
+        struct dir_account a = { .exists = true }, got = { 0 };
+
+        (void)state;
+        assert_int_equal(dir_cache_get(&key, 3600, &c), 0);
+        assert_int_equal(dir_cache_store(c, "alice", 1000, &a), 0);
+        assert_int_equal(dir_cache_store(c, "bob", 1001, &a), 0);
+        assert_int_equal(dir_cache_store(c, "alice", 1002, &a), 0);
+        store_users(c, DIR_CACHE_MAX - 2, 1003);
+        /* alice, bob and the others: exactly full */
+        assert_int_equal(dir_cache_find(c, "bob", 3000, &got), 1);
+        assert_int_equal(dir_cache_store(c, "carol", 3000, &a), 0);
+        assert_int_equal(dir_cache_find(c, "bob", 3000, &got), 0);
+        assert_int_equal(dir_cache_find(c, "alice", 3000, &got), 1);
+        assert_int_equal(dir_cache_find(c, "user0", 3000, &got), 1);
+        assert_int_equal(dir_cache_find(c, "carol", 3000, &got), 1);
+        dir_cache_put(c);
+}
+
+/* An expired account is not seen, and looking it up again caches it anew. */
+static void an_expired_account_is_looked_up_again(void **state)
+{
+        int key = 0;
+        struct dir_cache *c = NULL;
+        struct dir_account a = { .exists = true, .uid = 7 }, got = { 0 };
+
+        (void)state;
+        assert_int_equal(dir_cache_get(&key, 60, &c), 0);
+        assert_int_equal(dir_cache_store(c, "alice", 1000, &a), 0);
+        assert_int_equal(dir_cache_store(c, "bob", 50000, &a), 0);
+        assert_int_equal(dir_cache_find(c, "alice", 61000, &got), 0);
+        assert_int_equal(dir_cache_find(c, "bob", 61000, &got), 1);
+        a.uid = 8;
+        assert_int_equal(dir_cache_store(c, "alice", 61000, &a), 0);
+        assert_int_equal(dir_cache_find(c, "alice", 61001, &got), 1);
+        assert_int_equal(got.uid, 8);
         dir_cache_put(c);
 }
 
@@ -697,6 +749,8 @@ int main(void)
                 cmocka_unit_test(no_cache_when_the_ttl_is_zero),
                 cmocka_unit_test(handles_of_one_configuration_share_a_cache),
                 cmocka_unit_test(a_full_cache_drops_the_oldest),
+                cmocka_unit_test(an_account_stored_again_is_the_newest),
+                cmocka_unit_test(an_expired_account_is_looked_up_again),
         };
 
         return cmocka_run_group_tests_name("ldap-pure", tests, NULL, NULL);

@@ -3,6 +3,8 @@
  * behind kagid's back with plain SQL is found and named by its record. */
 #include "unit.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -258,6 +260,91 @@ static void wrong_key_fails_at_the_first_record(void **state)
         assert_int_equal(v.first_bad, 1);
 }
 
+static void put_be64(uint8_t **p, uint64_t v)
+{
+        for (int i = 7; i >= 0; i--, v >>= 8)
+                (*p)[i] = (uint8_t)v;
+        *p += 8;
+}
+
+/* The format the log has on disk, which every kagid must go on reading:
+ * the first record's MAC is HMAC-SHA256 under the key over 32 zero bytes
+ * (no record before it), its number and time (64-bit big endian) and each
+ * field, length first. */
+static void the_first_mac_is_the_documented_hmac(void **state)
+{
+        struct fixture *f = *state;
+        const char *fields[] = { "auth", "alice", "alice", "tty1", "login", "totp", "failure", "", "" };
+        uint8_t msg[512] = { 0 }, *p = msg + 32, want[32];
+        unsigned len = 0;
+        sqlite3_stmt *st = NULL;
+        sqlite3 *db = NULL;
+
+        put_be64(&p, 1);
+        put_be64(&p, UINT64_C(1700000001000000));
+        for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+                put_be64(&p, strlen(fields[i]));
+                memcpy(p, fields[i], strlen(fields[i]));
+                p += strlen(fields[i]);
+        }
+        assert_non_null(HMAC(EVP_sha256(), key, KAGI_KEY_LEN, msg, (size_t)(p - msg), want, &len));
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT mac FROM audit WHERE seq = 1", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_bytes(st, 0), 32);
+        assert_memory_equal(sqlite3_column_blob(st, 0), want, 32);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+
+static void append_in(struct store *s, const char *account)
+{
+        struct audit_record r = { .event = "auth", .account = account, .result = "failure" };
+
+        assert_int_equal(audit_append(s, key, &r), 0);
+}
+
+/* The head row names the last record a transaction appended, however many
+ * it appended (it is written once, at the commit). */
+static void several_records_in_one_transaction_chain(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        assert_int_equal(store_begin(f->s), 0);
+        append_in(f->s, "carol");
+        append_in(f->s, "carol");
+        append_in(f->s, "dave");
+        assert_int_equal(store_commit(f->s), 0);
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS + 3);
+        append(f->s, 0, "erin", "success");
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS + 4);
+}
+
+/* A transaction rolled back takes its records and leaves the head as it
+ * was: the next record follows the last one kept. */
+static void a_rolled_back_transaction_leaves_the_head(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verdict v;
+
+        assert_int_equal(store_begin(f->s), 0);
+        append_in(f->s, "carol");
+        append_in(f->s, "carol");
+        store_rollback(f->s);
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS);
+        append(f->s, 0, "dave", "failure");
+        v = verify(f, key);
+        assert_true(v.ok);
+        assert_int_equal(v.records, N_RECORDS + 1);
+}
+
 static void appending_continues_the_chain(void **state)
 {
         struct fixture *f = *state;
@@ -387,7 +474,10 @@ int main(void)
                 T(removed_newest_record_with_forged_head_is_found),
                 T(appending_after_a_forged_head_is_refused),
                 T(wrong_key_fails_at_the_first_record),
+                T(the_first_mac_is_the_documented_hmac),
                 T(appending_continues_the_chain),
+                T(several_records_in_one_transaction_chain),
+                T(a_rolled_back_transaction_leaves_the_head),
                 T(appending_to_a_damaged_head_is_refused),
                 T(audit_each_gives_every_record_in_order),
                 T(audit_each_since_starts_at_that_time),
