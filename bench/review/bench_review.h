@@ -11,6 +11,8 @@ struct kagi_keys;
 
 #define BENCH_ADMINS 10                       /* adm01..adm10, in group wheel */
 #define BENCH_LEFT 40                         /* accounts with state the directory no longer knows */
+#define BENCH_SHARED 20                       /* shared IDs mado01..mado20 */
+#define BENCH_SHARED_MEMBERS 5                /* each for five of bench00000..bench00099 */
 
 struct history_size {
         uint64_t accounts;                    /* BENCH_ADMINS of them administrators */

@@ -11,13 +11,25 @@
  *   revocation      card-revoke; afterwards some refused tries with the card
  *   replacement     card-register of a new card, the old one retired (also after a revocation)
  *   card sharing    auth failure and card-sharing: a card presented for another's ID
+ *   a shared ID     as a login, on madoNN by one of its members; now and then a member refused
+ *                   while it is in use, or someone who is no member (auth failure, shared-misuse)
+ *   a grant         grant-request, grant-approve (or break-glass, or grant-deny), then su to
+ *                   root under it (auth, account, grant-use, login, logout), an extension now
+ *                   and then, and its end: expired, or given back early (grant-revoke)
+ *
+ * Every login's session is in the sessions table too, as kagid writes one
+ * for every session it opens; each grant in the grants table.
  *
  * Who is who: benchNNNNN from libnss_kagibench (the last 40 have state but
  * are gone from the directory: KAGI_BENCH_ACCOUNTS stops short of them), and
  * adm01..adm10 in group wheel (privileged) from the passwd file. 2% never
  * log in, 12% stop more than 90 days before the end; 30% use IC cards, the
- * rest TOTP, and 1% have enrolled nothing. Deterministic: the same store
- * every run. */
+ * rest TOTP, and 1% have enrolled nothing. The shared IDs mado01..mado20
+ * (BENCH_SHARED), each for five of bench00000..bench00099, are used about
+ * 40 times a working day; one was used once, early in the year, before it
+ * was one (nobody named). The administrators hold the role sysadmin (root,
+ * approval by another of them, break-glass allowed) and ask for it twice a
+ * working day. Deterministic: the same store every run. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +60,7 @@ struct year {
         uint64_t rng;
         uint64_t records;
         unsigned next_card;
+        uint64_t sessions, grants;
 };
 
 static uint64_t next(struct year *y)
@@ -64,14 +77,22 @@ static uint64_t below(struct year *y, uint64_t n)
         return n ? next(y) % n : 0;
 }
 
-static int rec(struct year *y, int64_t t, const char *event, const struct person *p, const char *person,
-               const char *service, const char *factor, const char *result, const char *reason, const char *session)
+/* each person at a workstation of their own */
+static void terminal_of(struct year *y, const struct person *p, char terminal[64])
+{
+        snprintf(terminal, 64, "mn-ws-%04u:pts/%u", (unsigned)(p - y->p) % 2000, (unsigned)below(y, 8));
+}
+
+/* A record on `account` by p (or `person`), at p's workstation. */
+static int rec_on(struct year *y, int64_t t, const char *event, const char *account, const struct person *p,
+                  const char *person, const char *service, const char *factor, const char *result, const char *reason,
+                  const char *session)
 {
         char terminal[64];
         struct audit_record r = {
                 .time_us = t * 1000000 + (int64_t)below(y, 1000000),
                 .event = event,
-                .account = p->name,
+                .account = account,
                 .person = person ? person : p->name,
                 .terminal = terminal,
                 .service = service,
@@ -81,10 +102,47 @@ static int rec(struct year *y, int64_t t, const char *event, const struct person
                 .session = session,
         };
 
-        /* each person at a workstation of their own */
-        snprintf(terminal, sizeof(terminal), "mn-ws-%04u:pts/%u", (unsigned)(p - y->p) % 2000, (unsigned)below(y, 8));
+        terminal_of(y, p, terminal);
         y->records++;
         return audit_append(y->s, y->keys->audit, &r);
+}
+
+static int rec(struct year *y, int64_t t, const char *event, const struct person *p, const char *person,
+               const char *service, const char *factor, const char *result, const char *reason, const char *session)
+{
+        return rec_on(y, t, event, p->name, p, person, service, factor, result, reason, session);
+}
+
+/* The sessions table's row of a session of p's (or `person`'s, at p's
+ * workstation) from `from` to `to` (logged out). */
+static int session_row(struct year *y, const char *id, const char *account, const struct person *p,
+                       const char *person, const char *service, int64_t from, int64_t to, int64_t grant)
+{
+        struct session_row r = { .pid = 1000 + (int64_t)below(y, 30000), .started = from, .tty_uid = -1,
+                                 .grant = grant };
+        int k;
+
+        snprintf(r.id, sizeof(r.id), "%s", id);
+        snprintf(r.account, sizeof(r.account), "%s", account);
+        snprintf(r.person, sizeof(r.person), "%s", person ? person : p->name);
+        snprintf(r.service, sizeof(r.service), "%s", service);
+        terminal_of(y, p, r.terminal);
+        snprintf(r.state, sizeof(r.state), "open");
+        if (grant)
+                snprintf(r.role, sizeof(r.role), "sysadmin");
+        k = store_session_add(y->s, &r);
+        if (k < 0)
+                return k;
+        snprintf(r.state, sizeof(r.state), "ended");
+        snprintf(r.end_how, sizeof(r.end_how), "logout");
+        r.ended = r.last_gone = to;
+        y->sessions++;
+        return store_session_put(y->s, &r);
+}
+
+static void new_session_id(struct year *y, char id[33])
+{
+        snprintf(id, 33, "%016llx%016llx", (unsigned long long)next(y), (unsigned long long)next(y));
 }
 
 /* A TOTP secret (random, sealed as kagid seals it). */
@@ -139,24 +197,32 @@ static const char *factor_of(const struct person *p)
         return p->card ? "card+pin" : "password+totp";
 }
 
-static int login(struct year *y, struct person *p, int64_t t)
+/* A login of p to account (its own, or a shared ID p is a member of). */
+static int login_to(struct year *y, struct person *p, const char *account, int64_t t)
 {
         char why[64], session[33];
+        int64_t out = t + 1800 + (int64_t)below(y, 6 * 3600);
         int r;
 
         snprintf(why, sizeof(why), p->card ? "card %s" : "clock skew +0 steps", p->serial);
-        snprintf(session, sizeof(session), "%016llx%016llx", (unsigned long long)next(y), (unsigned long long)next(y));
-        r = rec(y, t, "auth", p, NULL, "login", factor_of(p), "success", why, NULL);
+        new_session_id(y, session);
+        r = rec_on(y, t, "auth", account, p, NULL, "login", factor_of(p), "success", why, NULL);
         if (r >= 0)
-                r = rec(y, t, "account", p, NULL, "login", "-", "success", "", NULL);
+                r = rec_on(y, t, "account", account, p, NULL, "login", "-", "success", "", NULL);
         if (r >= 0)
-                r = rec(y, t + 1, "login", p, NULL, "login", "-", "success", "", session);
+                r = rec_on(y, t + 1, "login", account, p, NULL, "login", "-", "success", "", session);
         if (r >= 0)
-                r = rec(y, t + 1800 + (int64_t)below(y, 6 * 3600), "logout", p, NULL, "login", "-", "success", "",
-                        session);
+                r = rec_on(y, out, "logout", account, p, NULL, "login", "-", "success", "", session);
+        if (r >= 0)
+                r = session_row(y, session, account, p, NULL, "login", t + 1, out, 0);
         p->lock = (struct lock_state){ 0 };
         p->last_success = t;
         return r;
+}
+
+static int login(struct year *y, struct person *p, int64_t t)
+{
+        return login_to(y, p, p->name, t);
 }
 
 static int failure(struct year *y, struct person *p, int64_t t, const char *reason)
@@ -212,6 +278,159 @@ static int sharing(struct year *y, struct person *p, const struct person *owner,
         snprintf(why, sizeof(why), "card %s is registered to %s", owner->serial, owner->name);
         r = failure(y, p, t, why);
         return r < 0 ? r : rec(y, t, "card-sharing", p, owner->name, "login", "card+pin", "denied", why, NULL);
+}
+
+/* ---- shared IDs and grants ---------------------------------------------------- */
+
+static void shared_name(unsigned k, char name[16])
+{
+        snprintf(name, 16, "mado%02u", k + 1);
+}
+
+/* A use of a shared ID by one of its members; now and then a member refused
+ * while it is in use, or someone who is no member. */
+static int shared_use(struct year *y, int64_t t)
+{
+        unsigned k = (unsigned)below(y, BENCH_SHARED);
+        struct person *p = &y->p[k * BENCH_SHARED_MEMBERS + below(y, BENCH_SHARED_MEMBERS)];
+        uint64_t roll = below(y, 100);
+        char id[16], why[160];
+        int r;
+
+        shared_name(k, id);
+        if (p->never || p->lock.locked_at)
+                return 0;
+        if (roll < 2) {
+                snprintf(why, sizeof(why), "in use: 1 session(s) allowed, session %016llx of %s on mn-ws-0001:pts/1",
+                         (unsigned long long)next(y), y->p[k * BENCH_SHARED_MEMBERS].name);
+                r = rec_on(y, t, "auth", id, p, NULL, "login", factor_of(p), "success", "", NULL);
+                return r < 0 ? r : rec_on(y, t, "account", id, p, NULL, "login", "-", "denied", why, NULL);
+        }
+        if (roll < 3) {
+                /* someone who is no member: counted on their own account */
+                struct person *q = &y->p[BENCH_SHARED * BENCH_SHARED_MEMBERS + below(y, 1000)];
+
+                if (q->never || q->lock.locked_at || q->lock.failures >= 2)
+                        return 0;
+                snprintf(why, sizeof(why), "%s is not a member of shared ID %s", q->name, id);
+                q->lock.failures++;
+                q->last_failure = t;
+                r = rec_on(y, t, "auth", id, q, NULL, "login", factor_of(q), "failure", why, NULL);
+                return r < 0 ? r : rec_on(y, t, "shared-misuse", id, q, NULL, "login", factor_of(q), "denied", why, NULL);
+        }
+        return login_to(y, p, id, t);
+}
+
+/* One of the administrators asks for sysadmin; approved by another (or by
+ * break-glass, or denied), used by su to root, perhaps extended, then it
+ * expires or is given back. */
+static int privileged_grant(struct year *y, int64_t t)
+{
+        size_t a = y->n - BENCH_ADMINS + below(y, BENCH_ADMINS);
+        struct person *p = &y->p[a], *approver = &y->p[y->n - BENCH_ADMINS + (a + 1) % BENCH_ADMINS];
+        struct grant_row g = { .requested = 3600, .created = t };
+        uint64_t roll = below(y, 100);
+        char why[1200], session[33];
+        int64_t start, end;
+        int r;
+
+        snprintf(g.role, sizeof(g.role), "sysadmin");
+        snprintf(g.person, sizeof(g.person), "%s", p->name);
+        snprintf(g.reason, sizeof(g.reason), "月次メンテナンス");
+        snprintf(g.state, sizeof(g.state), "pending");
+        g.break_glass = roll < 10;
+        r = store_grant_add(y->s, &g);
+        if (r < 0)
+                return r;
+        y->grants++;
+        snprintf(why, sizeof(why), "grant %lld, role sysadmin, 60 min%s: %s", (long long)g.id,
+                 g.break_glass ? ", break-glass" : "", g.reason);
+        r = rec(y, t, "grant-request", p, NULL, "kagictl", "-", g.break_glass ? "active" : "pending", why, NULL);
+        if (r >= 0 && g.break_glass)
+                r = rec(y, t, "break-glass", p, NULL, "kagictl", "-", "active", why, NULL);
+        if (r < 0)
+                return r;
+        if (roll >= 95) {
+                /* denied */
+                snprintf(g.state, sizeof(g.state), "denied");
+                g.decided = g.closed = t + 300;
+                snprintf(g.approver, sizeof(g.approver), "%s", approver->name);
+                snprintf(g.closed_by, sizeof(g.closed_by), "%s", approver->name);
+                snprintf(why, sizeof(why), "grant %lld of %s (role sysadmin) denied: 来週に", (long long)g.id, p->name);
+                r = rec(y, t + 300, "grant-deny", p, approver->name, "kagictl", "-", "denied", why, NULL);
+                return r < 0 ? r : store_grant_put(y->s, &g);
+        }
+        snprintf(g.state, sizeof(g.state), "active");
+        g.starts = g.break_glass ? t : t + 300;
+        if (!g.break_glass) {
+                g.decided = g.starts;
+                snprintf(g.approver, sizeof(g.approver), "%s", approver->name);
+                snprintf(why, sizeof(why), "grant %lld of %s (role sysadmin) approved", (long long)g.id, p->name);
+                r = rec(y, g.starts, "grant-approve", p, approver->name, "kagictl", "-", "approved", why, NULL);
+        }
+        g.ends = g.starts + g.requested;
+        if (roll % 8 == 0)
+                g.extended = 1800;             /* by half an hour, approved */
+        g.ends += g.extended;
+        /* su to root under it, for a while */
+        start = g.starts + 60;
+        end = start + 600 + (int64_t)below(y, 2400);
+        new_session_id(y, session);
+        snprintf(why, sizeof(why), "grant %lld (role sysadmin) opens root", (long long)g.id);
+        if (r >= 0)
+                r = rec_on(y, start, "auth", "root", p, NULL, "su", "password+totp", "success", "", NULL);
+        if (r >= 0)
+                r = rec_on(y, start, "account", "root", p, NULL, "su", "-", "success", why, session);
+        if (r >= 0)
+                r = rec_on(y, start, "grant-use", "root", p, NULL, "su", "-", "success", why, session);
+        if (r >= 0)
+                r = rec_on(y, start + 1, "login", "root", p, NULL, "su", "-", "success", "under a grant", session);
+        if (r >= 0)
+                r = rec_on(y, end, "logout", "root", p, NULL, "su", "-", "success", "", session);
+        if (r >= 0)
+                r = session_row(y, session, "root", p, NULL, "su", start + 1, end, g.id);
+        if (r < 0)
+                return r;
+        if (roll % 3 == 0) {
+                /* given back once the work was done */
+                snprintf(g.state, sizeof(g.state), "revoked");
+                g.closed = end + 30;
+                snprintf(g.closed_by, sizeof(g.closed_by), "%s", p->name);
+                snprintf(why, sizeof(why), "grant %lld of %s (role sysadmin) revoked: 作業完了", (long long)g.id,
+                         p->name);
+                r = rec(y, g.closed, "grant-revoke", p, NULL, "kagictl", "-", "revoked", why, NULL);
+        } else {
+                snprintf(g.state, sizeof(g.state), "expired");
+                g.closed = g.ends;
+                snprintf(g.closed_by, sizeof(g.closed_by), "kagid");
+                snprintf(why, sizeof(why), "grant %lld of %s (role sysadmin) ended at its deadline", (long long)g.id,
+                         p->name);
+                r = rec(y, g.closed, "grant-expire", p, NULL, "kagid", "-", "expired", why, NULL);
+        }
+        return r < 0 ? r : store_grant_put(y->s, &g);
+}
+
+/* The day's shared-ID uses and grants (weekdays; a tenth at weekends). */
+static int policy_day(struct year *y, int d, bool weekend)
+{
+        int64_t t0 = y->start + (int64_t)d * DAY + 8 * 3600;
+        unsigned uses = weekend ? 4 : 40, grants = weekend ? (d % 5 == 0) : 2;
+        int r = 0;
+
+        for (unsigned i = 0; r >= 0 && i < uses; i++)
+                r = shared_use(y, t0 + (int64_t)below(y, 10 * 3600));
+        for (unsigned i = 0; r >= 0 && i < grants; i++)
+                r = privileged_grant(y, t0 + 3600 + (int64_t)below(y, 8 * 3600));
+        if (r >= 0 && d == 30) {
+                /* mado20, used once before it was a shared ID: nobody named */
+                char id[16], session[33];
+
+                shared_name(BENCH_SHARED - 1, id);
+                new_session_id(y, session);
+                r = session_row(y, session, id, &y->p[(BENCH_SHARED - 1) * BENCH_SHARED_MEMBERS], id, "login", t0,
+                                t0 + 3600, 0);
+        }
+        return r;
 }
 
 static void cast(struct year *y)
@@ -315,6 +534,8 @@ int history_write(struct store *s, const struct kagi_keys *keys, const struct hi
                 if ((d + 1) % 7 >= 5)
                         n /= 4;
                 r = store_begin(s);
+                if (r >= 0)
+                        r = policy_day(&y, d, (d + 1) % 7 >= 5);
                 if (r >= 0)
                         r = day(&y, d, n);
                 if (r >= 0)

@@ -392,7 +392,7 @@ int auth_verify(struct request *rq)
                 return 0;
         if (login_by_person(&l) && !l.individual)
                 return answer_audited(rq, &l, "auth", "password+totp", KAGI_DENY_POLICY, MSG_NO_INDIVIDUAL,
-                                      l.shared ? "a shared ID, with no member named"
+                                      l.shared ? AUDIT_NO_MEMBER
                                                : "a role's target account, with no person proved");
         /* SID-1: a non-member is refused whatever they typed, and it counts */
         if (l.shared && !shared_member(l.shared, l.user, &l.acct.groups))

@@ -539,12 +539,12 @@ int login_account_decision(struct request *rq, const struct login *l, struct acc
                 if (!l->individual) {
                         v->d = KAGI_DENY_POLICY;
                         v->msg = MSG_NO_INDIVIDUAL;
-                        v->reason = "a shared ID, with no member named";
+                        v->reason = AUDIT_NO_MEMBER;
                 } else if (!shared_member(l->shared, l->user, &l->acct.groups)) {
                         v->d = KAGI_DENY_POLICY;
                         v->msg = MSG_NOT_MEMBER;
                         snprintf(v->holder, sizeof(v->holder), "%s", login_account(l));
-                        v->reason = "not a member of the shared ID";
+                        v->reason = AUDIT_NOT_MEMBER;
                 }
                 return 0;
         }

@@ -243,6 +243,7 @@ static int gather(struct review *rv, struct verifier *vf, struct times *t)
         if (r >= 0)
                 r = review_flush(rv);
         store_review_end(rv->rq->store);
+        review_policy_clear(rv);
         return r;
 }
 

@@ -2,10 +2,16 @@
  * every account kagi holds state for, as the store and the directory know
  * it, with the zone it logs in to and the factors it has enrolled.
  *
- * Type, from what kagi knows today: privileged = uid 0 or a member of
- * [lockout] privileged_groups (as the lockout rules treat it); service = a
- * system account (an NSS uid from 1 to 999); personal otherwise. Shared IDs
- * and privileged roles come with their own tables (review_later.c).
+ * Which: every account kagi holds state for, and the policy's own — each
+ * [shared] ID and each [role]'s targets — whether it holds any or not.
+ *
+ * Type: privileged = a role's target, uid 0, or a member of [lockout]
+ * privileged_groups (as the lockout rules treat it); shared = a [shared]
+ * ID, with its members; service = a system account (an NSS uid from 1 to
+ * 999); personal otherwise. A shared ID's item waits for the end of the
+ * pass, which finds its members among the accounts' groups: shared IDs come
+ * last. A role's target and a shared ID are logged into with a person's own
+ * factors, never their own: no factors are missing for them.
  *
  * Zone: the default zone when it admits the account, else the first zone
  * that does. */
@@ -72,8 +78,15 @@ static const struct kagi_zone *account_zone(const struct kagi_config *c, const c
         return z;
 }
 
-static const char *account_type(const struct review *rv, const struct login *l)
+static const char *account_type(const struct review *rv, const struct login *l, const char *name)
 {
+        const struct kagi_config *c = rv->rq->b->cfg;
+
+        /* as login.c decides: a target first */
+        if (config_is_target(c, name))
+                return "privileged";
+        if (config_shared(c, name))
+                return "shared";
         if (login_privileged(rv->rq, l))
                 return "privileged";
         if (l->acct.exists && l->acct.uid != (uid_t)-1 && l->acct.uid > 0 && l->acct.uid < FIRST_PERSON_UID)
@@ -175,7 +188,8 @@ static int on_account(void *userdata, const struct review_account *a)
         _cleanup_(login_done) struct login l = { .rq = rv->rq, .user = a->name };
         _cleanup_(json_putp) json_object *j = json_object_new_object();
         const struct kagi_zone *z;
-        bool answered, admitted, card;
+        bool answered, admitted, card, by_person;
+        int shared, r;
 
         answered = ask(p, a->name, &l.acct);
         l.looked_up = true;
@@ -186,7 +200,7 @@ static int on_account(void *userdata, const struct review_account *a)
 
         json_add_str(j, "name", a->name);
         review_put_text(j, "display_name", l.acct.display_name);
-        json_add_str(j, "type", account_type(rv, &l));
+        json_add_str(j, "type", account_type(rv, &l, a->name));
         review_put_text(j, "department", l.acct.department);
         json_add_str(j, "zone", z->name);
         json_object_object_add(j, "factors", enrolled(card, a->totp));
@@ -199,11 +213,62 @@ static int on_account(void *userdata, const struct review_account *a)
         json_add_time(j, "created", a->first_seen);
 
         /* what the directory did not answer for cannot be judged */
-        if (answered && l.acct.exists && l.acct.enabled && admitted && !completes_a_set(z, card, a->totp))
+        shared = review_shared_index(rv, a->name);
+        by_person = shared >= 0 || config_is_target(rv->rq->b->cfg, a->name);
+        if (answered && !by_person && l.acct.exists && l.acct.enabled && admitted &&
+            !completes_a_set(z, card, a->totp))
                 note_missing(p, a, &l.acct, z, card);
         if (answered)
                 note_not_admitted(p, a, &l.acct, z, admitted);
+        if (answered && l.acct.exists && !by_person) {
+                r = review_policy_note(rv, a->name, &l.acct.groups);
+                if (r < 0)
+                        return r;
+        }
+        if (shared >= 0 && !config_is_target(rv->rq->b->cfg, a->name)) {
+                /* its members are known once every account has been seen */
+                json_object_put(rv->policy.ids[shared]);
+                rv->policy.ids[shared] = json_object_get(j);
+                return 0;
+        }
         return review_item(rv, "accounts", "items", j);
+}
+
+/* The shared IDs held back, with their members. */
+static int send_shared_ids(struct review *rv)
+{
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < rv->rq->b->cfg->n_shared; i++) {
+                json_object *j = rv->policy.ids[i];
+
+                if (!j)
+                        continue;
+                json_object_object_add(j, "members", review_policy_names(rv->policy.members[i]));
+                r = review_item(rv, "accounts", "items", j);
+        }
+        return r;
+}
+
+/* The names of the policy's accounts: shared IDs and roles' targets. */
+static const char **policy_accounts(const struct kagi_config *c, size_t *ret_n)
+{
+        size_t n = c->n_shared;
+        const char **v;
+
+        for (size_t i = 0; i < c->n_roles; i++)
+                n += c->roles[i].targets.n;
+        v = calloc(n ? n : 1, sizeof(*v));
+        if (!v)
+                return NULL;
+        n = 0;
+        for (size_t i = 0; i < c->n_shared; i++)
+                v[n++] = c->shared[i].name;
+        for (size_t i = 0; i < c->n_roles; i++)
+                for (size_t k = 0; k < c->roles[i].targets.n; k++)
+                        v[n++] = c->roles[i].targets.v[k];
+        *ret_n = n;
+        return v;
 }
 
 int review_accounts(struct review *rv)
@@ -213,8 +278,14 @@ int review_accounts(struct review *rv)
         _cleanup_(json_putp) json_object *not_admitted = json_object_new_array();
         struct pass p = { .rv = rv, .deadline_ms = now_ms() + DIRECTORY_BUDGET_MS, .missing = missing,
                           .not_admitted = not_admitted };
+        _cleanup_(freep) const char **also = NULL;
+        size_t n_also = 0;
         char err[512];
         int r;
+
+        also = policy_accounts(rv->rq->b->cfg, &n_also);
+        if (!also || review_policy_init(rv) < 0)
+                return -ENOMEM;
 
         /* a handle of the review's own, without the lookup cache: ten
          * thousand accounts would push out those the logins are using */
@@ -225,7 +296,9 @@ int review_accounts(struct review *rv)
                 rv->dir = NULL;
                 rv->directory_down = true;
         }
-        r = store_review_accounts(rv->rq->store, rv->until, on_account, &p);
+        r = store_review_accounts(rv->rq->store, rv->until, also, n_also, on_account, &p);
+        if (r >= 0)
+                r = send_shared_ids(rv);
         if (r >= 0)
                 r = review_items(rv, "accounts", "items", NULL);
         if (r >= 0)

@@ -116,7 +116,7 @@ static int claim(struct request *rq, const struct login *l, struct account_verdi
                 break;
         default:
                 v->msg = MSG_IN_USE;
-                snprintf(v->why, sizeof(v->why), "in use: %u session(s) allowed, session %.32s of %.40s on %.60s",
+                snprintf(v->why, sizeof(v->why), AUDIT_IN_USE " %u session(s) allowed, session %.32s of %.40s on %.60s",
                          rules.max_sessions, holder.id, holder.person, holder.terminal);
                 break;
         }

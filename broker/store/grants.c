@@ -14,7 +14,7 @@ static void text(char *dst, size_t size, sqlite3_stmt *st, int col)
         snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-static void row_to_grant(sqlite3_stmt *st, void *ret)
+void row_to_grant(sqlite3_stmt *st, void *ret)
 {
         struct grant_row *g = ret;
 

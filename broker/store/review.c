@@ -105,9 +105,44 @@ struct cb {
                 store_review_lock_cb lock;
                 store_review_card_cb card;
                 store_review_sharing_cb sharing;
+                store_review_grant_cb grant;
+                store_review_session_cb session;
+                store_review_refusal_cb refusal;
         } fn;
         void *userdata;
 };
+
+/* Binds names[] as a JSON array of strings (json_each() in the question
+ * reads it back), or NULL when there are none. */
+static int bind_names(struct store *s, sqlite3_stmt *st, int col, const char *const *names, size_t n)
+{
+        sqlite3_str *j;
+        char *json;
+
+        if (!st || n == 0)
+                return 0;
+        j = sqlite3_str_new(store_conn(s)->db);
+        sqlite3_str_appendchar(j, 1, '[');
+        for (size_t i = 0; i < n; i++) {
+                sqlite3_str_appendall(j, i ? ",\"" : "\"");
+                for (const unsigned char *p = (const unsigned char *)names[i]; *p; p++) {
+                        if (*p == '"' || *p == '\\')
+                                sqlite3_str_appendf(j, "\\%c", (char)*p);
+                        else if (*p < 0x20)
+                                sqlite3_str_appendf(j, "\\u%04x", (unsigned)*p);
+                        else
+                                sqlite3_str_appendchar(j, 1, (char)*p);
+                }
+                sqlite3_str_appendchar(j, 1, '"');
+        }
+        sqlite3_str_appendchar(j, 1, ']');
+        if (sqlite3_str_errcode(j) != SQLITE_OK) {
+                sqlite3_free(sqlite3_str_finish(j));
+                return -ENOMEM;
+        }
+        json = sqlite3_str_finish(j);
+        return sqlite3_bind_text(st, col, json, -1, sqlite3_free) == SQLITE_OK ? 0 : -ENOMEM;
+}
 
 static void bind_period(sqlite3_stmt *st, int64_t from, int64_t until)
 {
@@ -135,14 +170,17 @@ static int account_row(sqlite3_stmt *st, void *ctx)
         return a.name ? c->fn.account(c->userdata, &a) : 0;
 }
 
-int store_review_accounts(struct store *s, int64_t until, store_review_account_cb cb, void *userdata)
+int store_review_accounts(struct store *s, int64_t until, const char *const *also, size_t n_also,
+                          store_review_account_cb cb, void *userdata)
 {
         sqlite3_stmt *st = review_stmt(s, STMT_REVIEW_ACCOUNTS);
         struct cb c = { .fn.account = cb, .userdata = userdata };
+        int r;
 
         if (st)
                 sqlite3_bind_int64(st, 1, until);
-        return each_row(s, st, "review accounts", account_row, &c);
+        r = bind_names(s, st, 2, also, n_also);
+        return r < 0 ? r : each_row(s, st, "review accounts", account_row, &c);
 }
 
 /* ---- days ----------------------------------------------------------------- */
@@ -282,6 +320,88 @@ int store_review_card_sharing(struct store *s, int64_t from, int64_t until, stor
 
         bind_period(st, from, until);
         return each_row(s, st, "review card sharing", sharing_row, &c);
+}
+
+/* ---- privileged grants ---------------------------------------------------- */
+
+static int grant_row(sqlite3_stmt *st, void *ctx)
+{
+        const struct cb *c = ctx;
+        struct review_grant g = { 0 };
+
+        row_to_grant(st, &g.grant);
+        g.used_seconds = sqlite3_column_int64(st, 19);
+        g.sessions = (unsigned)sqlite3_column_int64(st, 20);
+        return c->fn.grant(c->userdata, &g);
+}
+
+int store_review_grants(struct store *s, int64_t from, int64_t until, int64_t now, store_review_grant_cb cb,
+                        void *userdata)
+{
+        sqlite3_stmt *st = review_stmt(s, STMT_REVIEW_GRANTS);
+        struct cb c = { .fn.grant = cb, .userdata = userdata };
+
+        bind_period(st, from, until);
+        if (st)
+                sqlite3_bind_int64(st, 3, now);
+        return each_row(s, st, "review grants", grant_row, &c);
+}
+
+/* ---- shared IDs ----------------------------------------------------------- */
+
+static int session_row(sqlite3_stmt *st, void *ctx)
+{
+        const struct cb *c = ctx;
+        struct review_session r = {
+                .account = text(st, 0),
+                .person = text(st, 1),
+                .service = text(st, 2),
+                .terminal = text(st, 3),
+                .started = sqlite3_column_int64(st, 4),
+                .ended = sqlite3_column_int64(st, 5),
+        };
+
+        return r.account ? c->fn.session(c->userdata, &r) : 0;
+}
+
+int store_review_sessions_of(struct store *s, int64_t from, int64_t until, const char *const *accounts, size_t n,
+                             store_review_session_cb cb, void *userdata)
+{
+        sqlite3_stmt *st;
+        struct cb c = { .fn.session = cb, .userdata = userdata };
+        int r;
+
+        if (n == 0)
+                return s->writing ? -EBUSY : 0;
+        st = review_stmt(s, STMT_REVIEW_SESSIONS_OF);
+        bind_period(st, from, until);
+        r = bind_names(s, st, 3, accounts, n);
+        return r < 0 ? r : each_row(s, st, "review sessions", session_row, &c);
+}
+
+static int refusal_row(sqlite3_stmt *st, void *ctx)
+{
+        const struct cb *c = ctx;
+        struct review_refusal r = {
+                .time = sqlite3_column_int64(st, 0),
+                .event = text(st, 1),
+                .account = text(st, 2),
+                .person = text(st, 3),
+                .terminal = text(st, 4),
+                .reason = text(st, 5),
+        };
+
+        return r.event && r.account ? c->fn.refusal(c->userdata, &r) : 0;
+}
+
+int store_review_shared_refusals(struct store *s, int64_t from, int64_t until, store_review_refusal_cb cb,
+                                 void *userdata)
+{
+        sqlite3_stmt *st = review_stmt(s, STMT_REVIEW_SHARED_REFUSALS);
+        struct cb c = { .fn.refusal = cb, .userdata = userdata };
+
+        bind_period(st, from, until);
+        return each_row(s, st, "review shared-ID refusals", refusal_row, &c);
 }
 
 /* ---- the audit log -------------------------------------------------------- */

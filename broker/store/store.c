@@ -92,6 +92,18 @@ static const char *const schema_sql =
 
 /* the columns row_to_card() reads, in its order */
 #define CARD_COLUMNS "fingerprint, serial, subject, issuer, account, state, registered, not_after, changed, reason"
+/* A refused login to a shared ID, as kagid records it (shared.c, login.c,
+ * session.c): a non-member's (shared-misuse); the account phase's or the
+ * session's refusal of a member while the ID is in use ("in use: …"), of a
+ * login that named no member, or of a person who is not one (sudo's). A
+ * CASE, not AND and OR: as a value (the copy keeps it for every record it
+ * reads) SQLite 3.40 evaluates both sides of those (OP_Or), and the LIKE on
+ * every record made the copy take twice as long. */
+#define SHARED_REFUSAL \
+        "(CASE WHEN event = 'shared-misuse' THEN 1" \
+        " WHEN result <> 'denied' OR event NOT IN ('auth', 'account', 'session-open') THEN 0" \
+        " WHEN reason LIKE '" AUDIT_IN_USE "%' OR reason IN ('" AUDIT_NO_MEMBER "', '" AUDIT_NOT_MEMBER "') THEN 1" \
+        " ELSE 0 END)"
 /* later than any time: the neutral element of min() over times that may be absent */
 #define NEVER "9000000000000000000"
 
@@ -214,24 +226,32 @@ static const char *const sql[STMT_MAX_] = {
          * logins, and the enrollment, lock and card records. serial: the card a
          * card record names first — "card SERIAL", "card SERIAL; …",
          * "card SERIAL revoked: …", "card SERIAL: REASON", "card SERIAL is
-         * registered to OWNER". */
+         * registered to OWNER". And the refused logins to shared IDs
+         * (SHARED_REFUSAL), as event "shared:EVENT" with person, terminal and
+         * reason, so that no other question takes them for what their own
+         * event is. */
         [STMT_REVIEW_EVENTS_FILL] =
-                "INSERT INTO temp.review_events SELECT seq, time_us, event, result, account,"
-                " CASE WHEN event IN ('unlock', 'card-revoke', 'card-sharing') THEN person END,"
+                "INSERT INTO temp.review_events SELECT seq, time_us,"
+                " CASE WHEN sid THEN 'shared:' || event ELSE event END, result, account,"
+                " CASE WHEN sid OR event IN ('unlock', 'card-revoke', 'card-sharing') THEN person END,"
                 " CASE WHEN event = 'unlock' THEN service END,"
-                " CASE WHEN event = 'auth' THEN factor END,"
-                " CASE WHEN result = 'failure' OR event = 'card-sharing' THEN terminal END,"
-                " CASE WHEN event = 'unlock' THEN reason END,"
-                " CASE WHEN (factor = 'card+pin' OR event IN ('card-revoke', 'card-sharing')) AND reason LIKE 'card %' THEN"
+                " CASE WHEN event = 'auth' AND NOT sid THEN factor END,"
+                " CASE WHEN sid OR result = 'failure' OR event = 'card-sharing' THEN terminal END,"
+                " CASE WHEN sid OR event = 'unlock' THEN reason END,"
+                " CASE WHEN NOT sid AND (factor = 'card+pin' OR event IN ('card-revoke', 'card-sharing'))"
+                "   AND reason LIKE 'card %' THEN"
                 "   substr(rest, 1, min(coalesce(nullif(instr(rest, ' '), 0), " NEVER "),"
                 "     coalesce(nullif(instr(rest, ';'), 0), " NEVER "), coalesce(nullif(instr(rest, ':'), 0), " NEVER "))"
                 "     - 1) END"
-                " FROM (SELECT *, substr(reason, 6) AS rest FROM main.audit"
+                " FROM (SELECT *, substr(reason, 6) AS rest, " SHARED_REFUSAL " AS sid FROM main.audit"
                 "   WHERE +time_us < (?1 + 1) * 1000000 AND (event IN ('enroll', 'card-register', 'lock', 'unlock',"
                 "   'card-revoke', 'card-sharing') OR (event = 'account' AND result = 'success')"
-                "   OR (event = 'auth' AND (result = 'failure' OR factor = 'card+pin'))))",
+                "   OR (event = 'auth' AND (result = 'failure' OR factor = 'card+pin')) OR " SHARED_REFUSAL "))",
+        /* ?2: a JSON array of more names to answer for, state or none (the
+         * policy's accounts: shared IDs, roles' targets) */
         [STMT_REVIEW_ACCOUNTS] =
-                "WITH names AS (SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards),"
+                "WITH names AS (SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards"
+                "   UNION SELECT value FROM json_each(?2) WHERE type = 'text'),"
                 " seen AS (SELECT account,"
                 "   max(CASE WHEN event = 'account' THEN time_us END) AS ok,"
                 "   max(CASE WHEN event = 'auth' THEN time_us END) AS bad,"
@@ -315,6 +335,34 @@ static const char *const sql[STMT_MAX_] = {
                 "SELECT time_us / 1000000, account, person, terminal, serial FROM temp.review_events"
                 " WHERE event = 'card-sharing' AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999"
                 " ORDER BY seq",
+        /* PRIV-2, PRIV-4: every grant asked for by the end of the period and
+         * not closed before its start, with how long its sessions were open
+         * in all: each from its start to its end or, when its processes
+         * outlived that, the last one's end (?3, now, for one still open),
+         * the time two of them overlap counted once — each session adds what
+         * it runs past the latest end of those that started before it. */
+        [STMT_REVIEW_GRANTS] =
+                "WITH g AS MATERIALIZED (SELECT " GRANT_COLUMNS " FROM grants WHERE created <= ?2"
+                "   AND (closed = 0 OR closed >= ?1)),"
+                " s AS (SELECT grant_id AS id, started AS a, max(started, CASE WHEN max(ended, last_gone) > 0"
+                "   THEN max(ended, last_gone) ELSE ?3 END) AS b FROM sessions"
+                "   WHERE grant_id != 0 AND grant_id IN (SELECT id FROM g)),"
+                " w AS (SELECT id, a, b, max(b) OVER (PARTITION BY id ORDER BY a, b"
+                "   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM s),"
+                " u AS (SELECT id, sum(max(0, b - max(a, coalesce(before, a)))) AS used, count(*) AS n"
+                "   FROM w GROUP BY id)"
+                " SELECT g.*, coalesce(u.used, 0), coalesce(u.n, 0) FROM g LEFT JOIN u ON u.id = g.id ORDER BY g.id",
+        /* SID-1: the sessions of the accounts in ?3 (a JSON array) that
+         * overlap the period, by start; their end as for grants, 0 while open */
+        [STMT_REVIEW_SESSIONS_OF] =
+                "SELECT account, person, service, terminal, started, max(ended, last_gone) AS stop FROM sessions"
+                " WHERE account IN (SELECT value FROM json_each(?3) WHERE type = 'text') AND started <= ?2"
+                " AND (max(ended, last_gone) = 0 OR max(ended, last_gone) >= ?1) ORDER BY started, id",
+        /* the refusals the review's table holds as "shared:EVENT" */
+        [STMT_REVIEW_SHARED_REFUSALS] =
+                "SELECT time_us / 1000000, substr(event, 8), account, person, terminal, reason"
+                " FROM temp.review_events WHERE substr(event, 1, 7) = 'shared:'"
+                " AND time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999 ORDER BY seq",
         [STMT_REVIEW_AUDIT_SPAN] =
                 "SELECT (SELECT count(*) FROM audit WHERE time_us BETWEEN ?1 * 1000000 AND ?2 * 1000000 + 999999),"
                 " (SELECT min(seq) FROM audit), (SELECT max(seq) FROM audit)",

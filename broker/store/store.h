@@ -186,6 +186,11 @@ struct audit_record {
         const char *reason;
         const char *session;
 };
+/* Reasons kagid records that the account review reads back (SID-1): a
+ * refused login to a shared ID at the account phase or the session's. */
+#define AUDIT_IN_USE "in use:"                /* "in use: N session(s) allowed, session … of … on …" */
+#define AUDIT_NO_MEMBER "a shared ID, with no member named"
+#define AUDIT_NOT_MEMBER "not a member of the shared ID"
 /* Inside the caller's transaction: chains r to the newest record. Refuses
  * (-EBADMSG) to append onto a head that does not verify. */
 int audit_append(struct store *s, const uint8_t key[KAGI_KEY_LEN], struct audit_record *r);
@@ -228,8 +233,10 @@ struct review_account {
         unsigned active_cards;
 };
 typedef int (*store_review_account_cb)(void *userdata, const struct review_account *a);
-/* Every account kagi holds state for (lock state, TOTP, cards), by name. */
-int store_review_accounts(struct store *s, int64_t until, store_review_account_cb cb, void *userdata);
+/* Every account kagi holds state for (lock state, TOTP, cards), and the
+ * n_also names of also[] whether it does or not, by name, once each. */
+int store_review_accounts(struct store *s, int64_t until, const char *const *also, size_t n_also,
+                          store_review_account_cb cb, void *userdata);
 
 struct review_day {
         int64_t day;                          /* days since 1970-01-01 at the offset */
@@ -285,6 +292,48 @@ typedef int (*store_review_sharing_cb)(void *userdata, const struct review_shari
 /* CARD-1: each card refused because it is someone else's, in the period. */
 int store_review_card_sharing(struct store *s, int64_t from, int64_t until, store_review_sharing_cb cb,
                               void *userdata);
+
+struct review_grant {
+        struct grant_row grant;
+        /* how long the sessions under it were open, in all: from each one's
+         * start to its end, or to when its last process was gone if later,
+         * or to `now` while open; the time two overlap counted once */
+        int64_t used_seconds;
+        unsigned sessions;
+};
+typedef int (*store_review_grant_cb)(void *userdata, const struct review_grant *g);
+/* PRIV-2, PRIV-4: each grant asked for by the end of the period and not
+ * closed (revoked, expired, denied) before its start, by id. */
+int store_review_grants(struct store *s, int64_t from, int64_t until, int64_t now, store_review_grant_cb cb,
+                        void *userdata);
+
+struct review_session {
+        const char *account, *person, *service, *terminal;
+        int64_t started;
+        int64_t ended;                        /* its end, or when its last process was gone if later; 0: open */
+};
+typedef int (*store_review_session_cb)(void *userdata, const struct review_session *r);
+/* SID-1: each session of the n accounts of accounts[] that overlaps the
+ * period, by start. */
+int store_review_sessions_of(struct store *s, int64_t from, int64_t until, const char *const *accounts, size_t n,
+                             store_review_session_cb cb, void *userdata);
+
+struct review_refusal {
+        int64_t time;
+        const char *event;                    /* shared-misuse, auth, account or session-open */
+        const char *account;                  /* the shared ID */
+        const char *person;                   /* who, as the record says */
+        const char *terminal;
+        const char *reason;                   /* the record's */
+};
+typedef int (*store_review_refusal_cb)(void *userdata, const struct review_refusal *r);
+/* SID-1: each refused login to a shared ID in the period, in the log's
+ * order: a non-member's (shared-misuse), and the refusals only a shared ID
+ * gets — in use ("in use: …"), no member named ("a shared ID, with no
+ * member named"), not a member at the account phase ("not a member of the
+ * shared ID"). */
+int store_review_shared_refusals(struct store *s, int64_t from, int64_t until, store_review_refusal_cb cb,
+                                 void *userdata);
 
 struct review_audit_span {
         int64_t in_period;                    /* records in the period */

@@ -52,6 +52,9 @@ enum stmt_id {
         STMT_REVIEW_LOCKS,
         STMT_REVIEW_CARDS,
         STMT_REVIEW_CARD_SHARING,
+        STMT_REVIEW_GRANTS,
+        STMT_REVIEW_SESSIONS_OF,
+        STMT_REVIEW_SHARED_REFUSALS,
         STMT_REVIEW_AUDIT_SPAN,
         STMT_REVIEW_RECORD_TIME,
         STMT_MAX_
@@ -110,3 +113,5 @@ int store_row(struct store *s, sqlite3_stmt *st, const char *what, void (*read)(
 int store_errno(struct store *s, const char *what);
 /* cards.c: a row of CARD_COLUMNS, from column 0 on, into the struct card_row at ret. */
 void row_to_card(sqlite3_stmt *st, void *ret);
+/* grants.c: a row of GRANT_COLUMNS (store.c), from column 0 on, into the struct grant_row at ret. */
+void row_to_grant(sqlite3_stmt *st, void *ret);

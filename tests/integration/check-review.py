@@ -55,6 +55,15 @@ def main():
         check(any("frank" in row for row in sections["locks"]["rows"]), name + " csv: frank's lock")
         check(any("LOG-3" in row and "○" in row for row in sections["summary"]["rows"]),
               name + " csv: the intact chain is ○")
+        # PRIV-1 △ dave's unused role, PRIV-2 △ the break-glass, PRIV-4 × the
+        # overrun, SID-1 × the use nobody was named for
+        for clause, want in (("PRIV-1", "△"), ("PRIV-2", "△"), ("PRIV-4", "×"), ("SID-1", "×")):
+            check(any(clause in row and want in row for row in sections["summary"]["rows"]),
+                  name + " csv: %s is %s" % (clause, want))
+        check(len(sections["privileged.grants"]["rows"]) == 1 + 3, name + " csv: three grants")
+        check(any("dave" in row for row in sections["privileged.holders"]["rows"]), name + " csv: dave holds ops")
+        check(len(sections["shared.uses"]["rows"]) == 1 + 3, name + " csv: three uses of the shared ID")
+        check(any("dave" in row for row in sections["shared.refusals"]["rows"]), name + " csv: dave refused")
         if lang == "ja":
             check(sections["accounts"]["title"] != "accounts" and not sections["accounts"]["title"].isascii(),
                   name + " csv: Japanese section titles")
@@ -67,9 +76,15 @@ def main():
               name + " json: alice's Japanese name intact")
         check(all("secret" not in json.dumps(a) for a in doc["accounts"]["items"]), name + " json: no secret")
 
+        check([g["end"] for g in doc["privileged"]["grants"]] == ["expired", "ended", "active"],
+              name + " json: how each grant ended")
+        check([u.get("person") for u in doc["shared"]["uses"]] == [None, "alice", "alice"],
+              name + " json: who used the shared ID")
+
         data = read("html")
         tf.check_html(data, name + " html", False)
         check("田中 花子".encode() in data, name + " html: alice's Japanese name intact")
+        check(b"PRIV-4" in data and b"madoguchi01" in data, name + " html: the privileged and shared sections")
 
         data = read("text")
         tf.check_text(data, name + " text")

@@ -12,7 +12,19 @@
  * login 120 days ago, now locked and left so; dave (wheel: privileged),
  * presented alice's card; eve (kagi-admin), whose only card is revoked: no
  * factor left; frank, enrolled 150 days ago, never logged in, locked by
- * three wrong codes and unlocked by root. */
+ * three wrong codes and unlocked by root.
+ *
+ * Privileged (PRIV-1, PRIV-2, PRIV-4): the roles ops (alice, and wheel:
+ * dave, who never asks) and dba (alice; approval, break-glass), both onto
+ * root. 60 days ago alice's ops grant of 30 minutes had two sessions that
+ * ran 50 minutes in all (written to the store: kagid would have ended
+ * them). Today she asks for ops, su's to root under it, extends it by 10
+ * minutes and gives it back; then asks for dba by break-glass.
+ * Shared (SID-1): madoguchi01, for alice, bob and the group counter
+ * (carol). 100 days ago someone used it before it was a shared ID, nobody
+ * named (written to the store). Today alice logs in to it, then holds it
+ * while bob is refused (in use, no misuse); dave, no member, is refused;
+ * so is someone with the ID's own password. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -38,8 +50,12 @@
 #define DAY 86400
 #define HISTORY_DAYS 200
 
+#define SHARED "madoguchi01"
+
 static struct fx *fx;
 static char alice_ec_serial[130], bob_serial[130], jpki_serial[130];
+static int step = 1;                          /* TOTP steps are used once, in order: after real_logins' */
+static int64_t old_grant_at, old_use_at;      /* the history's grant and shared-ID use */
 
 /* ---- building the story ----------------------------------------------------- */
 
@@ -98,6 +114,54 @@ static void write_history(struct store *s, const uint8_t *key)
                         history_record(s, key, t + (int64_t)i, "account", who[i], "success", "-");
                 }
         }
+}
+
+static void history_session(struct store *s, const char *account, const char *person, int64_t grant, int64_t from,
+                            int64_t to)
+{
+        struct session_row r = { .pid = 4242, .started = from, .tty_uid = -1, .grant = grant };
+
+        snprintf(r.id, sizeof(r.id), "%016llx", (unsigned long long)from * 31 + (unsigned long long)to);
+        snprintf(r.account, sizeof(r.account), "%s", account);
+        snprintf(r.person, sizeof(r.person), "%s", person);
+        snprintf(r.service, sizeof(r.service), "%s", grant ? "kagi-su" : "login");
+        snprintf(r.terminal, sizeof(r.terminal), "mn-ws-0009:tty1");
+        snprintf(r.state, sizeof(r.state), "open");
+        if (grant)
+                snprintf(r.role, sizeof(r.role), "ops");
+        assert_int_equal(store_session_add(s, &r), 0);
+        snprintf(r.state, sizeof(r.state), "ended");
+        snprintf(r.end_how, sizeof(r.end_how), "logout");
+        r.ended = to;
+        r.last_gone = to;
+        assert_int_equal(store_session_put(s, &r), 0);
+}
+
+/* PRIV-4: alice's ops grant of 30 minutes, 60 days ago, whose two sessions
+ * (40 minutes each, overlapping by 30) ran 50 minutes in all. SID-1: a use
+ * of madoguchi01 100 days ago that names nobody. */
+static void write_policy_history(struct store *s, const uint8_t *key)
+{
+        int64_t today = (int64_t)time(NULL) / DAY * DAY;
+        struct grant_row g = { .requested = 1800 };
+
+        (void)key;
+        old_grant_at = today - 60 * DAY + 10 * 3600;
+        old_use_at = today - 100 * DAY + 13 * 3600;
+        snprintf(g.role, sizeof(g.role), "ops");
+        snprintf(g.person, sizeof(g.person), "alice");
+        snprintf(g.reason, sizeof(g.reason), "year-end batch");
+        snprintf(g.state, sizeof(g.state), "active");
+        g.created = g.starts = old_grant_at;
+        g.ends = old_grant_at + 1800;
+        assert_int_equal(store_grant_add(s, &g), 0);
+        snprintf(g.state, sizeof(g.state), "expired");
+        g.closed = g.ends;
+        snprintf(g.closed_by, sizeof(g.closed_by), "kagid");
+        assert_int_equal(store_grant_put(s, &g), 0);
+        history_session(s, "root", "alice", g.id, old_grant_at, old_grant_at + 2400);
+        history_session(s, "root", "alice", g.id, old_grant_at + 600, old_grant_at + 3000);
+        history_session(s, SHARED, SHARED, 0, old_use_at, old_use_at + 1200);
 }
 
 static void kagictl_ok(const char *const argv[])
@@ -185,15 +249,99 @@ static void real_logins(void)
         kagictl_ok((const char *[]){ "card", "revoke", jpki_serial, "--reason", "left the office", NULL });
 }
 
+/* The next unused code of the one secret everyone is enrolled with. */
+static const char *next_code(char code[16])
+{
+        fx_code(FX_SECRET_ALICE, step++, code);
+        return code;
+}
+
+/* kagictl as the person (uid), typing password and code at its prompts. */
+static void ctl_typed(uid_t uid, const char *person, const char *const argv[])
+{
+        char input[128], code[16], out[4096];
+
+        snprintf(input, sizeof(input), "pw-%s\n%s\n", person, next_code(code));
+        if (fx_kagictl_typed(fx, uid, input, out, sizeof(out), argv) != 0)
+                fail_msg("kagictl %s %s as %s: %s", argv[0], argv[1], person, out);
+}
+
+/* The answers of someone logging in to the shared ID by personal ID. */
+static void shared_answers(struct fx_conv *c, const char *person, char password[64], char code[16])
+{
+        memset(c, 0, sizeof(*c));
+        snprintf(password, 64, "pw-%s", person);
+        c->answers[0] = person;
+        c->answers[1] = password;
+        c->answers[2] = next_code(code);
+}
+
+static void policy_logins(void)
+{
+        char password[64], code[16], out[4096];
+        struct fx_conv c;
+        pid_t held;
+
+        /* PRIV: alice's ops grant (2), su to root under it, 10 minutes more,
+         * given back; then dba by break-glass (3) */
+        ctl_typed(1000, "alice",
+                  (const char *[]){ "grant", "request", "ops", "--for", "30m", "--reason", "patch openssl", NULL });
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = "pw-alice";
+        c.answers[1] = next_code(code);
+        assert_int_equal(fx_pam_items(fx, "kagi-su", "root", "pts/4", NULL, "alice", &c,
+                                      FX_AUTH | FX_ACCOUNT | FX_SESSION),
+                         PAM_SUCCESS);
+        ctl_typed(1000, "alice",
+                  (const char *[]){ "grant", "extend", "2", "--by", "10m", "--reason", "the reboot took longer",
+                                    NULL });
+        if (fx_kagictl_as(fx, 1000, 1000, out, sizeof(out),
+                          (const char *[]){ "grant", "revoke", "2", "--reason", "done", NULL }) != 0)
+                fail_msg("grant revoke: %s", out);
+        ctl_typed(1000, "alice",
+                  (const char *[]){ "grant", "request", "dba", "--for", "15m", "--reason", "restore a table",
+                                    "--break-glass", NULL });
+
+        /* SID-1: alice uses the shared ID; holds it while bob is refused */
+        shared_answers(&c, "alice", password, code);
+        assert_int_equal(fx_pam_items(fx, "kagi-stack", SHARED, "pts/1", NULL, NULL, &c,
+                                      FX_AUTH | FX_ACCOUNT | FX_SESSION),
+                         PAM_SUCCESS);
+        shared_answers(&c, "alice", password, code);
+        assert_int_equal(fx_hold(fx, "kagi-stack", SHARED, "pts/1", NULL, &c, &held), PAM_SUCCESS);
+        shared_answers(&c, "bob", password, code);
+        assert_int_not_equal(fx_pam_items(fx, "kagi-stack", SHARED, "pts/2", NULL, NULL, &c, FX_AUTH | FX_ACCOUNT),
+                             PAM_SUCCESS);
+        /* kagid speaks Japanese here ([broker] language) */
+        assert_true(fx_said(&c, "このIDは使用中です"));
+        assert_int_equal(fx_unhold(held, SIGTERM), PAM_SUCCESS);
+        /* dave is no member: refused as misuse */
+        shared_answers(&c, "dave", password, code);
+        assert_int_not_equal(fx_pam_items(fx, "kagi-stack", SHARED, "pts/3", NULL, NULL, &c, FX_AUTH), PAM_SUCCESS);
+        assert_true(fx_said(&c, "共用ID " SHARED " の利用者として登録されていません"));
+        /* and someone with the ID's own password, naming the ID itself */
+        memset(&c, 0, sizeof(c));
+        c.answers[0] = SHARED;
+        c.answers[1] = "pw-shared";
+        c.answers[2] = "000000";
+        assert_int_not_equal(fx_pam_items(fx, "kagi-stack", SHARED, "pts/5", NULL, NULL, &c, FX_AUTH), PAM_SUCCESS);
+}
+
 static int group_setup(void **state)
 {
-        char extra[1024], cmd[2 * FX_PATH];
+        char extra[2048], cmd[2 * FX_PATH];
 
         (void)state;
         if (card_pki_make() < 0)
                 return -1;
         snprintf(extra, sizeof(extra),
-                 "[broker]\nlanguage = ja\n[card]\nca_file = %s/ca.pem\ncrl_file = %s/crl.pem\n", card_pki, card_pki);
+                 "[broker]\nlanguage = ja\n[card]\nca_file = %s/ca.pem\ncrl_file = %s/crl.pem\n"
+                 "[totp]\nwindow = 10\n"
+                 "[role ops]\ntargets = root\nusers = alice\ngroups = wheel\nmax_duration = 1h\n"
+                 "[role dba]\ntargets = root\nusers = alice\nmax_duration = 2h\napproval = yes\n"
+                 "approvers = kagi-admin\nbreak_glass = yes\n"
+                 "[shared " SHARED "]\nusers = alice bob\ngroups = counter\n",
+                 card_pki, card_pki);
         fx = fx_new(extra, (const char *[]){ "alice", "bob", "carol", "dave", "frank", NULL });
         if (!fx)
                 return -1;
@@ -204,9 +352,11 @@ static int group_setup(void **state)
         if (system(cmd) != 0)
                 return -1;
         with_store(fx, write_history);
+        with_store(fx, write_policy_history);
         if (fx_start(fx) < 0)
                 return -1;
         real_logins();
+        policy_logins();
         return 0;
 }
 
@@ -477,26 +627,190 @@ static void days_count_logins_and_failures(void **state)
                 locks += num(json_object_array_get_idx(days, i), "locks");
         }
         /* the history's 3 a day for 200 days and carol's 80, and today's
-         * three by PAM (alice, bob, dave) and alice's by card */
-        assert_int_equal(logins, 3 * HISTORY_DAYS + 80 + 4);
+         * three by PAM (alice, bob, dave), alice's by card, her su to root
+         * and her two to the shared ID (the history's grant and shared-ID
+         * use are in the store only, with no audit record) */
+        assert_int_equal(logins, 3 * HISTORY_DAYS + 80 + 4 + 3);
         /* bob's every tenth day, his and frank's and carol's wrong codes, the
-         * revoked card, the card presented for dave */
-        assert_int_equal(failures, HISTORY_DAYS / 10 + 1 + 3 + 3 + 1 + 1);
+         * revoked card, the card presented for dave, dave at the shared ID */
+        assert_int_equal(failures, HISTORY_DAYS / 10 + 1 + 3 + 3 + 1 + 1 + 1);
         assert_int_equal(locks, 2);
         today = json_object_array_get_idx(days, n - 1);
-        assert_int_equal(num(today, "logins"), 4);
+        assert_int_equal(num(today, "logins"), 4 + 3);
         assert_int_equal(num(get(m, "summary.totals"), "logins"), logins);
 }
 
-static void privileged_and_shared_sections_are_there_and_empty(void **state)
+static bool list_is(json_object *list, const char *const want[])
+{
+        size_t n = 0;
+
+        for (; want[n]; n++)
+                if (!list || n >= json_object_array_length(list) ||
+                    strcmp(json_object_get_string(json_object_array_get_idx(list, n)), want[n]) != 0)
+                        return false;
+        return list && json_object_array_length(list) == n;
+}
+
+/* The findings of rule about subject. */
+static size_t findings(json_object *m, const char *rule, const char *subject)
+{
+        json_object *f = get(m, "summary.findings");
+        size_t n = 0;
+
+        for (size_t i = 0; f && i < json_object_array_length(f); i++) {
+                json_object *it = json_object_array_get_idx(f, i);
+
+                n += strcmp(str(it, "rule"), rule) == 0 && (!subject || (str(it, "subject") &&
+                                                                         strcmp(str(it, "subject"), subject) == 0));
+        }
+        return n;
+}
+
+static void privileged_roles_holders_and_grants(void **state)
 {
         _cleanup_(json_putp) json_object *m = model();
+        json_object *p = get(m, "privileged"), *r, *g;
 
         (void)state;
-        assert_int_equal(json_object_array_length(get(m, "privileged.grants")), 0);
-        assert_int_equal(json_object_array_length(get(m, "shared.uses")), 0);
-        assert_string_equal(mark(m, "privileged_approval"), "none");
-        assert_string_equal(mark(m, "shared_ids"), "none");
+        /* the roles as kagi.conf has them; dave holds ops through wheel */
+        r = item(get(p, "roles"), "name", "ops");
+        assert_true(list_is(get(r, "targets"), (const char *[]){ "root", NULL }));
+        assert_true(list_is(get(r, "holders"), (const char *[]){ "alice", "dave", NULL }));
+        assert_int_equal(num(r, "max_minutes"), 60);
+        assert_false(json_object_get_boolean(get(r, "approval")));
+        assert_false(json_object_get_boolean(get(r, "break_glass")));
+        r = item(get(p, "roles"), "name", "dba");
+        assert_true(list_is(get(r, "holders"), (const char *[]){ "alice", NULL }));
+        assert_true(json_object_get_boolean(get(r, "approval")));
+        assert_string_equal(str(r, "approvers"), "kagi-admin");
+        assert_true(json_object_get_boolean(get(r, "break_glass")));
+        assert_int_equal(num(r, "max_minutes"), 120);
+
+        assert_int_equal(json_object_array_length(get(p, "grants")), 3);
+        /* 60 days ago: two sessions of 40 minutes, 30 of them together, are
+         * 50 minutes of use (not 80), past the 30 granted */
+        g = item(get(p, "grants"), "id", "1");
+        assert_string_equal(str(g, "role"), "ops");
+        assert_string_equal(str(g, "person"), "alice");
+        assert_int_equal(num(g, "requested_minutes"), 30);
+        assert_int_equal(num(g, "actual_minutes"), 50);
+        assert_string_equal(str(g, "end"), "expired");
+        assert_string_equal(str(g, "ended_by"), "kagid");
+        assert_non_null(str(g, "ended_at"));
+        /* today's: asked, used by su, extended, given back by alice */
+        g = item(get(p, "grants"), "id", "2");
+        assert_string_equal(str(g, "reason"), "patch openssl");
+        assert_int_equal(num(g, "requested_minutes"), 30);
+        assert_int_equal(num(g, "extended_minutes"), 10);
+        assert_in_range(num(g, "actual_minutes"), 0, 1);
+        assert_string_equal(str(g, "end"), "ended");
+        assert_string_equal(str(g, "ended_by"), "alice");
+        assert_true(json_object_is_type(get(g, "approver"), json_type_null) || !get(g, "approver"));
+        assert_false(json_object_get_boolean(get(g, "break_glass")));
+        assert_non_null(str(g, "started_at"));
+        /* and dba by break-glass, still active, nobody's approval */
+        g = item(get(p, "grants"), "id", "3");
+        assert_string_equal(str(g, "role"), "dba");
+        assert_true(json_object_get_boolean(get(g, "break_glass")));
+        assert_string_equal(str(g, "end"), "active");
+        assert_null(str(g, "approver"));
+        assert_null(str(g, "ended_at"));
+        assert_int_equal(num(g, "actual_minutes"), 0);
+
+        /* derived by the report: dave has used nothing; alice 50 minutes and more */
+        assert_int_equal(num(item(get(p, "holders"), "person", "dave"), "grants"), 0);
+        assert_true(num(item(get(p, "minutes"), "person", "alice"), "minutes") >= 50);
+        assert_int_equal(num(item(get(p, "minutes"), "person", "alice"), "break_glass"), 1);
+        /* the role's target is a privileged account */
+        assert_string_equal(str(item(get(m, "accounts.items"), "name", "root"), "type"), "privileged");
+
+        /* PRIV-1 △ dave; PRIV-2 △ the break-glass (ops needs no approval);
+         * PRIV-4 × the overrun, and △ the extension */
+        assert_int_equal(findings(m, "PRIV-1.unused", "dave"), 1);
+        assert_int_equal(findings(m, "PRIV-1.unused", "alice"), 0);
+        assert_string_equal(mark(m, "privileged_holders"), "advise");
+        assert_int_equal(findings(m, "PRIV-2.break-glass", "alice"), 1);
+        assert_int_equal(findings(m, "PRIV-2.unapproved", NULL) + findings(m, "PRIV-2.self-approved", NULL), 0);
+        assert_string_equal(mark(m, "privileged_approval"), "advise");
+        assert_int_equal(findings(m, "PRIV-4.overrun", NULL), 1);
+        assert_int_equal(findings(m, "PRIV-4.extended", NULL), 1);
+        assert_string_equal(mark(m, "privileged_time"), "fix");
+}
+
+static void shared_ids_their_uses_and_refusals(void **state)
+{
+        _cleanup_(json_putp) json_object *m = model();
+        json_object *s = get(m, "shared"), *id, *u, *a;
+        json_object *uses = get(s, "uses");
+        size_t by_alice = 0;
+
+        (void)state;
+        /* members: the users named, then the group's (carol, through counter) */
+        id = item(get(s, "ids"), "account", SHARED);
+        assert_true(list_is(get(id, "members"), (const char *[]){ "alice", "bob", "carol", NULL }));
+        assert_int_equal(num(id, "max_concurrent"), 1);
+        assert_string_equal(str(id, "display_name"), "Counter 1 (shared)");
+        a = item(get(m, "accounts.items"), "name", SHARED);
+        assert_string_equal(str(a, "type"), "shared");
+        assert_true(list_is(get(a, "members"), (const char *[]){ "alice", "bob", "carol", NULL }));
+        /* its logins are the members' own factors: none missing for it */
+        assert_int_equal(count(get(m, "factors.missing"), "account", SHARED), 0);
+
+        /* the history's use named nobody; alice's two today are hers */
+        assert_int_equal(json_object_array_length(uses), 3);
+        u = json_object_array_get_idx(uses, 0);
+        assert_true(json_object_is_type(get(u, "person"), json_type_null));
+        assert_int_equal(num(u, "minutes"), 20);
+        for (size_t i = 1; i < 3; i++) {
+                u = json_object_array_get_idx(uses, i);
+                by_alice += str(u, "person") && strcmp(str(u, "person"), "alice") == 0;
+                assert_string_equal(str(u, "service"), "kagi-stack");
+                assert_non_null(str(u, "end"));
+        }
+        assert_int_equal(by_alice, 2);
+
+        /* dave refused as no member; bob only because alice had it */
+        u = item(get(s, "refusals"), "person", "dave");
+        assert_string_equal(str(u, "reason"), "not_member");
+        assert_string_equal(str(u, "account"), SHARED);
+        assert_string_equal(str(u, "detail"), "dave is not a member of shared ID " SHARED);
+        u = item(get(s, "refusals"), "person", "bob");
+        assert_string_equal(str(u, "reason"), "concurrent");
+        assert_int_equal(count(get(s, "refusals"), "reason", "not_member"), 1);
+        /* the ID's own password: nobody named */
+        u = item(get(s, "refusals"), "reason", "shared_password");
+        assert_null(str(u, "person"));
+        assert_string_equal(str(u, "detail"), "a shared ID, with no member named");
+        assert_int_equal(json_object_array_length(get(s, "refusals")), 3);
+
+        /* SID-1 × the use nobody is named for; △ dave's refusal; bob's is no finding */
+        assert_int_equal(findings(m, "SID-1.unattributed", SHARED), 1);
+        assert_int_equal(findings(m, "SID-1.refused", "dave"), 1);
+        assert_int_equal(findings(m, "SID-1.refused", "bob"), 0);
+        assert_int_equal(findings(m, "SID-1.refused", SHARED), 1);
+        assert_int_equal(findings(m, "SID-1.non-member", NULL), 0);
+        assert_string_equal(mark(m, "shared_ids"), "fix");
+}
+
+/* The marks as the committee reads them: the summary of the text format. */
+static void the_summary_shows_the_privileged_and_shared_marks(void **state)
+{
+        char path[FX_PATH + 32], msg[4096], *text = NULL;
+        size_t n = 0;
+        FILE *f;
+
+        (void)state;
+        snprintf(path, sizeof(path), "%s/summary.text", fx->dir);
+        assert_int_equal(review("text", "ja", path, msg, sizeof(msg)), 0);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        assert_true(getdelim(&text, &n, '\0', f) > 0);
+        fclose(f);
+        assert_non_null(strstr(text, "特権ID保有者の最小化      PRIV-1  △"));
+        assert_non_null(strstr(text, "特権付与の承認            PRIV-2  △"));
+        assert_non_null(strstr(text, "特権使用時間の制限        PRIV-4  ×"));
+        assert_non_null(strstr(text, "共用IDの利用者限定        SID-1   ×"));
+        free(text);
 }
 
 /* ---- the formats, the rights, the command line ------------------------------------- */
@@ -704,7 +1018,9 @@ int main(void)
                 cmocka_unit_test(cards_show_the_replaced_the_revoked_and_the_lent),
                 cmocka_unit_test(the_chain_is_verified_whole),
                 cmocka_unit_test(days_count_logins_and_failures),
-                cmocka_unit_test(privileged_and_shared_sections_are_there_and_empty),
+                cmocka_unit_test(privileged_roles_holders_and_grants),
+                cmocka_unit_test(shared_ids_their_uses_and_refusals),
+                cmocka_unit_test(the_summary_shows_the_privileged_and_shared_marks),
                 cmocka_unit_test(every_format_parses_back),
                 cmocka_unit_test(without_lang_it_is_kagids_language),
                 cmocka_unit_test(only_root_and_the_admin_group_may_ask),
