@@ -234,6 +234,10 @@ int auth_begin(struct request *rq)
                          login_place(rq->b->cfg, l.service, l.rhost) != LOGIN_LOCAL ? "not at the card reader"
                          : (l.flags & KAGI_FLAG_CARD_PRESENT)                   ? "card present"
                                                                                 : "no card present");
+                /* a role's target reached directly: say how it is reached */
+                if (l.target && !l.individual)
+                        return answer_audited(rq, &l, "auth", "begin", KAGI_DENY_POLICY, MSG_NO_INDIVIDUAL,
+                                              "a role's target account, with no person proved and no card");
                 return answer_audited(rq, &l, "auth", "begin", KAGI_DENY_POLICY, MSG_NO_METHOD,
                                       "no accepted factor set can be completed");
         }

@@ -21,6 +21,13 @@ SHARED = "madoguchi01"           # a shared ID (共用ID) of the counter section
 COUNTER = "kagi-e2e-counter"     # its members
 CGROUP_ROOT = "kagi-e2e-" + os.urandom(4).hex()   # cgroups are the host's: one per run
 GRANT_WARN = 4                   # seconds before a grant's end its session is warned
+APPROVED = "mndba"               # a second role's target: its grants need another's approval
+APPROVERS = "kagi-e2e-approvers"   # who approves them
+NOTIFIED = "/run/kagi-e2e/notified"  # the approvers' notify command leaves a file here per event
+NOTIFY = "/run/kagi-e2e/notify.sh"
+NOTIFY_TEXT = f"""#!/bin/sh
+env | grep '^KAGI_' | sort > {NOTIFIED}/$KAGI_GRANT_ID.$1
+"""
 
 
 # more kagi.conf text, for a case that needs it (the card case's [card]),
@@ -73,6 +80,17 @@ targets = {TARGET}
 groups = {OPS}
 max_duration = 10m
 warn = {GRANT_WARN}s
+
+# grants that wait for another person's approval, or break the glass
+# (cases_grants.py)
+[role {APPROVED}]
+targets = {APPROVED}
+groups = {OPS}
+max_duration = 30m
+approval = yes
+approvers = {APPROVERS}
+break_glass = yes
+notify = {NOTIFY}
 """ + "".join(EXTRA)
 
 

@@ -11,6 +11,7 @@ import card
 import clients
 from cases_sessions import ENDED, STUBBORN, all_gone, alive, ended_record, grant, live_session, own_terminal, pids, \
     say_mechanism
+from flows import SHELL_PROMPT
 from suite import case, check
 
 
@@ -24,7 +25,7 @@ local_services = login su
 """
 
 
-@case("su to the role's target with the person's IC card: pulling the card ends the session (cgroup)")
+@case("su to the role's target with the person's IC card: pulling the card ends the session (cgroup); login to it with the card is the owner's")
 def card_pulled_ends_the_session(m):
     c = card.Card(m.work)
     c.make_pki()
@@ -57,6 +58,18 @@ def card_pulled_ends_the_session(m):
         rec = ended_record(m, sess["id"])
         check("card left the reader" in rec["reason"], f"the record says the card left: {rec}")
         print(f"# card pulled to last process gone: {time.monotonic() - t0:.1f}s", flush=True)
+        # PRIV-6: a direct login to the target at the console, with the
+        # card: its owner is the person, and their grant opens it
+        c.insert("alice-rsa")
+        s = clients.login(broker.TARGET)
+        s.answer(r"IC card PIN: ", "123456")
+        s.wait_for(SHELL_PROMPT)
+        s.p.sendline(clients.COMMAND + "; exit")
+        s.end()
+        check(clients.logged_in(s) == broker.TARGET, "login opened the target with the owner's card", s)
+        check(not s.shows("assword"), "the target's own password was not asked for", s)
+        login = m.kagi.audit(event="login", account=broker.TARGET, person=u.name, service="login")
+        check(len(login) == 1, f"the direct login names the card's owner: {login}")
     finally:
         c.stop()
         broker.EXTRA.clear()

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sandbox  # noqa: E402
 
 # the files of cases, in the order they run
-CASES = ["cases_login", "cases_messages", "cases_prompts", "cases_japanese", "cases_docs", "cases_sessions", "cases_shared", "cases_card"]
+CASES = ["cases_login", "cases_messages", "cases_prompts", "cases_japanese", "cases_docs", "cases_sessions", "cases_grants", "cases_shared", "cases_card"]
 
 
 def paths():

@@ -29,8 +29,11 @@ class Machine:
         sandbox.add_group(broker.OPS)
         sandbox.add_group(broker.COUNTER)
         sandbox.add_group(pamd.OVERRIDE_GROUP)
-        # the role's target: a service account nobody logs into directly
-        sandbox.add_user(broker.TARGET, "pw-" + secrets.token_hex(6), [broker.STAFF])
+        sandbox.add_group(broker.APPROVERS)
+        # the roles' targets: service accounts nobody logs into directly
+        self.target_password = "pw-" + secrets.token_hex(6)
+        sandbox.add_user(broker.TARGET, self.target_password, [broker.STAFF])
+        sandbox.add_user(broker.APPROVED, "pw-" + secrets.token_hex(6), [broker.STAFF])
         # the shared ID has a password of its own, which must count for nothing
         sandbox.add_user(broker.SHARED, SHARED_PASSWORD, [broker.STAFF])
         # kagictl is also run as the suite's users: a copy they can reach
@@ -38,6 +41,8 @@ class Machine:
         os.makedirs(self.work + "/bin", mode=0o755, exist_ok=True)
         shutil.copy(self.paths["kagictl"], self.work + "/bin/kagictl")
         self.kagi.kagictl_path = self.work + "/bin/kagictl"
+        os.makedirs(broker.NOTIFIED, exist_ok=True)
+        sandbox.write(broker.NOTIFY, broker.NOTIFY_TEXT, 0o755)
         self.kagi.configure("en")
         pamd.install(self.paths["examples"], self.paths["pam_kagi"], self.kagi.conf)
         self.kagi.start()
