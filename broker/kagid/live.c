@@ -761,7 +761,13 @@ static void look(struct live *lv, struct tracked *x)
                         r = enforce_session_end_continue(x->s, &wake_ms);
                         if (r == 1)
                                 gone(lv, x);
-                        else
+                        else if (r < 0) {
+                                /* its cgroup could not be read: the end goes
+                                 * on, looked at again in a moment */
+                                log_warn("ending session %s of %s: %s; trying again", x->row.id, x->row.account,
+                                         strerror(-r));
+                                x->wake_ms = now_ms() + 1000;
+                        } else
                                 x->wake_ms = wake_ms;
                         return;
                 }
