@@ -146,6 +146,16 @@ static void a_grant_asked_inline_in_su_needs_no_second_code(void **state)
                          1);
 }
 
+static void an_inline_duration_that_is_none_says_so(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c;
+
+        assert_int_equal(su_root(f, "alice", &c, "restart the spooler", "soon"), PAM_PERM_DENIED);
+        assert_true(fx_said(&c, "The grant was not given: not a duration such as 30m or 2h."));
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-request", NULL }), 0);
+}
+
 static void over_long_grants_are_refused_never_shortened(void **state)
 {
         struct fx *f = *state;
@@ -254,6 +264,7 @@ int main(void)
                 T(su_to_a_target_without_a_grant_is_refused_with_how_to_ask),
                 T(kagictl_grant_request_then_su_is_allowed_and_attributed),
                 T(a_grant_asked_inline_in_su_needs_no_second_code),
+                T(an_inline_duration_that_is_none_says_so),
                 T(over_long_grants_are_refused_never_shortened),
                 T(a_non_holder_cannot_ask),
                 T(approval_by_another_person_only),
