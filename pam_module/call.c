@@ -100,6 +100,7 @@ int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char *
                         pk_close(pk);
                         return PAM_USER_UNKNOWN;
                 }
+                text_escape_str(pk->user, pk->user_log, sizeof(pk->user_log));
         }
         pk->service = item(pamh, PAM_SERVICE);
         pk->tty = item(pamh, PAM_TTY);
@@ -149,13 +150,13 @@ enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *re
         int r;
 
         if (!req || req->error) {
-                pam_syslog(pk->pamh, LOG_ERR, "request for %s could not be built (values too long?)", pk->user);
+                pam_syslog(pk->pamh, LOG_ERR, "request for %s could not be built (values too long?)", pk->user_log);
                 return KAGI_ERROR;
         }
         /* kagid commits nothing for a request whose client has given up */
         frame_put_u64(req, KAGI_T_DEADLINE, (uint64_t)deadline);
         if (req->error) {
-                pam_syslog(pk->pamh, LOG_ERR, "request for %s could not be built (values too long?)", pk->user);
+                pam_syslog(pk->pamh, LOG_ERR, "request for %s could not be built (values too long?)", pk->user_log);
                 return KAGI_ERROR;
         }
         r = io_connect_unix(path, deadline, &fd);
@@ -172,12 +173,12 @@ enum kagi_decision pk_call(struct pk *pk, struct frame *req, struct kagi_msg *re
         if (r >= 0 && ret->type != KAGI_REP_RESULT)
                 r = -EBADMSG;
         if (r < 0) {
-                pam_syslog(pk->pamh, LOG_ERR, "cannot %s kagid at %s for %s: %s; refusing", step, path, pk->user,
+                pam_syslog(pk->pamh, LOG_ERR, "cannot %s kagid at %s for %s: %s; refusing", step, path, pk->user_log,
                            r == -ETIMEDOUT ? "timed out" : strerror(-r));
                 return KAGI_UNAVAILABLE;
         }
         if (pk->args.debug)
-                pam_syslog(pk->pamh, LOG_DEBUG, "%s for %s: %s", kagi_msg_type_name(req->buf[5]), pk->user,
+                pam_syslog(pk->pamh, LOG_DEBUG, "%s for %s: %s", kagi_msg_type_name(req->buf[5]), pk->user_log,
                            kagi_decision_name(msg_u32(ret, KAGI_T_DECISION, KAGI_ERROR)));
         return (enum kagi_decision)msg_u32(ret, KAGI_T_DECISION, KAGI_ERROR);
 }

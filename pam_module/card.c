@@ -28,7 +28,7 @@ static int card_probe(struct pk *pk, struct pk_card *c)
                 r = card_wait(c->ctx, pk->cfg->card_reader, 0, c->reader);
         c->state = r >= 0 ? PK_CARD_PRESENT : r == -ETIMEDOUT ? PK_CARD_ABSENT : PK_CARD_NO_READER;
         if (r < 0 && r != -ETIMEDOUT && pk->args.debug)
-                pam_syslog(pk->pamh, LOG_DEBUG, "no card reader for %s: %s", pk->user, card_strerror(r));
+                pam_syslog(pk->pamh, LOG_DEBUG, "no card reader for %s: %s", pk->user_log, card_strerror(r));
         c->err = r;
         return 0;
 }
@@ -45,14 +45,14 @@ static int wait_for_card(struct pk *pk, struct pk_card *c)
         int r;
 
         if (c->state == PK_CARD_NO_READER) {
-                pam_syslog(pk->pamh, LOG_ERR, "card login for %s impossible: %s", pk->user, card_strerror(c->err));
+                pam_syslog(pk->pamh, LOG_ERR, "card login for %s impossible: %s", pk->user_log, card_strerror(c->err));
                 pk_refuse_msg(pk, MSG_NO_READER);
                 return -ENXIO;
         }
         pk_info(pk, MSG_INSERT_CARD);
         r = card_wait(c->ctx, pk->cfg->card_reader, (int)pk->cfg->card_wait * 1000, c->reader);
         if (r < 0) {
-                pam_syslog(pk->pamh, LOG_NOTICE, "no card for %s: %s", pk->user, card_strerror(r));
+                pam_syslog(pk->pamh, LOG_NOTICE, "no card for %s: %s", pk->user_log, card_strerror(r));
                 pk_refuse_msg(pk, r == -ETIMEDOUT ? MSG_INSERT_CARD : MSG_NO_READER);
                 return r;
         }
@@ -107,13 +107,13 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
         if (r >= 0)
                 r = card_read_cert(card, &der, &len);
         if (r < 0) {
-                pam_syslog(pk->pamh, LOG_ERR, "card in %s unusable for %s: %s", c->reader, pk->user, card_strerror(r));
+                pam_syslog(pk->pamh, LOG_ERR, "card in %s unusable for %s: %s", c->reader, pk->user_log, card_strerror(r));
                 pk_refuse_msg(pk, r == -ENODEV ? MSG_CARD_ABORTED : MSG_CARD_REFUSED);
                 return KAGI_DENY_CARD;
         }
         if (pk->args.debug)
                 pam_syslog(pk->pamh, LOG_DEBUG, "%s card in %s for %s", card_app_name(card_app(card)), c->reader,
-                           pk->user);
+                           pk->user_log);
 
         req = pk_request(pk, KAGI_REQ_CARD_CHALLENGE, KAGI_FLAG_CARD_PRESENT);
         if (req)
@@ -141,7 +141,7 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
                 return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED | KAGI_FLAG_ABANDONED,
                                    NULL, -1, m);
         if (time(NULL) - asked > (time_t)pk->cfg->card_pin_timeout) {
-                pam_syslog(pk->pamh, LOG_NOTICE, "PIN for %s came after [card] pin_timeout", pk->user);
+                pam_syslog(pk->pamh, LOG_NOTICE, "PIN for %s came after [card] pin_timeout", pk->user_log);
                 return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         }
 
@@ -158,7 +158,7 @@ static enum kagi_decision card_login(struct pk *pk, struct pk_card *c, struct ka
         case -EPERM:
                 return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_PIN_BLOCKED, NULL, 0, m);
         default:
-                pam_syslog(pk->pamh, LOG_ERR, "card login for %s aborted: %s", pk->user, card_strerror(r));
+                pam_syslog(pk->pamh, LOG_ERR, "card login for %s aborted: %s", pk->user_log, card_strerror(r));
                 return send_verify(pk, c, der, len, challenge, clen, KAGI_FLAG_CARD_ABORTED, NULL, -1, m);
         }
 }

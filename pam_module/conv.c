@@ -118,7 +118,7 @@ char *pk_ask(struct pk *pk, int style, const char *text)
         char *answer = NULL;
 
         if (converse(pk, style, text, &answer) != PAM_SUCCESS || !answer) {
-                pam_syslog(pk->pamh, LOG_NOTICE, "no answer to prompt for %s", pk->user);
+                pam_syslog(pk->pamh, LOG_NOTICE, "no answer to prompt for %s", pk->user_log);
                 return NULL;
         }
         return answer;

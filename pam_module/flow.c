@@ -162,7 +162,7 @@ int pk_authfail(struct pk *pk)
         pk_put_attempt(pk, req);
         d = ask(pk, req, m);
         if (d == KAGI_UNAVAILABLE || d == KAGI_ERROR)
-                pam_syslog(pk->pamh, LOG_ERR, "failure of %s could not be counted by kagid", pk->user);
+                pam_syslog(pk->pamh, LOG_ERR, "failure of %s could not be counted by kagid", pk->user_log);
         finish(pk, PK_PHASE_AUTH, d, m);
         /* the preceding module failed: whatever the broker said, this fails */
         return PAM_AUTH_ERR;
@@ -418,7 +418,7 @@ int pk_close_session(struct pk *pk)
         enum kagi_decision d;
 
         if (pam_get_data(pk->pamh, DATA_SESSION, &id) != PAM_SUCCESS || !id) {
-                pam_syslog(pk->pamh, LOG_NOTICE, "close_session for %s without a kagi session", pk->user);
+                pam_syslog(pk->pamh, LOG_NOTICE, "close_session for %s without a kagi session", pk->user_log);
                 return PAM_SUCCESS;
         }
         req = pk_request(pk, KAGI_REQ_SESSION_CLOSE, 0);
@@ -426,7 +426,7 @@ int pk_close_session(struct pk *pk)
                 frame_put_str(req, KAGI_T_SESSION, id);
         d = ask(pk, req, m);
         if (d != KAGI_ALLOW)
-                pam_syslog(pk->pamh, LOG_ERR, "logout of %s (session %s) was not recorded: %s", pk->user,
+                pam_syslog(pk->pamh, LOG_ERR, "logout of %s (session %s) was not recorded: %s", pk->user_log,
                            (const char *)id, kagi_decision_name(d));
         else
                 pam_set_data(pk->pamh, DATA_SESSION, NULL, NULL);

@@ -60,6 +60,7 @@ int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal)
         const void *data = NULL;
         const struct proof *p;
         uint64_t seconds;
+        char who[4 * 256 + 1];
         bool active;
 
         if (!m || !role || !role->inline_request || msg_u32(refusal, KAGI_T_DECISION, 0) != KAGI_DENY_POLICY ||
@@ -96,7 +97,8 @@ int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal)
                 snprintf(approvers, sizeof(approvers), "%s", role->approvers ? role->approvers : "-");
                 pk_refuse_msg_name(pk, MSG_GRANT_PENDING, (unsigned)msg_u64(m, KAGI_T_GRANT, 0), approvers);
         }
-        pam_syslog(pk->pamh, LOG_INFO, "%s asked inline for a grant of role %s (%s)", pk->ruser ? pk->ruser : pk->user,
-                   role->name, active ? "active" : "pending");
+        text_escape_str(pk->ruser ? pk->ruser : pk->user, who, sizeof(who));
+        pam_syslog(pk->pamh, LOG_INFO, "%s asked inline for a grant of role %s (%s)", who, role->name,
+                   active ? "active" : "pending");
         return active ? 1 : 0;
 }

@@ -40,6 +40,8 @@ struct pk {
         struct kagi_config *cfg;   /* for the socket path, timeout and language;
                                     * owned by the PAM handle's data */
         const char *user;
+        char user_log[4 * 256 + 1];  /* the user name escaped for the log
+                                      * (text_escape: an ssh client chose it) */
         const char *service;
         const char *tty;
         const char *rhost;

@@ -134,14 +134,14 @@ enum kagi_decision pk_card_login(struct pk *pk, struct pk_card *c, struct kagi_m
         if (c->state == PK_CARD_REMOTE || pk_login_is_remote(pk)) {
                 /* kagid offers no card set here; should it ask anyway, never
                  * spend a PIN try of a card someone else left in the reader */
-                pam_syslog(pk->pamh, LOG_NOTICE, "card login for %s refused: not at the card reader", pk->user);
+                pam_syslog(pk->pamh, LOG_NOTICE, "card login for %s refused: not at the card reader", pk->user_log);
                 pk_refuse_msg(pk, MSG_NO_METHOD);
                 return KAGI_DENY_POLICY;
         }
         ops = card_ops(pk);
         if (!ops) {
                 pam_syslog(pk->pamh, LOG_ERR, "card login for %s impossible: the card stack cannot be loaded",
-                           pk->user);
+                           pk->user_log);
                 pk_refuse_msg(pk, MSG_NO_READER);
                 return KAGI_DENY_CARD;
         }

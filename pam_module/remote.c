@@ -14,7 +14,7 @@ bool pk_login_is_remote(struct pk *pk)
         enum login_place where = login_place(pk->cfg, pk->service, pk->rhost);
 
         if (where != LOGIN_LOCAL && pk->args.debug)
-                pam_syslog(pk->pamh, LOG_DEBUG, "%s: not at the card reader (%s); the reader is not used", pk->user,
+                pam_syslog(pk->pamh, LOG_DEBUG, "%s: not at the card reader (%s); the reader is not used", pk->user_log,
                            where == LOGIN_REMOTE_HOST ? "PAM_RHOST is set" : "service not in [card] local_services");
         return where != LOGIN_LOCAL;
 }

@@ -1,11 +1,14 @@
 /* LOG-1..3: every decision is recorded, the chain shows tampering. */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <security/pam_appl.h>
 #include <sqlite3.h>
@@ -142,6 +145,41 @@ static void forged_user_name_cannot_forge_fields_or_reach_a_terminal(void **stat
         }
 }
 
+/* pam_kagi's own log lines (pam_syslog; pam_wrapper prints them on stderr
+ * from PAM_WRAPPER_DEBUGLEVEL 1) escape the name the same way. */
+static void the_modules_own_log_lines_escape_the_name(void **state)
+{
+        static char log[1 << 20];
+        struct fx *f = *state;
+        struct fx_conv c;
+        char path[256];
+        int fd, saved;
+        FILE *in;
+        size_t n;
+
+        snprintf(path, sizeof(path), "%s/module.log", f->dir);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        fx_stop(f, SIGTERM);                 /* "cannot connect to kagid … for NAME" */
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        dup2(fd, STDERR_FILENO);
+        setenv("PAM_WRAPPER_DEBUGLEVEL", "1", 1);
+        fx_login(f, FORGED, "pw-x", "000000", &c);
+        unsetenv("PAM_WRAPPER_DEBUGLEVEL");
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        close(fd);
+        in = fopen(path, "re");
+        assert_non_null(in);
+        n = fread(log, 1, sizeof(log) - 1, in);
+        log[n] = '\0';
+        fclose(in);
+        assert_non_null(strstr(log, "for mallory\\\" person=\\\"root\\\" result=success reason=\\\"ok\\x1b[2K\\r"));
+        assert_false(has_raw_controls(log));
+}
+
 static void changed_record_is_detected(void **state)
 {
         struct fx *f = *state;
@@ -207,6 +245,7 @@ int main(void)
                 T(every_record_has_the_required_fields),
                 T(each_record_is_copied_to_the_log),
                 T(forged_user_name_cannot_forge_fields_or_reach_a_terminal),
+                T(the_modules_own_log_lines_escape_the_name),
                 T(changed_record_is_detected),
                 T(removed_record_is_detected),
                 T(reordered_records_are_detected),
