@@ -139,6 +139,7 @@ static const struct key role_keys[] = {
         { "max_duration", K_SPAN, R(max_duration), 0, 0, false },
         { "approval", K_BOOL, R(approval), 0, 0, false },
         { "approvers", K_STR, R(approvers), 0, 0, false },
+        { "approval_wait", K_SPAN, R(approval_wait), 0, 0, false },
         { "notify", K_PATH, R(notify), 0, 0, false },
         { "break_glass", K_BOOL, R(break_glass), 0, 0, false },
         { "inline", K_BOOL, R(inline_request), 0, 0, false },
@@ -619,6 +620,7 @@ static void *role_section(struct parse_state *st, const char *name)
         if (r && c->n_roles > before) {
                 r->inline_request = true;
                 r->card_removal = KAGI_CARD_REMOVAL_END;
+                r->approval_wait = 24 * 3600;
                 /* warned 10, 5 and 1 minutes before the end (those before
                  * a short session's start are skipped); "warn =" for none */
                 r->warn[0] = 600;

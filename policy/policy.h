@@ -56,6 +56,7 @@ struct kagi_role {
         uint64_t max_duration;                /* seconds: the longest grant */
         bool approval;                        /* another person must approve */
         char *approvers;                      /* the group approvers belong to */
+        uint64_t approval_wait;               /* seconds a request waits before it lapses */
         char *notify;                         /* run for requests (absolute path), or NULL */
         bool break_glass;                     /* a holder may activate without approval */
         bool inline_request;                  /* su / sudo may ask for a grant inline */

@@ -1,6 +1,7 @@
 /* kagid's own timers, in a thread of their own with its own store
  * connection: live sessions are watched and ended (live.c), grants that
- * reach their end are expired and recorded (PRIV-4), the notify commands it
+ * reach their end are expired and recorded (PRIV-4), requests that waited
+ * too long for approval lapse, the notify commands it
  * started are reaped; a second thread watches the card readers whose card
  * ends a session (cardwatch.c). Deadlines live in the store, so a
  * restarted kagid picks up where the last one stopped. */
@@ -85,22 +86,56 @@ static int expire_one(struct request *rq, struct bulk *b, int64_t id, int64_t no
         return r < 0 ? r : 1;
 }
 
-/* PRIV-4: the grants whose end has come, expired and recorded; many
- * (a thousand ending in the same second) in a few commits. */
-static void expire_due(struct request *rq, int64_t now)
+/* A request that waited longer than its role's approval_wait lapses:
+ * approving it days later would start a grant nobody is waiting for. 1:
+ * lapsed. */
+static int lapse_one(struct request *rq, struct bulk *b, int64_t id, int64_t now)
 {
-        struct due d = { 0 };
+        const struct kagi_role *role;
+        struct grant_row g;
+        struct login l;
+        char why[400];
+        uint64_t wait;
+        int r;
+
+        r = store_grant_get(rq->store, id, &g);
+        if (r == -ENOENT || (r >= 0 && strcmp(g.state, "pending") != 0))
+                return 0;
+        if (r < 0)
+                return r;
+        role = config_role(rq->b->cfg, g.role);
+        wait = role ? role->approval_wait : 24 * 3600;
+        if (g.created + (int64_t)wait > now)
+                return 0;
+        l = (struct login){ .rq = rq, .bucket = -1, .user = g.person, .person = g.person, .service = "kagid" };
+        snprintf(l.terminal, sizeof(l.terminal), "%s:kagid", rq->b->host);
+        snprintf(g.state, sizeof(g.state), "expired");
+        g.closed = now;
+        snprintf(g.closed_by, sizeof(g.closed_by), "kagid");
+        snprintf(g.closed_reason, sizeof(g.closed_reason), "not approved within %llus (approval_wait)",
+                 (unsigned long long)wait);
+        snprintf(why, sizeof(why), "request %lld of %s (role %s) lapsed: not approved within %llus", (long long)g.id,
+                 g.person, g.role, (unsigned long long)wait);
+        r = store_grant_put(rq->store, &g);
+        if (r >= 0)
+                r = bulk_audit(b, rq, &l, "grant-expire", "-", "expired", why, NULL);
+        return r < 0 ? r : 1;
+}
+
+typedef int (*close_fn)(struct request *rq, struct bulk *b, int64_t id, int64_t now);
+
+/* Each grant of ids closed by fn and recorded; many (a thousand ending in
+ * the same second) in a few commits. */
+static void close_each(struct request *rq, const struct due *d, close_fn fn, int64_t now)
+{
         struct bulk b = { 0 };
         size_t n;
         int r;
 
-        r = store_grants_due(rq->store, now, due_one, &d);
-        if (r < 0)
-                log_err("cannot read the grants that are due: %s", strerror(-r));
-        for (size_t i = 0; i < d.n; i++) {
+        for (size_t i = 0; i < d->n; i++) {
                 r = bulk_begin(&b, rq);
                 if (r >= 0)
-                        r = expire_one(rq, &b, d.ids[i], now);
+                        r = fn(rq, &b, d->ids[i], now);
                 if (r > 0 && bulk_done_one(&b)) {
                         n = b.changes;
                         r = bulk_commit(&b, rq, NULL);
@@ -108,7 +143,7 @@ static void expire_due(struct request *rq, int64_t now)
                                 log_err("could not record the end of %zu grant(s): %s", n, strerror(-r));
                 }
                 if (r < 0 && b.open) {
-                        log_err("could not record the end of grant %lld%s: %s", (long long)d.ids[i],
+                        log_err("could not record the end of grant %lld%s: %s", (long long)d->ids[i],
                                 b.changes ? " nor of the ones before it" : "", strerror(-r));
                         bulk_abort(&b, rq);
                 }
@@ -118,6 +153,24 @@ static void expire_due(struct request *rq, int64_t now)
         if (r < 0)
                 log_err("could not record the end of %zu grant(s): %s", n, strerror(-r));
         free(b.lines);
+}
+
+/* PRIV-4: the grants whose end has come, expired and recorded; and the
+ * requests that waited too long for approval, lapsed. */
+static void expire_due(struct request *rq, int64_t now)
+{
+        struct due d = { 0 };
+        int r;
+
+        r = store_grants_due(rq->store, now, due_one, &d);
+        if (r < 0)
+                log_err("cannot read the grants that are due: %s", strerror(-r));
+        close_each(rq, &d, expire_one, now);
+        d.n = 0;
+        r = store_grants(rq->store, NULL, "pending", NULL, due_one, &d);
+        if (r < 0)
+                log_err("cannot read the pending requests: %s", strerror(-r));
+        close_each(rq, &d, lapse_one, now);
         free(d.ids);
 }
 

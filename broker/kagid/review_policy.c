@@ -169,6 +169,9 @@ static const char *grant_end(const struct grant_row *g)
 {
         if (strcmp(g->state, "revoked") == 0)
                 return strcmp(g->closed_by, g->person) == 0 ? "ended" : "revoked";
+        /* a request that was never approved: it lapsed (approval_wait) */
+        if (strcmp(g->state, "expired") == 0 && g->starts == 0)
+                return "lapsed";
         if (strcmp(g->state, "pending") == 0 || strcmp(g->state, "active") == 0 ||
             strcmp(g->state, "expired") == 0 || strcmp(g->state, "denied") == 0)
                 return g->state;
@@ -179,7 +182,7 @@ static int on_grant(void *userdata, const struct review_grant *k)
 {
         const struct grant_row *g = &k->grant;
         _cleanup_(json_putp) json_object *j = json_object_new_object();
-        bool opened = strcmp(g->state, "pending") != 0 && strcmp(g->state, "denied") != 0;
+        bool opened = strcmp(g->state, "pending") != 0 && strcmp(g->state, "denied") != 0 && g->starts != 0;
         char id[24];
 
         snprintf(id, sizeof(id), "%lld", (long long)g->id);

@@ -470,7 +470,7 @@ static void check_privileged(struct state *s)
                 const struct json_object *role = find_by(r->tables[T_ROLES], "name", jstr(g, "role"));
                 const char *d = report_department(r, g, "person"), *end = jstr(g, "end");
                 const char *approver = jstr(g, "approver"), *person = jstr(g, "person");
-                bool used = strcmp(end, "denied") != 0 && strcmp(end, "pending") != 0;
+                bool used = strcmp(end, "denied") != 0 && strcmp(end, "pending") != 0 && strcmp(end, "lapsed") != 0;
                 /* a role the model does not describe is held to the strict rule */
                 bool needs_approval = !role || !jget(role, "approval") || jbool(role, "approval");
                 int64_t granted = jint(g, "requested_minutes", 0) + jint(g, "extended_minutes", 0);

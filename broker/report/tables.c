@@ -87,6 +87,7 @@ static const struct enum_label grant_end[] = {
         { "revoked", "revoked", "取消し" },
         { "denied", "denied", "却下" },
         { "pending", "awaiting approval", "承認待ち" },
+        { "lapsed", "lapsed unapproved", "承認されず失効" },
         { NULL, NULL, NULL },
 };
 

@@ -60,7 +60,7 @@ def main():
         for clause, want in (("PRIV-1", "△"), ("PRIV-2", "△"), ("PRIV-4", "×"), ("SID-1", "×")):
             check(any(clause in row and want in row for row in sections["summary"]["rows"]),
                   name + " csv: %s is %s" % (clause, want))
-        check(len(sections["privileged.grants"]["rows"]) == 1 + 3, name + " csv: three grants")
+        check(len(sections["privileged.grants"]["rows"]) == 1 + 4, name + " csv: four grants")
         check(any("dave" in row for row in sections["privileged.holders"]["rows"]), name + " csv: dave holds ops")
         check(len(sections["shared.uses"]["rows"]) == 1 + 3, name + " csv: three uses of the shared ID")
         check(any("dave" in row for row in sections["shared.refusals"]["rows"]), name + " csv: dave refused")
@@ -76,7 +76,7 @@ def main():
               name + " json: alice's Japanese name intact")
         check(all("secret" not in json.dumps(a) for a in doc["accounts"]["items"]), name + " json: no secret")
 
-        check([g["end"] for g in doc["privileged"]["grants"]] == ["expired", "ended", "active"],
+        check([g["end"] for g in doc["privileged"]["grants"]] == ["expired", "ended", "active", "lapsed"],
               name + " json: how each grant ended")
         check([u.get("person") for u in doc["shared"]["uses"]] == [None, "alice", "alice"],
               name + " json: who used the shared ID")

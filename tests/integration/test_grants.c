@@ -35,7 +35,9 @@ static int setup(void **state)
                  "[totp]\nwindow = 10\n"
                  "[role ops]\ntargets = root\nusers = alice frank\nmax_duration = 1h\n"
                  "[role dba]\ntargets = bob\nusers = alice carol\nmax_duration = 2h\napproval = yes\n"
-                 "approvers = kagi-admin\nbreak_glass = yes\nnotify = %s/notify.sh\n",
+                 "approvers = kagi-admin\nbreak_glass = yes\nnotify = %s/notify.sh\n"
+                 "[role late]\ntargets = latetarget\nusers = alice\nmax_duration = 1h\napproval = yes\n"
+                 "approvers = kagi-admin\napproval_wait = 2s\n",
                  dir);
         f = fx_new(extra, (const char *[]){ "alice", "carol", "eve", "frank", NULL });
         if (!f)
@@ -202,6 +204,28 @@ static void approval_by_another_person_only(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-approve", "person=eve", NULL }), 1);
 }
 
+static void a_request_nobody_approves_in_time_lapses(void **state)
+{
+        struct fx *f = *state;
+        const char *ask[] = { "grant", "request", "late", "--for", "1h", "--reason", "weekend job", NULL };
+        const char *approve[] = { "grant", "approve", "1", NULL };
+        const char *list[] = { "grant", "list", NULL };
+        char out[8192];
+
+        assert_int_equal(ctl_as(f, 1000, "alice", out, sizeof(out), ask), 0);
+        assert_non_null(strstr(out, "grant 1: pending"));
+        sleep(4);                            /* approval_wait = 2s, looked at every second */
+        assert_int_equal(fx_kagictl(f, out, sizeof(out), list), 0);
+        assert_non_null(strstr(out, "expired"));
+        assert_int_equal(ctl_as(f, 1004, "eve", out, sizeof(out), approve), 1);
+        assert_non_null(strstr(out, "grant 1 waits for no decision (it is expired)"));
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-expire", "person=alice", "result=expired",
+                                                             "reason=request 1 of alice (role late) lapsed: not "
+                                                             "approved within 2s",
+                                                             NULL }),
+                         1);
+}
+
 static void deny_and_revoke_take_effect_at_the_next_use(void **state)
 {
         struct fx *f = *state;
@@ -268,6 +292,7 @@ int main(void)
                 T(over_long_grants_are_refused_never_shortened),
                 T(a_non_holder_cannot_ask),
                 T(approval_by_another_person_only),
+                T(a_request_nobody_approves_in_time_lapses),
                 T(deny_and_revoke_take_effect_at_the_next_use),
                 T(break_glass_only_where_allowed_and_it_tells),
                 T(a_direct_root_login_with_password_and_code_is_refused),

@@ -301,6 +301,10 @@ static void policy_logins(void)
         ctl_typed(1000, "alice",
                   (const char *[]){ "grant", "request", "dba", "--for", "15m", "--reason", "restore a table",
                                     "--break-glass", NULL });
+        /* and a request nobody approves in time (4): it lapses */
+        ctl_typed(1000, "alice",
+                  (const char *[]){ "grant", "request", "late", "--for", "15m", "--reason", "weekend job", NULL });
+        sleep(3);
 
         /* SID-1: alice uses the shared ID; holds it while bob is refused */
         shared_answers(&c, "alice", password, code);
@@ -340,6 +344,8 @@ static int group_setup(void **state)
                  "[role ops]\ntargets = root\nusers = alice\ngroups = wheel\nmax_duration = 1h\n"
                  "[role dba]\ntargets = root\nusers = alice\nmax_duration = 2h\napproval = yes\n"
                  "approvers = kagi-admin\nbreak_glass = yes\n"
+                 "[role late]\ntargets = root\nusers = alice\nmax_duration = 1h\napproval = yes\n"
+                 "approvers = kagi-admin\napproval_wait = 1s\n"
                  "[shared " SHARED "]\nusers = alice bob\ngroups = counter\n",
                  card_pki, card_pki);
         fx = fx_new(extra, (const char *[]){ "alice", "bob", "carol", "dave", "frank", NULL });
@@ -686,7 +692,7 @@ static void privileged_roles_holders_and_grants(void **state)
         assert_true(json_object_get_boolean(get(r, "break_glass")));
         assert_int_equal(num(r, "max_minutes"), 120);
 
-        assert_int_equal(json_object_array_length(get(p, "grants")), 3);
+        assert_int_equal(json_object_array_length(get(p, "grants")), 4);
         /* 60 days ago: two sessions of 40 minutes, 30 of them together, are
          * 50 minutes of use (not 80), past the 30 granted */
         g = item(get(p, "grants"), "id", "1");
@@ -716,6 +722,11 @@ static void privileged_roles_holders_and_grants(void **state)
         assert_null(str(g, "approver"));
         assert_null(str(g, "ended_at"));
         assert_int_equal(num(g, "actual_minutes"), 0);
+        /* the request nobody approved within approval_wait: lapsed, nothing opened */
+        g = item(get(p, "grants"), "id", "4");
+        assert_string_equal(str(g, "end"), "lapsed");
+        assert_string_equal(str(g, "ended_by"), "kagid");
+        assert_true(json_object_is_type(get(g, "actual_minutes"), json_type_null));
 
         /* derived by the report: dave has used nothing; alice 50 minutes and more */
         assert_int_equal(num(item(get(p, "holders"), "person", "dave"), "grants"), 0);
