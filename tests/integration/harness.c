@@ -1,6 +1,7 @@
 /* Test harness for the integration tests: see harness.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <libpamtest.h>
 #include <liboath/oath.h>
@@ -8,6 +9,7 @@
 #include <security/pam_appl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdnoreturn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,10 @@
 
 #include "common.h"
 #include "harness.h"
+
+/* the current fixture's PAM services (PAM_WRAPPER_SERVICE_DIR of the PAM
+ * children) */
+static char pam_services[FX_PATH];
 
 #define PAM_MATRIX "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
 #define PAM_SET_ITEMS "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
@@ -241,7 +247,10 @@ int fx_setup(struct fx *f, const char *extra)
                 fx_teardown(f);
                 return r;
         }
-        setenv("PAM_WRAPPER_SERVICE_DIR", f->pamdir, 1);
+        /* only the PAM children and kagid get pam_wrapper's services: every
+         * other program it is preloaded into would make a /tmp/pam.X of its
+         * own, and one that execs leaves it behind */
+        snprintf(pam_services, sizeof(pam_services), "%s", f->pamdir);
         r = fx_start(f);
         if (r < 0) {
                 char log[4096];
@@ -689,6 +698,40 @@ void fx_fake_broker_stop(pid_t pid)
 
 /* ---- PAM ------------------------------------------------------------------ */
 
+/* pam_wrapper copies the services into a /tmp/pam.X of each process that
+ * calls pam_start and removes it only at exit() — which the PAM children
+ * here skip (_exit). Left behind, others take it for stale and remove it,
+ * racing with a process that just picked the same name and is filling it
+ * ("Failed to copy config files"): each child removes its own before it
+ * ends. Only the directory this process made (its pid file says so). */
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)ftw;
+        return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static noreturn void pam_child_exit(int code)
+{
+        const char *dir = getenv("PAM_WRAPPER_RUNTIME_DIR");
+        char path[256], pid[32] = "";
+        FILE *f;
+
+
+        if (dir && strncmp(dir, "/tmp/pam.", 9) == 0 && snprintf(path, sizeof(path), "%s/pid", dir) < (int)sizeof(path)) {
+                f = fopen(path, "re");
+                if (f) {
+                        if (!fgets(pid, sizeof(pid), f))
+                                pid[0] = '\0';
+                        fclose(f);
+                }
+                if (strtol(pid, NULL, 10) == (long)getpid())
+                        nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        }
+        fflush(NULL);
+        _exit(code);
+}
+
 const char FX_DIE[] = "(die here)";
 
 static int record_conv(int n, const struct pam_message **msgs, struct pam_response **ret, void *userdata)
@@ -738,6 +781,7 @@ static int pam_here(const char *service, const char *user, const char *tty, cons
         enum pamtest_err e;
         int rc = PAM_SUCCESS;
 
+        setenv("PAM_WRAPPER_SERVICE_DIR", pam_services, 1);
         /* pam_set_items.so (first in each phase) turns these into PAM items */
         tty ? setenv("PAM_TTY", tty, 1) : unsetenv("PAM_TTY");
         rhost ? setenv("PAM_RHOST", rhost, 1) : unsetenv("PAM_RHOST");
@@ -784,8 +828,7 @@ int fx_pam_items(struct fx *f, const char *service, const char *user, const char
         if (pid == 0) {
                 rc = pam_here(service, user, tty, rhost, ruser, c, ops);
                 *shared = *c;
-                fflush(NULL);
-                _exit(rc & 0xff);
+                pam_child_exit(rc & 0xff);
         }
         rc = PAM_SYSTEM_ERR;
         if (pid > 0 && waitpid(pid, &status, 0) == pid) {
@@ -815,6 +858,7 @@ static void hold_child(const char *service, const char *user, const char *tty, c
         sigemptyset(&term);
         sigaddset(&term, SIGTERM);
         sigprocmask(SIG_BLOCK, &term, NULL);
+        setenv("PAM_WRAPPER_SERVICE_DIR", pam_services, 1);
         tty ? setenv("PAM_TTY", tty, 1) : unsetenv("PAM_TTY");
         ruser ? setenv("PAM_RUSER", ruser, 1) : unsetenv("PAM_RUSER");
         unsetenv("PAM_RHOST");
@@ -827,13 +871,13 @@ static void hold_child(const char *service, const char *user, const char *tty, c
                 rc = pam_open_session(pamh, 0);
         *shared = *c;
         if (write(fd, &rc, sizeof(rc)) != sizeof(rc))
-                _exit(1);
+                pam_child_exit(1);
         close(fd);
         if (rc == PAM_SUCCESS && sigwait(&term, &sig) == 0)
                 rc = pam_close_session(pamh, 0);
         if (pamh)
                 pam_end(pamh, rc);
-        _exit(rc & 0xff);
+        pam_child_exit(rc & 0xff);
 }
 
 int fx_hold(struct fx *f, const char *service, const char *user, const char *tty, const char *ruser, struct fx_conv *c,
