@@ -217,7 +217,9 @@ int live_enforce_new(struct broker *b, struct enforce **ret);
 /* kagid's timers (maint.c): grants expire, notify commands are reaped. */
 int maint_start(struct broker *b, char *err, size_t errsz);
 void maint_stop(struct broker *b);
-void maint_reap_later(struct broker *b, pid_t pid);
+/* A notify command of grant g started as pid (reaped later), or not (pid is
+ * -errno); one that fails is recorded as grant-notify failed. */
+void maint_notified(struct broker *b, pid_t pid, const struct grant_row *g, const char *event);
 
 /* The administrator or person behind the socket, by name (admin.c). */
 void peer_name(const struct request *rq, char *buf, size_t size);

@@ -17,6 +17,15 @@
 #define TICK_MS 1000
 #define CHILDREN_MAX 64
 
+/* A notify command running, or one that failed and is to be recorded. */
+struct notified {
+        pid_t pid;                            /* 0: a free slot */
+        int64_t grant;
+        char person[257];
+        char event[16];
+        char failed[160];                     /* why, once it failed; "" while it runs */
+};
+
 struct maint {
         struct broker *b;
         pthread_t thread;
@@ -26,7 +35,7 @@ struct maint {
         struct directory *dir;
         struct live *live;
         struct cardwatch *cards;
-        pid_t children[CHILDREN_MAX];
+        struct notified children[CHILDREN_MAX];
 };
 
 /* A request of kagid's own, for the transactions that record what it did. */
@@ -174,20 +183,48 @@ static void expire_due(struct request *rq, int64_t now)
         free(d.ids);
 }
 
+/* The approvers' notify commands that ended, reaped; one that failed is
+ * an audit record (PRIV-2: a request nobody was told of is to be seen). */
 static void reap(struct maint *m)
 {
+        struct notified failed[CHILDREN_MAX];
+        size_t n_failed = 0;
+
         pthread_mutex_lock(&m->lock);
         for (size_t i = 0; i < CHILDREN_MAX; i++) {
+                struct notified *c = &m->children[i];
                 int status;
 
-                if (m->children[i] > 0 && waitpid(m->children[i], &status, WNOHANG) == m->children[i]) {
+                if (c->pid > 0 && waitpid(c->pid, &status, WNOHANG) == c->pid) {
                         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                                log_warn("notify command pid %d ended with %d", (int)m->children[i],
-                                         WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-                        m->children[i] = 0;
+                                snprintf(c->failed, sizeof(c->failed), "%s %d",
+                                         WIFEXITED(status) ? "it exited with" : "it was killed by signal",
+                                         WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                        else
+                                c->pid = 0;
+                }
+                if (c->pid != 0 && c->failed[0]) {
+                        failed[n_failed++] = *c;
+                        *c = (struct notified){ 0 };
                 }
         }
         pthread_mutex_unlock(&m->lock);
+        for (size_t i = 0; i < n_failed; i++) {
+                struct notified *c = &failed[i];
+                struct request rq;
+                struct login l;
+                char why[400];
+
+                own_request(m, &rq);
+                l = (struct login){ .rq = &rq, .bucket = -1, .user = c->person, .person = c->person,
+                                    .service = "kagid" };
+                snprintf(l.terminal, sizeof(l.terminal), "%s:kagid", m->b->host);
+                snprintf(why, sizeof(why), "the approvers were not told of grant %lld (%s): %s", (long long)c->grant,
+                         c->event, c->failed);
+                log_warn("%s", why);
+                if (audit_only(&rq, &l, "grant-notify", "-", "failed", why) < 0)
+                        log_err("could not record that the notify command of grant %lld failed", (long long)c->grant);
+        }
 }
 
 static bool stopping(struct maint *m)
@@ -278,21 +315,29 @@ void live_session_changed(struct broker *b, const char *id)
                 live_push(b->maint->live, id);
 }
 
-void maint_reap_later(struct broker *b, pid_t pid)
+/* pid < 0: the command could not be started (-pid is the errno). */
+void maint_notified(struct broker *b, pid_t pid, const struct grant_row *g, const char *event)
 {
         struct maint *m = b->maint;
+        bool kept = false;
 
         if (!m)
                 return;
         pthread_mutex_lock(&m->lock);
-        for (size_t i = 0; i < CHILDREN_MAX; i++)
-                if (m->children[i] <= 0) {
-                        m->children[i] = pid;
-                        pid = 0;
-                        break;
-                }
+        for (size_t i = 0; i < CHILDREN_MAX && !kept; i++) {
+                struct notified *c = &m->children[i];
+
+                if (c->pid != 0)
+                        continue;
+                *c = (struct notified){ .pid = pid, .grant = g->id };
+                snprintf(c->person, sizeof(c->person), "%s", g->person);
+                snprintf(c->event, sizeof(c->event), "%s", event);
+                if (pid < 0)
+                        snprintf(c->failed, sizeof(c->failed), "it could not be started: %s", strerror((int)-pid));
+                kept = true;
+        }
         pthread_mutex_unlock(&m->lock);
         /* more at once than it keeps: the next one it reaps makes room */
-        if (pid > 0)
+        if (!kept && pid > 0)
                 log_warn("notify command pid %d is not reaped until kagid stops", (int)pid);
 }

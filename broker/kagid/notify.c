@@ -1,6 +1,7 @@
 /* Telling approvers (PRIV-2): the role's notify command, run without a
  * shell, with the request in its environment. kagid never waits for it: a
- * slow mail relay holds up nobody's login. maint.c reaps it. */
+ * slow mail relay holds up nobody's login. maint.c reaps it, and records
+ * one that could not start or failed (grant-notify failed). */
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -44,8 +45,9 @@ void grant_notify(struct broker *b, const struct kagi_role *role, const struct g
         posix_spawn_file_actions_destroy(&fa);
         if (r != 0) {
                 log_err("cannot run %s to tell the approvers of grant %s: %s", role->notify, id, strerror(r));
+                maint_notified(b, -r, g, event);
                 return;
         }
-        maint_reap_later(b, pid);
+        maint_notified(b, pid, g, event);
         log_info("told the approvers of grant %s (%s) with %s, pid %d", id, event, role->notify, (int)pid);
 }

@@ -37,7 +37,7 @@ static int setup(void **state)
                  "[role dba]\ntargets = bob\nusers = alice carol\nmax_duration = 2h\napproval = yes\n"
                  "approvers = kagi-admin\nbreak_glass = yes\nnotify = %s/notify.sh\n"
                  "[role late]\ntargets = latetarget\nusers = alice\nmax_duration = 1h\napproval = yes\n"
-                 "approvers = kagi-admin\napproval_wait = 2s\n",
+                 "approvers = kagi-admin\napproval_wait = 2s\nnotify = /bin/false\n",
                  dir);
         f = fx_new(extra, (const char *[]){ "alice", "carol", "eve", "frank", NULL });
         if (!f)
@@ -204,6 +204,7 @@ static void approval_by_another_person_only(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-approve", "person=eve", NULL }), 1);
 }
 
+/* and its approvers' notify command fails */
 static void a_request_nobody_approves_in_time_lapses(void **state)
 {
         struct fx *f = *state;
@@ -219,6 +220,12 @@ static void a_request_nobody_approves_in_time_lapses(void **state)
         assert_non_null(strstr(out, "expired"));
         assert_int_equal(ctl_as(f, 1004, "eve", out, sizeof(out), approve), 1);
         assert_non_null(strstr(out, "grant 1 waits for no decision (it is expired)"));
+        /* its notify command failed: that is on record too */
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-notify", "person=alice", "result=failed",
+                                                             "reason=the approvers were not told of grant 1 "
+                                                             "(request): it exited with 1",
+                                                             NULL }),
+                         1);
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-expire", "person=alice", "result=expired",
                                                              "reason=request 1 of alice (role late) lapsed: not "
                                                              "approved within 2s",
