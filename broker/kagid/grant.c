@@ -565,6 +565,10 @@ static int extend_then(struct txn *t, struct login *l, void *userdata)
                 return r;
         if (strcmp(c->g.state, "active") != 0 || c->g.ends <= wall_now())
                 return -EALREADY;
+        /* one extension waits for a decision at a time: a second would
+         * replace what an approver may be reading */
+        if (c->role->approval && c->g.pending_extension)
+                return -EEXIST;
         if (c->role->approval) {
                 c->g.pending_extension = c->by;
                 snprintf(c->g.extension_reason, sizeof(c->g.extension_reason), "%s", c->reason);
@@ -609,10 +613,19 @@ int grant_extend(struct request *rq)
                                     grant_verdict_text(c.by <= 0 ? GRANT_NO_DURATION : GRANT_TOO_LONG));
                 return 0;
         }
+        if (c.role->approval && c.g.pending_extension) {
+                reply_error(rq, KAGI_DENY_INVALID, "an extension of grant %lld by %lld min already waits for approval",
+                            (long long)c.g.id, (long long)(c.g.pending_extension / 60));
+                return 0;
+        }
         r = login_verify(rq, &l, password, code, FACTOR, NULL, 0, extend_then, &c, &d);
-        if (r == -EALREADY) {
+        if (r == -EALREADY || r == -EEXIST) {
                 reply_restart(rq);
-                reply_error(rq, KAGI_DENY_INVALID, "grant %lld is not active", (long long)c.g.id);
+                if (r == -EEXIST)
+                        reply_error(rq, KAGI_DENY_INVALID, "an extension of grant %lld already waits for approval",
+                                    (long long)c.g.id);
+                else
+                        reply_error(rq, KAGI_DENY_INVALID, "grant %lld is not active", (long long)c.g.id);
                 return 0;
         }
         if (r < 0 || d != KAGI_ALLOW)

@@ -204,6 +204,23 @@ static void approval_by_another_person_only(void **state)
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-approve", "person=eve", NULL }), 1);
 }
 
+static void one_extension_waits_for_approval_at_a_time(void **state)
+{
+        struct fx *f = *state;
+        const char *ask[] = { "grant", "request", "dba", "--for", "30m", "--reason", "schema change", NULL };
+        const char *approve[] = { "grant", "approve", "1", NULL };
+        const char *extend[] = { "grant", "extend", "1", "--by", "10m", "--reason", "the migration is slow", NULL };
+        const char *again[] = { "grant", "extend", "1", "--by", "20m", "--reason", "even slower", NULL };
+        char out[8192];
+
+        assert_int_equal(ctl_as(f, 1000, "alice", out, sizeof(out), ask), 0);
+        assert_int_equal(ctl_as(f, 1004, "eve", out, sizeof(out), approve), 0);
+        assert_int_equal(ctl_as(f, 1000, "alice", out, sizeof(out), extend), 0);
+        assert_int_equal(ctl_as(f, 1000, "alice", out, sizeof(out), again), 1);
+        assert_non_null(strstr(out, "an extension of grant 1 by 10 min already waits for approval"));
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-extend", "result=pending", NULL }), 1);
+}
+
 /* and its approvers' notify command fails */
 static void a_request_nobody_approves_in_time_lapses(void **state)
 {
@@ -299,6 +316,7 @@ int main(void)
                 T(over_long_grants_are_refused_never_shortened),
                 T(a_non_holder_cannot_ask),
                 T(approval_by_another_person_only),
+                T(one_extension_waits_for_approval_at_a_time),
                 T(a_request_nobody_approves_in_time_lapses),
                 T(deny_and_revoke_take_effect_at_the_next_use),
                 T(break_glass_only_where_allowed_and_it_tells),
