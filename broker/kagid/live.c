@@ -390,8 +390,14 @@ static void start_end(struct live *lv, struct tracked *x, const char *how, const
         x->end_queued = true;                 /* no look at it before the flush that ends it */
         lv->to_end[lv->n_to_end++] = x;
         if (strcmp(x->row.state, "ended") == 0) {
-                /* logged out, but processes of it are left: they end too */
-                record(lv, x, "session-end", "ending", "what was left of it after the logout");
+                char why[sizeof(x->row.end_how)];
+
+                /* logged out, but processes of it are left: they end too,
+                 * and its record says why they did */
+                snprintf(why, sizeof(why), "what was left after the logout: %s", how);
+                snprintf(x->row.end_how, sizeof(x->row.end_how), "%s", why);
+                snprintf(x->row.end_by, sizeof(x->row.end_by), "%s", by);
+                record(lv, x, "session-end", "ending", why);
         } else if (strcmp(x->row.state, "ending") != 0 || !x->row.end_how[0]) {
                 snprintf(x->row.end_how, sizeof(x->row.end_how), "%s", how);
                 snprintf(x->row.end_by, sizeof(x->row.end_by), "%s", by);
@@ -492,10 +498,8 @@ static void take_up(struct live *lv, const struct session_row *row, bool fresh)
                  * but a registration may yet be opened by another process
                  * (sshd's PAM process ends before its session opens) */
                 if (lost && strcmp(row->state, "registered") != 0) {
-                        if (strcmp(row->state, "ended") != 0)
-                                gone(lv, x);
-                        else
-                                free(x);
+                        /* a logged-out one is only marked gone (no record) */
+                        gone(lv, x);
                         return;
                 }
                 if (lv->n == lv->cap) {
@@ -626,8 +630,12 @@ int live_new(struct broker *b, struct store *store, struct directory *dir, struc
                          enforce_why_none(lv->e));
         else
                 log_info("sessions are bounded by %s", enforce_kind_name(enforce_kind(lv->e)));
-        /* a restart: every session still live, as the store remembers it */
+        /* a restart: every session still live, as the store remembers it,
+         * and what is left of privileged ones logged out (a daemon left
+         * behind still ends at the deadline) */
         r = store_sessions_live(store, take_row, lv);
+        if (r >= 0)
+                r = store_sessions_left(store, take_row, lv);
         flush(lv);
         watch_readers(lv);
         return r;

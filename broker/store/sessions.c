@@ -130,6 +130,13 @@ int store_sessions_live(struct store *s, store_session_cb cb, void *userdata)
         return st ? each(s, st, cb, userdata) : -EIO;
 }
 
+int store_sessions_left(struct store *s, store_session_cb cb, void *userdata)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_SESSION_LEFT);
+
+        return st ? each(s, st, cb, userdata) : -EIO;
+}
+
 int store_sessions_of_grant(struct store *s, int64_t grant, store_session_cb cb, void *userdata)
 {
         sqlite3_stmt *st = store_stmt(s, STMT_SESSION_OF_GRANT);

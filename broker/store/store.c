@@ -169,6 +169,8 @@ static const char *const sql[STMT_MAX_] = {
                              "warned = ?7, end_how = ?8, end_by = ?9, last_gone = ?10, cgroup = ?11, pid_start = ?12 "
                              "WHERE id = ?1",
         [STMT_SESSION_LIVE] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE state != 'ended' ORDER BY started",
+        [STMT_SESSION_LEFT] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE state = 'ended' AND cgroup != '' "
+                              "AND last_gone = 0 ORDER BY started",
         [STMT_SESSION_OF_GRANT] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE state != 'ended' AND grant_id = ?1",
         [STMT_USERS] = "SELECT name FROM accounts UNION SELECT name FROM totp UNION SELECT account FROM cards "
                        "ORDER BY 1",
@@ -476,7 +478,10 @@ int store_conn_open(const char *path, struct store **ret, char *err, size_t errs
                 return -EIO;
         }
         if (add_columns(s->db, "sessions", session_columns, ARRAY_SIZE(session_columns), err, errsz) < 0 ||
-            sqlite3_exec(s->db, "CREATE INDEX IF NOT EXISTS sessions_live ON sessions(state) WHERE state != 'ended'",
+            sqlite3_exec(s->db,
+                         "CREATE INDEX IF NOT EXISTS sessions_live ON sessions(state) WHERE state != 'ended';"
+                         "CREATE INDEX IF NOT EXISTS sessions_left ON sessions(started) "
+                         "WHERE state = 'ended' AND cgroup != '' AND last_gone = 0",
                          NULL, NULL, &msg) != SQLITE_OK) {
                 sqlite3_free(msg);
                 store_close(s);

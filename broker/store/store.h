@@ -113,6 +113,9 @@ int store_session_put(struct store *s, const struct session_row *r);
 typedef int (*store_session_cb)(void *userdata, const struct session_row *r);
 /* Sessions not ended, oldest first; or those of one grant. */
 int store_sessions_live(struct store *s, store_session_cb cb, void *userdata);
+/* Sessions logged out whose cgroup may still hold processes (not yet seen
+ * gone): what a restarted kagid still watches and ends. */
+int store_sessions_left(struct store *s, store_session_cb cb, void *userdata);
 int store_sessions_of_grant(struct store *s, int64_t grant, store_session_cb cb, void *userdata);
 
 /* ---- the card registry (cards.c) ------------------------------------------- */

@@ -24,6 +24,7 @@ enum stmt_id {
         STMT_SESSION_GET,
         STMT_SESSION_PUT,
         STMT_SESSION_LIVE,
+        STMT_SESSION_LEFT,
         STMT_SESSION_OF_GRANT,
         STMT_USERS,
         STMT_USER_STATE,

@@ -32,12 +32,25 @@ wait
 """
 
 
+# A command that leaves a detached process behind and ends at once (its
+# session logs out).
+LEAVES_BEHIND = "/run/kagi-e2e/leaves-behind.sh"
+LEAVES_BEHIND_TEXT = """#!/bin/sh
+setsid sleep 600 </dev/null >/dev/null 2>&1 &
+echo kagi-pid $!
+echo kagi-started
+"""
+
+
 @case("language = en: kagid restarted in English for the session cases", always=True)
 def english(m):
     m.kagi.restart("en")
     with open(STUBBORN, "w") as f:
         f.write(STUBBORN_TEXT)
     os.chmod(STUBBORN, 0o755)
+    with open(LEAVES_BEHIND, "w") as f:
+        f.write(LEAVES_BEHIND_TEXT)
+    os.chmod(LEAVES_BEHIND, 0o755)
 
 
 def own_terminal(s, u):
@@ -218,6 +231,28 @@ def restart_keeps_the_deadline(m):
     check("expired" in rec["reason"], f"ended at the deadline after the restart: {rec}")
     ends = time.mktime(time.strptime(g["ends"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
     check(ended_at - ends < 6, f"ended {ended_at - ends:.1f}s after the deadline")
+
+
+@case("what a logged-out privileged session left behind still ends at the deadline, across a kagid restart")
+def leftover_after_logout_and_restart(m):
+    u = m.new_user(groups=[broker.OPS])
+    grant(m, u, "12s")
+    s = sudo_target(u, command=LEAVES_BEHIND)
+    log_in_as_person(s, u)
+    s.end(timeout=15)
+    left = pids(s)
+    check(len(left) == 1 and alive(left[0]), "sudo ended and left a detached process behind", s)
+    sid = [r for r in m.kagi.audit(event="logout", account=broker.TARGET, person=u.name)]
+    check(len(sid) == 1, f"the logout was recorded: {sid}")
+    m.kagi.kill()
+    time.sleep(1)
+    m.kagi.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and alive(left[0]):
+        time.sleep(0.2)
+    check(not alive(left[0]), "the process left behind ended at the grant's deadline after the restart")
+    rec = ended_record(m, sid[0]["session"])
+    check("expired" in rec["reason"], f"the record says it ended at the deadline: {rec}")
 
 
 @case("a deadline that passed while kagid was down ends the session as kagid starts")
