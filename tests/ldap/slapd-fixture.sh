@@ -260,9 +260,22 @@ cmd_restart() {
 }
 
 signal_slapd() {
-    local d=$1 sig=$2
+    local d=$1 sig=$2 pid i t state
     [ -f "$d/slapd.pid" ] || die "$d: not running"
-    kill "-$sig" "$(cat "$d/slapd.pid")"
+    pid=$(cat "$d/slapd.pid")
+    kill "-$sig" "$pid"
+    [ "$sig" = STOP ] || return 0
+    # kill returns before every thread has stopped: wait until each has
+    # (state T), so that the test's next request meets a hung server
+    for i in $(seq 100); do
+        state=stopped
+        for t in /proc/"$pid"/task/*/stat; do
+            [ "$(sed 's/.*) //' "$t" 2>/dev/null | cut -d' ' -f1)" = T ] || state=running
+        done
+        [ $state = stopped ] && return 0
+        sleep 0.02
+    done
+    die "$d: slapd $pid did not stop"
 }
 
 cmd_modify() {
