@@ -260,6 +260,9 @@ int txn_commit(struct txn *t)
 void txn_abort(struct txn *t)
 {
         store_rollback(t->rq->store);
+        if (t->claimed[0])
+                claims_release(t->rq->b->claims, t->claimed);
+        t->claimed[0] = '\0';
 }
 
 int txn_finish(struct txn *t, int r)
@@ -606,6 +609,8 @@ static int account_register(struct txn *t, const struct login *l, struct account
                 return 0;
         }
         if (r >= 0)
+                snprintf(t->claimed, sizeof(t->claimed), "%s", row.id);
+        if (r >= 0)
                 r = session_record_registered(t, l, &row);
         if (r >= 0)
                 snprintf(v->session, sizeof(v->session), "%s", row.id);
@@ -624,9 +629,7 @@ int account_audit(struct txn *t, const struct login *l, struct account_verdict *
                 r = txn_audit(t, l, "card-in-use", "card+pin", "flagged", v->why, NULL);
         if (r >= 0)
                 r = grant_use_audit(t, l, v, v->session[0] ? v->session : NULL);
-        if (r < 0 && v->session[0])
-                claims_release(t->rq->b->claims, v->session);
-        return r;
+        return r;             /* a failure rolls back, and frees what was claimed */
 }
 
 bool verdict_claimed(const struct account_verdict *v)

@@ -73,6 +73,9 @@ struct txn {
         char factor[6][64];
         char reason[6][256];
         size_t n;
+        /* a session claimed in it (claims.h): released when it rolls back,
+         * so that nothing holds a shared ID for a registration never made */
+        char claimed[65];
 };
 int txn_begin(struct txn *t, struct request *rq);
 int txn_audit(struct txn *t, const struct login *l, const char *event, const char *factor,
