@@ -93,12 +93,14 @@ int pk_open(struct pk *pk, pam_handle_t *pamh, int flags, int argc, const char *
                 if (r != PAM_SUCCESS || !pk->user || !*pk->user) {
                         pam_syslog(pamh, LOG_NOTICE, "cannot determine the user name");
                         pk_close(pk);
-                        return r == PAM_SUCCESS ? PAM_USER_UNKNOWN : r;
+                        /* a refusal, never PAM_USER_UNKNOWN: stacks skip
+                         * that (user_unknown=ignore) */
+                        return r == PAM_SUCCESS || r == PAM_USER_UNKNOWN ? PAM_AUTH_ERR : r;
                 }
                 if (strlen(pk->user) > 256) {
                         pam_syslog(pamh, LOG_NOTICE, "user name longer than 256 bytes refused");
                         pk_close(pk);
-                        return PAM_USER_UNKNOWN;
+                        return PAM_AUTH_ERR;
                 }
                 text_escape_str(pk->user, pk->user_log, sizeof(pk->user_log));
         }

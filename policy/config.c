@@ -622,7 +622,7 @@ static void *role_section(struct parse_state *st, const char *name)
                 r->card_removal = KAGI_CARD_REMOVAL_END;
                 r->approval_wait = 24 * 3600;
                 /* warned 10, 5 and 1 minutes before the end (those before
-                 * a short session's start are skipped); "warn =" for none */
+                 * a short session's start are skipped); "warn = none" for none */
                 r->warn[0] = 600;
                 r->warn[1] = 300;
                 r->warn[2] = 60;

@@ -585,6 +585,8 @@ static int extend_then(struct txn *t, struct login *l, void *userdata)
         r = store_grant_put(t->rq->store, &c->g);
         if (r >= 0)
                 r = txn_audit(t, l, "grant-extend", "-", c->role->approval ? "pending" : "extended", why, NULL);
+        if (r >= 0 && c->role->approval && c->role->notify)
+                r = txn_audit(t, l, "grant-notify", "-", "sent", c->role->notify, NULL);
         return r;
 }
 

@@ -23,7 +23,7 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: kagid [-c CONFIG] [-f] [-t] [-d]\n"
+        fprintf(f, "usage: kagid [-c CONFIG] [-f] [-t] [-d] [-V]\n"
                    "  -c CONFIG  configuration file (default %s)\n"
                    "  -f         stay in the foreground and log to stderr\n"
                    "  -t         check the configuration and key files, then exit\n"

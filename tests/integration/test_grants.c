@@ -219,6 +219,8 @@ static void one_extension_waits_for_approval_at_a_time(void **state)
         assert_int_equal(ctl_as(f, 1000, "alice", out, sizeof(out), again), 1);
         assert_non_null(strstr(out, "an extension of grant 1 by 10 min already waits for approval"));
         assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-extend", "result=pending", NULL }), 1);
+        /* the approvers were told of the request and of the extension */
+        assert_int_equal(fx_audit_count(f, (const char *[]){ "event=grant-notify", "result=sent", NULL }), 2);
 }
 
 /* and its approvers' notify command fails */

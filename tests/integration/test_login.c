@@ -201,6 +201,23 @@ static void unknown_module_argument_is_an_error(void **state)
         assert_int_equal(c.n_prompts, 0);
 }
 
+/* A name kagi cannot take is a refusal (PAM_AUTH_ERR), never
+ * PAM_USER_UNKNOWN, which stacks commonly skip over. */
+static void an_over_long_name_is_refused_not_unknown(void **state)
+{
+        struct fx *f = *state;
+        struct fx_conv c = { 0 };
+        char name[301];
+
+        memset(name, 'a', sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        c.answers[0] = "x";
+        c.answers[1] = "000000";
+        assert_int_equal(fx_pam(f, "kagi-only", name, &c, FX_AUTH), PAM_AUTH_ERR);
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(fx_pam(f, "kagi-only", name, &c, FX_ACCOUNT), PAM_AUTH_ERR);
+}
+
 static void su_records_the_person_behind_the_account(void **state)
 {
         struct fx *f = *state;
@@ -270,6 +287,7 @@ int main(void)
                                                 teardown),
                 T(removed_totp_no_longer_logs_in),
                 T(unknown_module_argument_is_an_error),
+                T(an_over_long_name_is_refused_not_unknown),
                 T(su_records_the_person_behind_the_account),
                 T(enrollment_prints_uri_and_qr_and_the_new_secret_works),
                 T(enrolling_an_unknown_account_is_refused),
