@@ -3,9 +3,11 @@
  * (cmd_*.c). */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <termios.h>
 
 #include <json-c/json.h>
 
@@ -112,3 +114,17 @@ int cmd_grant_list(struct ctl *ctl, const struct args *a);
 int cmd_session_list(struct ctl *ctl, const struct args *a);
 int cmd_session_end(struct ctl *ctl, const struct args *a);
 int cmd_report_review(struct ctl *ctl, const struct args *a);
+
+/* ---- secrets typed at the terminal (tty.c) ---------------------------------- */
+
+struct tty_quiet {
+        int fd;
+        bool on;                              /* echo is off */
+        struct termios saved;
+        struct sigaction old[4];
+};
+/* Echo off on fd until tty_quiet_end, which also runs on SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT. -ENOTTY: not a terminal (read as it is); another
+ * error: a terminal whose echo cannot be turned off (read no secret). */
+int tty_quiet_begin(struct tty_quiet *q, int fd);
+void tty_quiet_end(struct tty_quiet *q);

@@ -6,35 +6,43 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 #define SECRET_MAX 512
 
-/* One line, without its newline; from the terminal without echo. */
+/* One line, without its newline; from the terminal without echo. Read a
+ * byte at a time, so that no copy of it stays in a stdio buffer and the
+ * next line (the code, on a pipe) is still there for the next call. */
 static int read_secret(const char *prompt, char *buf, size_t size)
 {
-        bool tty = isatty(STDIN_FILENO);
-        struct termios old, quiet;
-        size_t n;
+        struct tty_quiet q;
+        size_t n = 0;
+        int r = tty_quiet_begin(&q, STDIN_FILENO);
 
-        if (tty) {
+        if (r < 0 && r != -ENOTTY) {
+                fprintf(stderr, "kagictl: cannot turn off echo on the terminal: %s\n", strerror(-r));
+                return r;
+        }
+        if (q.on)
                 fprintf(stderr, "%s", prompt);
-                if (tcgetattr(STDIN_FILENO, &old) == 0) {
-                        quiet = old;
-                        quiet.c_lflag &= ~(tcflag_t)ECHO;
-                        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-                }
+        for (;;) {
+                char ch;
+                ssize_t got = read(STDIN_FILENO, &ch, 1);
+
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got <= 0 || ch == '\n')
+                        break;
+                if (n + 1 < size)
+                        buf[n++] = ch;
         }
-        if (!fgets(buf, (int)size, stdin))
-                buf[0] = '\0';
-        if (tty) {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        buf[n] = '\0';
+        if (q.on)
                 fputc('\n', stderr);
-        }
-        n = strcspn(buf, "\r\n");
+        tty_quiet_end(&q);
+        n = strcspn(buf, "\r");
         buf[n] = '\0';
         return n ? 0 : -ENODATA;
 }

@@ -48,8 +48,9 @@ static int read_secret(const char *path, char **ret)
         size_t n = 0;
         struct stat st;
 
-        struct termios tty, quiet;
-        bool echo_off = false;
+        struct tty_quiet q;
+        bool echo_off;
+        int quiet;
 
         fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -57,12 +58,14 @@ static int read_secret(const char *path, char **ret)
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
                 fprintf(stderr, "kagictl: warning: %s can be read by others than its owner\n", path);
         /* typed at a terminal: not echoed, and one line is the whole answer */
-        if (isatty(fd) && tcgetattr(fd, &tty) == 0) {
-                quiet = tty;
-                quiet.c_lflag &= ~(tcflag_t)ECHO;
-                echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-                fputs("TOTP secret (base32): ", stderr);
+        quiet = tty_quiet_begin(&q, fd);
+        if (quiet < 0 && quiet != -ENOTTY) {
+                fprintf(stderr, "kagictl: cannot turn off echo on the terminal: %s\n", strerror(-quiet));
+                return quiet;
         }
+        echo_off = q.on;
+        if (echo_off)
+                fputs("TOTP secret (base32): ", stderr);
         while (n < sizeof(buf) && !(echo_off && n > 0 && buf[n - 1] == '\n')) {
                 ssize_t r = read(fd, buf + n, sizeof(buf) - n);
 
@@ -70,8 +73,7 @@ static int read_secret(const char *path, char **ret)
                         continue;
                 if (r < 0) {
                         r = -errno;
-                        if (echo_off)
-                                tcsetattr(fd, TCSAFLUSH, &tty);
+                        tty_quiet_end(&q);
                         secret_wipe(buf, sizeof(buf));
                         return (int)r;
                 }
@@ -79,10 +81,9 @@ static int read_secret(const char *path, char **ret)
                         break;
                 n += (size_t)r;
         }
-        if (echo_off) {
-                tcsetattr(fd, TCSAFLUSH, &tty);
+        tty_quiet_end(&q);
+        if (echo_off)
                 fputc('\n', stderr);
-        }
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
                 n--;
         /* one line, not empty, not longer than kagid takes */

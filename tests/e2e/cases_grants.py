@@ -140,3 +140,21 @@ def direct_login_to_the_target(m):
     logins = m.kagi.audit(event="login", account=broker.TARGET)
     check(not [r for r in logins if r.get("person") == broker.TARGET], f"no login of the target by itself: {logins}")
     m.kagi.kagictl("totp", "remove", broker.TARGET)
+
+
+@case("Ctrl-C at kagictl's password prompt leaves the terminal echoing, and asks for nothing",
+      group="grants-ssh")
+def interrupted_prompt_restores_echo(m):
+    u = m.new_user(groups=[broker.OPS])
+    ctl = f"{m.kagi.kagictl_path} -c {m.kagi.conf}"
+    script = (f"trap 'echo kagi-interrupted' INT; {ctl} grant request {broker.TARGET} --for 5m --reason e2e; "
+              "stty -a | tr ' ' '\\n' | grep -x -- '-*echo'")
+    s = clients.Session(["runuser", "-u", u.name, "--", "sh", "-c", script], dict(clients.ENV))
+    s.wait_for(r"Your password: ")
+    time.sleep(0.5)
+    s.interrupt()
+    s.wait_for("kagi-interrupted")
+    s.end()
+    check(re.search(r"^echo$", s.transcript, re.M) and not re.search(r"^-echo$", s.transcript, re.M),
+          "the terminal echoes again after Ctrl-C", s)
+    check(not m.kagi.audit(event="grant-request", person=u.name), "nothing was asked of kagid")
