@@ -119,7 +119,7 @@ static void record(struct live *lv, struct tracked *x, const char *event, const 
         session_login(&lv->rq, &x->row, &l);
         r = bulk_begin(&lv->bulk, &lv->rq);
         if (r >= 0)
-                r = store_session_put(lv->store, &x->row);
+                r = store_session_watched(lv->store, &x->row);
         if (r >= 0 && event)
                 r = bulk_audit(&lv->bulk, &lv->rq, &l, event, "-", result, reason, x->row.id);
         if (r < 0) {

@@ -104,6 +104,22 @@ int store_session_put(struct store *s, const struct session_row *r)
         return store_exec(s, st, "update session");
 }
 
+int store_session_watched(struct store *s, const struct session_row *r)
+{
+        sqlite3_stmt *st = store_stmt(s, STMT_SESSION_WATCHED);
+
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, r->state, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, r->ended);
+        sqlite3_bind_text(st, 4, r->end_how, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, r->end_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, r->warned);
+        sqlite3_bind_int64(st, 7, r->last_gone);
+        return store_exec(s, st, "update watched session");
+}
+
 static int each(struct store *s, sqlite3_stmt *st, store_session_cb cb, void *userdata)
 {
         int r;

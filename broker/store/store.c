@@ -82,6 +82,8 @@ static const char *const schema_sql =
 
         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');";
 
+/* A session's states in the order they come. */
+#define RANK(x) "(CASE " x " WHEN 'registered' THEN 0 WHEN 'open' THEN 1 WHEN 'ending' THEN 2 ELSE 3 END)"
 #define SESSION_COLUMNS "id, account, person, service, terminal, pid, started, ended, state, tty, tty_uid, " \
                         "grant_id, role, deadline, cgroup, mechanism, card, reader, card_ends, warned, end_how, " \
                         "end_by, last_gone, pid_start"
@@ -168,6 +170,18 @@ static const char *const sql[STMT_MAX_] = {
         [STMT_SESSION_PUT] = "UPDATE sessions SET pid = ?2, started = ?3, ended = ?4, state = ?5, deadline = ?6, "
                              "warned = ?7, end_how = ?8, end_by = ?9, last_gone = ?10, cgroup = ?11, pid_start = ?12 "
                              "WHERE id = ?1",
+        /* the watcher's own columns; a state only moves on (registered,
+         * open, ending, ended), and how it ended is kept once set — so a
+         * watcher's copy older than a logout, an extension or an end
+         * asked for meanwhile changes none of them */
+        [STMT_SESSION_WATCHED] = "UPDATE sessions SET "
+                                 "state = CASE WHEN " RANK("?2") " > " RANK("state") " THEN ?2 ELSE state END, "
+                                 "ended = CASE WHEN " RANK("?2") " > " RANK("state") " THEN ?3 ELSE ended END, "
+                                 "end_how = CASE WHEN " RANK("?2") " > " RANK("state") " OR end_how = '' "
+                                 "THEN ?4 ELSE end_how END, "
+                                 "end_by = CASE WHEN " RANK("?2") " > " RANK("state") " OR end_by = '' "
+                                 "THEN ?5 ELSE end_by END, "
+                                 "warned = max(warned, ?6), last_gone = max(last_gone, ?7) WHERE id = ?1",
         [STMT_SESSION_LIVE] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE state != 'ended' ORDER BY started",
         [STMT_SESSION_LEFT] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE state = 'ended' AND cgroup != '' "
                               "AND last_gone = 0 ORDER BY started",

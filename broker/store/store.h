@@ -112,6 +112,10 @@ int store_session_get(struct store *s, const char *id, struct session_row *ret);
 int store_session_put(struct store *s, const struct session_row *r);
 typedef int (*store_session_cb)(void *userdata, const struct session_row *r);
 /* Sessions not ended, oldest first; or those of one grant. */
+/* What kagid's session watcher changes (state, ended, how and by whom,
+ * warned, last_gone), never undoing what a request changed since it read
+ * the row: states only move on, and how it ended is kept once set. */
+int store_session_watched(struct store *s, const struct session_row *r);
 int store_sessions_live(struct store *s, store_session_cb cb, void *userdata);
 /* Sessions logged out whose cgroup may still hold processes (not yet seen
  * gone): what a restarted kagid still watches and ends. */

@@ -23,6 +23,7 @@ enum stmt_id {
         STMT_SESSION_ADD,
         STMT_SESSION_GET,
         STMT_SESSION_PUT,
+        STMT_SESSION_WATCHED,
         STMT_SESSION_LIVE,
         STMT_SESSION_LEFT,
         STMT_SESSION_OF_GRANT,
