@@ -73,8 +73,8 @@ int pk_inline_grant(struct pk *pk, const struct kagi_msg *refusal)
         span = ask_visible(pk, MSG_PROMPT_DURATION, (unsigned)(role->max_duration / 60), NULL);
         if (!span || parse_duration(span, &seconds) < 0 || seconds == 0) {
                 pk_refuse_msg_name(pk, MSG_GRANT_REFUSED, 0,
-                                   span && *span ? "not a duration such as 30m or 2h"
-                                                 : grant_verdict_text(GRANT_NO_DURATION));
+                                   span && *span ? grant_duration_unreadable(pk->cfg->language)
+                                                 : grant_verdict_words(GRANT_NO_DURATION, pk->cfg->language));
                 return 0;
         }
         req = pk_request(pk, KAGI_REQ_GRANT_REQUEST, 0);

@@ -246,6 +246,10 @@ enum grant_verdict role_request_check(const struct kagi_role *r, uint64_t durati
 enum grant_verdict role_approval_check(const struct kagi_role *r, const char *approver, const struct strv *groups,
                                        const char *requester);
 const char *grant_verdict_text(enum grant_verdict v);
+/* The same as a user reads it, in lang (the audit log keeps the English). */
+const char *grant_verdict_words(enum grant_verdict v, enum kagi_lang lang);
+/* What a user is told of a duration that is none ("1 hour", "soon"). */
+const char *grant_duration_unreadable(enum kagi_lang lang);
 /* Is the person a member of the shared ID? */
 bool shared_member(const struct kagi_shared *sh, const char *person, const struct strv *groups);
 

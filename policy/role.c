@@ -77,3 +77,24 @@ const char *grant_verdict_text(enum grant_verdict v)
         }
         return "?";
 }
+
+const char *grant_verdict_words(enum grant_verdict v, enum kagi_lang lang)
+{
+        if (lang != KAGI_LANG_JA)
+                return grant_verdict_text(v);
+        switch (v) {
+        case GRANT_ACTIVE: return "有効";
+        case GRANT_PENDING: return "承認待ち";
+        case GRANT_NO_DURATION: return "利用時間の指定が必要です";
+        case GRANT_TOO_LONG: return "ロールの最長時間（max_duration）を超えています";
+        case GRANT_NO_BREAK_GLASS: return "このロールでは緊急時利用（break-glass）は認められていません";
+        case GRANT_SELF_APPROVAL: return "自分の申請を自分で承認することはできません";
+        case GRANT_NOT_APPROVER: return "このロールの承認者グループに属していません";
+        }
+        return "?";
+}
+
+const char *grant_duration_unreadable(enum kagi_lang lang)
+{
+        return lang == KAGI_LANG_JA ? "30m や 2h のような時間として読めません" : "not a duration such as 30m or 2h";
+}

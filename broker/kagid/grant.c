@@ -167,7 +167,8 @@ static int request_checked(struct request *rq, struct login *l, struct request_c
                 snprintf(why, sizeof(why), "%s (%llus asked, at most %llus)", grant_verdict_text(c->v),
                          (unsigned long long)duration, (unsigned long long)c->role->max_duration);
                 audit_only(rq, l, "grant-request", "-", "denied", why);
-                reply_decision_name(rq, KAGI_DENY_POLICY, MSG_GRANT_REFUSED, 0, grant_verdict_text(c->v));
+                reply_decision_name(rq, KAGI_DENY_POLICY, MSG_GRANT_REFUSED, 0,
+                                    grant_verdict_words(c->v, rq->b->cfg->language));
                 return -EPERM;
         }
         snprintf(c->g.role, sizeof(c->g.role), "%s", c->role->name);
@@ -612,7 +613,8 @@ int grant_extend(struct request *rq)
         /* within the role's maximum, all of it counted */
         if (!c.role || c.by <= 0 || c.g.ends - c.g.starts + c.by > (int64_t)c.role->max_duration) {
                 reply_decision_name(rq, KAGI_DENY_POLICY, MSG_GRANT_REFUSED, 0,
-                                    grant_verdict_text(c.by <= 0 ? GRANT_NO_DURATION : GRANT_TOO_LONG));
+                                    grant_verdict_words(c.by <= 0 ? GRANT_NO_DURATION : GRANT_TOO_LONG,
+                                                        rq->b->cfg->language));
                 return 0;
         }
         if (c.role->approval && c.g.pending_extension) {

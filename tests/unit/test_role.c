@@ -166,6 +166,19 @@ static void nobody_approves_their_own_grant(void **state)
         strv_clear(&others);
 }
 
+/* A refusal reads in the configured language; the audit keeps the English. */
+static void verdicts_read_in_the_users_language(void **state)
+{
+        (void)state;
+        assert_string_equal(grant_verdict_words(GRANT_TOO_LONG, KAGI_LANG_EN), "longer than the role's max_duration");
+        assert_string_equal(grant_verdict_words(GRANT_TOO_LONG, KAGI_LANG_JA),
+                            "ロールの最長時間（max_duration）を超えています");
+        assert_string_equal(grant_verdict_text(GRANT_TOO_LONG), "longer than the role's max_duration");
+        for (int v = GRANT_ACTIVE; v <= GRANT_NOT_APPROVER; v++)
+                assert_string_not_equal(grant_verdict_words((enum grant_verdict)v, KAGI_LANG_JA), "?");
+        assert_string_equal(grant_duration_unreadable(KAGI_LANG_EN), "not a duration such as 30m or 2h");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -175,6 +188,7 @@ int main(void)
                 cmocka_unit_test(shared_section_parses_and_refuses),
                 cmocka_unit_test(grant_requests_are_refused_never_shortened),
                 cmocka_unit_test(nobody_approves_their_own_grant),
+                cmocka_unit_test(verdicts_read_in_the_users_language),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
