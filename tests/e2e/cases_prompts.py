@@ -124,6 +124,20 @@ def login_timeout(m):
     check(u.failures() == 0, f"not counted: {u.failures()}")
 
 
+def sudo_timeout(m):
+    u = m.new_user(groups=[pamd.SLOW_GROUP])
+    s = clients.sudo(u.name)
+    s.answer(clients.PASSWORD, u.password)
+    s.wait_for(clients.CODE)
+    t0 = time.monotonic()
+    s.end(timeout=pamd.SUDO_TIMEOUT + 15)
+    check(time.monotonic() - t0 >= pamd.SUDO_TIMEOUT - 1, "sudo waited for its passwd_timeout", s)
+    check(not clients.logged_in(s), "nothing ran", s)
+    rec = abandoned_records(m, u)
+    check(len(rec) == 1, f"one abandoned attempt audited: {rec}")
+    check(u.failures() == 0, f"not counted: {u.failures()}")
+
+
 for c in flows.ALL:
     case(f"{c.name}: the password typed at the code prompt is explained, audited and not counted", c.name)(
         password_at_code_prompt(c))
@@ -139,3 +153,4 @@ case("sudoers passprompt_override: the password at the code prompt is explained,
 case("sudo: a six-digit password at the code prompt is checked as a code (the documented exception)", "sudo")(
     six_digit_password_is_a_code)
 case("login: a prompt left until login's timeout is abandoned: audited, not counted", "login")(login_timeout)
+case("sudo: a prompt left until sudo's passwd_timeout is abandoned: audited, not counted", "sudo")(sudo_timeout)

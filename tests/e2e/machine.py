@@ -29,6 +29,7 @@ class Machine:
         sandbox.add_group(broker.OPS)
         sandbox.add_group(broker.COUNTER)
         sandbox.add_group(pamd.OVERRIDE_GROUP)
+        sandbox.add_group(pamd.SLOW_GROUP)
         sandbox.add_group(broker.APPROVERS)
         # the roles' targets: service accounts nobody logs into directly
         self.target_password = "pw-" + secrets.token_hex(6)

@@ -20,12 +20,16 @@ LOGIN_TIMEOUT = 8
 # members of this group get sudo's passprompt_override: every prompt reads so
 OVERRIDE_GROUP = "kagi-e2e-override"
 OVERRIDE_PROMPT = "Password please: "
+# members of this group get a sudo prompt that times out in 6 s
+SLOW_GROUP = "kagi-e2e-slow"
+SUDO_TIMEOUT = 6
 SUDOERS = f"""Defaults pam_service=sudo-kagi-e2e
 Defaults pam_login_service=sudo-kagi-e2e
 Defaults lecture=never
 # one attempt per run: each case controls every attempt it makes
 Defaults passwd_tries=1
 Defaults:%{OVERRIDE_GROUP} passprompt_override, passprompt="{OVERRIDE_PROMPT}"
+Defaults:%{SLOW_GROUP} passwd_timeout={SUDO_TIMEOUT / 60:.2f}
 %kagi-e2e-staff ALL=(ALL:ALL) ALL
 """
 
