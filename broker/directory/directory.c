@@ -101,6 +101,13 @@ int directory_certificates(struct directory *d, const char *user, struct dir_cer
         return d->ops->certificates(d->h, user, ret);
 }
 
+int directory_list(struct directory *d, dir_list_cb cb, void *userdata)
+{
+        if (!d->ops->list)
+                return -EOPNOTSUPP;
+        return d->ops->list(d->h, cb, userdata);
+}
+
 void dir_account_clear(struct dir_account *a)
 {
         strv_clear(&a->groups);

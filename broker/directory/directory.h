@@ -58,3 +58,16 @@ bool directory_checks_passwords(const struct directory *d);
 int directory_check_password(struct directory *d, const char *user, const char *password);
 /* Certificates the directory holds for the person (userCertificate;binary). */
 int directory_certificates(struct directory *d, const char *user, struct dir_certs *ret);
+
+/* Every account at once, for the review: cb once per account with what
+ * directory_lookup of a->name would answer (exists is true) and whether
+ * directory_certificates would return any certificate. A name the listing
+ * does not give is one a lookup would call unknown. cb is called only once
+ * the whole listing is in hand, so a directory that fails part-way has
+ * called it for nobody: never a partial list taken as whole. A negative
+ * return from cb stops the listing and is returned. Not cached.
+ * -EOPNOTSUPP: the backend cannot list (NSS: ask per account, which is
+ * cheap there); -E2BIG: the directory would not give everything (its size
+ * limit); else the errors of directory_lookup. */
+typedef int (*dir_list_cb)(void *userdata, const struct dir_account *a, bool has_certificate);
+int directory_list(struct directory *d, dir_list_cb cb, void *userdata);

@@ -27,6 +27,7 @@ struct directory_ops {
         int (*lookup)(void *h, const char *user, bool want_enabled, struct dir_account *ret);
         int (*check_password)(void *h, const char *user, const char *password);  /* NULL: cannot */
         int (*certificates)(void *h, const char *user, struct dir_certs *ret);   /* NULL: none */
+        int (*list)(void *h, dir_list_cb cb, void *userdata);                     /* NULL: cannot */
 };
 extern const struct directory_ops directory_nss_ops;
 extern const struct directory_ops directory_ldap_ops;

@@ -69,6 +69,16 @@
  * password is wrong without asking (LDAP would take it as an anonymous bind).
  * For a name nobody has, the same bind goes to a DN that cannot exist, so an
  * unknown account costs the directory what a wrong password does.
+ *
+ * Listing (directory_list, for the account review; ldap_list.c): every
+ * account in a few paged searches (RFC 2696, 500 entries a page) instead of
+ * one or two searches per account — the users, the disabled_filter's DNs,
+ * the groups — with the same answers as lookups. Paging gets past AD's
+ * MaxPageSize; slapd still counts every page against the service's size
+ * limit unless it is allowed more, e.g. in slapd.conf's database section
+ *   limits dn.exact="cn=kagi,…" size.prtotal=unlimited
+ * A listing cut short (size limit, error, timeout) is an error and the
+ * review asks per account instead.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,12 +89,6 @@
 #include "ldap_internal.h"
 
 #define CERT_MAX (16 * 1024)                  /* bytes of one DER certificate */
-
-struct ldap_dir {
-        const struct kagi_config *cfg;
-        struct ldap_map map;
-        struct ldap_link link;
-};
 
 static void ldapdir_close(void *h)
 {
@@ -278,7 +282,7 @@ static int find_user(struct ldap_dir *d, const char *user, const char **attrs, e
 
 /* ---- lookup ------------------------------------------------------------------------ */
 
-static int read_account(struct ldap_dir *d, LDAP *ld, LDAPMessage *e, const char *dn, void *userdata)
+int ldap_read_account(struct ldap_dir *d, LDAP *ld, LDAPMessage *e, const char *dn, void *userdata)
 {
         const struct ldap_map *m = &d->map;
         struct dir_account *a = userdata;
@@ -314,6 +318,17 @@ static int check_disabled_filter(struct ldap_dir *d, const char *dn, struct dir_
         return 0;
 }
 
+int ldap_read_group_name(const struct ldap_map *m, LDAP *ld, LDAPMessage *e, char *out, size_t outsz)
+{
+        struct berval **v = ldap_get_values_len(ld, e, m->group_name_attr);
+        int r = -EINVAL;
+
+        if (v && v[0])
+                r = ldap_text_exact((const uint8_t *)v[0]->bv_val, v[0]->bv_len, out, outsz);
+        ldap_value_free_len(v);
+        return r;
+}
+
 static int search_groups(struct ldap_dir *d, const char *dn, struct strv *groups)
 {
         const struct ldap_map *m = &d->map;
@@ -336,16 +351,13 @@ static int search_groups(struct ldap_dir *d, const char *dn, struct strv *groups
         ld = d->link.svc.ld;
         r = 0;
         for (LDAPMessage *e = ldap_first_entry(ld, res); e && r != -ENOMEM; e = ldap_next_entry(ld, e)) {
-                struct berval **v = ldap_get_values_len(ld, e, m->group_name_attr);
                 char name[256];
 
-                if (v && v[0] && ldap_text_exact((const uint8_t *)v[0]->bv_val, v[0]->bv_len, name,
-                                                 sizeof(name)) == 0)
+                if (ldap_read_group_name(&d->map, ld, e, name, sizeof(name)) == 0)
                         r = ldap_entry_add_group(groups, name);
                 else
                         log_warn("directory: a group of %s has no usable %s; skipping it", dn,
                                  m->group_name_attr);
-                ldap_value_free_len(v);
         }
         ldap_msgfree(res);
         return r == -ENOMEM ? r : 0;
@@ -358,7 +370,7 @@ static int lookup_directory(struct ldap_dir *d, const char *user, struct dir_acc
         int r;
 
         ldap_map_user_attrs(&d->map, attrs);
-        r = find_user(d, user, attrs, read_account, a, &f);
+        r = find_user(d, user, attrs, ldap_read_account, a, &f);
         if (r < 0 || !f.dn) {
                 a->exists = false;
                 return r;
@@ -427,6 +439,25 @@ static int ldapdir_check_password(void *h, const char *user, const char *passwor
         return r;
 }
 
+static bool cert_usable(const struct berval *v)
+{
+        return v->bv_len > 0 && v->bv_len <= CERT_MAX;
+}
+
+bool ldap_read_has_cert(struct ldap_dir *d, LDAP *ld, LDAPMessage *e)
+{
+        struct berval **v;
+        bool found = false;
+
+        if (!d->map.cert_attr)
+                return false;
+        v = entry_values(ld, e, d->map.cert_attr);
+        for (size_t i = 0; v && v[i] && !found; i++)
+                found = cert_usable(v[i]);
+        ldap_value_free_len(v);
+        return found;
+}
+
 static int read_certs(struct ldap_dir *d, LDAP *ld, LDAPMessage *e, const char *dn, void *userdata)
 {
         struct dir_certs *c = userdata;
@@ -437,7 +468,7 @@ static int read_certs(struct ldap_dir *d, LDAP *ld, LDAPMessage *e, const char *
                 uint8_t **nder;
                 size_t *nlen;
 
-                if (v[i]->bv_len == 0 || v[i]->bv_len > CERT_MAX || c->n >= LDAP_CERTS_MAX) {
+                if (!cert_usable(v[i]) || c->n >= LDAP_CERTS_MAX) {
                         log_warn("directory: %s: skipping a certificate (empty, over %d bytes, or over %d of them)",
                                  dn, CERT_MAX, LDAP_CERTS_MAX);
                         continue;
@@ -482,4 +513,5 @@ const struct directory_ops directory_ldap_ops = {
         .lookup = ldapdir_lookup,
         .check_password = ldapdir_check_password,
         .certificates = ldapdir_certificates,
+        .list = ldap_list,
 };

@@ -496,6 +496,7 @@ struct search {
         const char **attrs;
         int sizelimit;
         uint32_t timeout;
+        LDAPControl **ctrls;                  /* NULL, or the paged-results request */
         LDAPMessage *res;
 };
 
@@ -506,8 +507,26 @@ static int op_search(LDAP *ld, void *arg)
 
         ldap_msgfree(s->res);                 /* from a try on a dead connection */
         s->res = NULL;
-        return ldap_search_ext_s(ld, s->base, s->scope, s->filter, (char **)s->attrs, 0, NULL,
+        return ldap_search_ext_s(ld, s->base, s->scope, s->filter, (char **)s->attrs, 0, s->ctrls,
                                  NULL, &tv, s->sizelimit, &s->res);
+}
+
+/* Runs s: 0, 1 when the size limit cut the answer short, or a negative errno. */
+static int run_search(struct ldap_link *l, struct search *s)
+{
+        char why[512];
+        int rc = LDAP_OTHER, r;
+
+        r = conn_run(l, &l->svc, op_search, s, "search", &rc);
+        if (r == 0 && (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED))
+                return rc == LDAP_SUCCESS ? 0 : 1;
+        ldap_msgfree(s->res);
+        s->res = NULL;
+        if (r < 0)
+                return r;
+        describe(l->svc.ld, rc, false, why, sizeof(why));
+        log_err("directory: search under %s failed: %s", s->base, why);
+        return ldap_errno(rc, false);
 }
 
 int ldap_link_search(struct ldap_link *l, const char *base, int scope, const char *filter,
@@ -515,20 +534,63 @@ int ldap_link_search(struct ldap_link *l, const char *base, int scope, const cha
 {
         struct search s = { .base = base, .scope = scope, .filter = filter, .attrs = attrs, .sizelimit = sizelimit,
                             .timeout = l->cfg->ldap_timeout };
-        char why[512];
-        int rc = LDAP_OTHER, r;
+        int r = run_search(l, &s);
 
-        r = conn_run(l, &l->svc, op_search, &s, "search", &rc);
-        if (r == 0 && (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)) {
+        if (r >= 0)
                 *ret = s.res;
-                return rc == LDAP_SUCCESS ? 0 : 1;
-        }
-        ldap_msgfree(s.res);
+        return r;
+}
+
+/* The server's cookie for the next page, from the result of this one; an
+ * empty one when this was the last page, or when the server ignored the
+ * (non-critical) request and sent everything at once. */
+static int next_cookie(LDAP *ld, LDAPMessage *res, struct berval *cookie)
+{
+        LDAPControl **ctrls = NULL, *c;
+        ber_int_t estimate = 0;
+        int rc, err = LDAP_SUCCESS;
+
+        ber_memfree(cookie->bv_val);
+        *cookie = (struct berval){ 0 };
+        rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, &ctrls, 0);
+        if (rc != LDAP_SUCCESS)
+                return -EPROTO;
+        c = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
+        rc = c ? ldap_parse_pageresponse_control(ld, c, &estimate, cookie) : LDAP_SUCCESS;
+        ldap_controls_free(ctrls);
+        return rc == LDAP_SUCCESS ? 0 : -EPROTO;
+}
+
+int ldap_link_search_page(struct ldap_link *l, const char *base, int scope, const char *filter,
+                          const char **attrs, int page_size, struct berval *cookie, LDAPMessage **ret)
+{
+        struct search s = { .base = base, .scope = scope, .filter = filter, .attrs = attrs,
+                            .sizelimit = LDAP_NO_LIMIT, .timeout = l->cfg->ldap_timeout };
+        LDAPControl *page = NULL, *ctrls[2] = { NULL, NULL };
+        int r;
+
+        r = ldap_conn_ready(l, &l->svc);
         if (r < 0)
                 return r;
-        describe(l->svc.ld, rc, false, why, sizeof(why));
-        log_err("directory: search under %s failed: %s", base, why);
-        return ldap_errno(rc, false);
+        if (ldap_create_page_control(l->svc.ld, (ber_int_t)page_size, cookie, 0, &page) != LDAP_SUCCESS)
+                return -ENOMEM;
+        ctrls[0] = page;
+        s.ctrls = ctrls;
+        r = run_search(l, &s);
+        ldap_control_free(page);
+        if (r == 1) {
+                /* an administrative limit on the whole answer: it is not all */
+                log_err("directory: the size limit cut the listing under %s short", base);
+                r = -E2BIG;
+        }
+        if (r == 0 && (r = next_cookie(l->svc.ld, s.res, cookie)) < 0)
+                log_err("directory: the answer under %s has an unreadable paging control", base);
+        if (r < 0) {
+                ldap_msgfree(s.res);
+                return r;
+        }
+        *ret = s.res;
+        return 0;
 }
 
 struct bind {

@@ -146,6 +146,51 @@ bool ldap_entry_names_user(const struct berval *const *vals, const char *user, b
         return true;
 }
 
+int ldap_entry_user_name(const struct berval *const *vals, bool lowercase, char *out, size_t outsz)
+{
+        const struct berval *v = vals ? vals[0] : NULL;
+
+        if (!v || vals[1] || v->bv_len >= outsz || v->bv_len > LDAP_NAME_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < v->bv_len; i++)
+                out[i] = lowercase && ascii_upper((uint8_t)v->bv_val[i]) ? (char)(v->bv_val[i] + 32) : v->bv_val[i];
+        out[v->bv_len] = '\0';
+        /* the name a lookup would be asked: the same rules decide */
+        if (ldap_text_name_check((const uint8_t *)out, v->bv_len) < 0 ||
+            !ldap_entry_names_user(vals, out, lowercase))
+                return -EINVAL;
+        return 0;
+}
+
+char *ldap_entry_name_key(const uint8_t *p, size_t len)
+{
+        char *k = malloc(len + 1);
+
+        if (!k)
+                return NULL;
+        for (size_t i = 0; i < len; i++)
+                k[i] = ascii_upper(p[i]) ? (char)(p[i] + 32) : (char)p[i];
+        k[len] = '\0';
+        return k;
+}
+
+int ldap_entry_dn_key(const uint8_t *p, size_t len, char **ret)
+{
+        _cleanup_(freep) char *copy = NULL;
+        char *norm = NULL;
+
+        if (len == 0 || len > LDAP_VALUE_MAX || memchr(p, '\0', len))
+                return -EINVAL;
+        copy = strndup((const char *)p, len);
+        if (!copy)
+                return -ENOMEM;
+        if (ldap_dn_normalize(copy, LDAP_DN_FORMAT_LDAP, &norm, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || !norm)
+                return -EINVAL;
+        *ret = ldap_entry_name_key((const uint8_t *)norm, strlen(norm));
+        ldap_memfree(norm);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int ldap_entry_add_group(struct strv *groups, const char *name)
 {
         if (groups->n >= LDAP_GROUPS_MAX && !strv_contains(groups, name))

@@ -7,6 +7,7 @@
  *   ldap_map.c     attribute and filter mapping: schema defaults + overrides
  *   ldap_conn.c    connections: TLS, failover, binds, the timeout watchdog
  *   ldap.c         the backend's operations (struct directory_ops)
+ *   ldap_list.c    the listing of every account, in paged searches
  */
 #pragma once
 
@@ -115,6 +116,19 @@ int ldap_entry_dn_name(const uint8_t *p, size_t len, char *out, size_t outsz);
 /* Does one of the user attribute's values name this user? Exactly, or after
  * ASCII lower-casing the directory's value when names are lower case. */
 bool ldap_entry_names_user(const struct berval *const *vals, const char *user, bool lowercase);
+/* The name an entry's user attribute gives its person, in out: the one
+ * value, lower-cased when names are lower case, if a lookup of that name
+ * would find this entry to be someone (ldap_entry_names_user) and the name
+ * could be asked at all (ldap_text_name_check). -EINVAL: nobody. */
+int ldap_entry_user_name(const struct berval *const *vals, bool lowercase, char *out, size_t outsz);
+/* A user attribute's value as the directory compares names (uid and
+ * sAMAccountName ignore case): ASCII lower-cased. NULL when out of memory. */
+char *ldap_entry_name_key(const uint8_t *p, size_t len);
+/* A DN as the directory compares a member value with it: normalised by
+ * libldap (spacing, escapes), then ASCII lower-cased, as the naming
+ * attributes of users (uid, cn, ou, dc; AD's all) ignore case. 0, -EINVAL
+ * for what is not a DN, -ENOMEM. */
+int ldap_entry_dn_key(const uint8_t *p, size_t len, char **ret);
 /* Adds a group name (no duplicates) to the account. 0, -E2BIG, -ENOMEM. */
 int ldap_entry_add_group(struct strv *groups, const char *name);
 
@@ -154,6 +168,38 @@ void ldap_conn_drop(struct ldap_link *l, struct ldap_conn *c);
  * result is freed with ldap_msgfree. */
 int ldap_link_search(struct ldap_link *l, const char *base, int scope, const char *filter,
                      const char **attrs, int sizelimit, LDAPMessage **ret);
+/* One page of a paged search (RFC 2696) on the service connection, with no
+ * size limit of ours. *cookie: empty for the first page; on return the
+ * server's cookie for the next one, empty after the last (free it with
+ * ber_memfree). A page is one network step, bounded like a search. Returns
+ * 0, -E2BIG when the server's own size limit cut the answer short, or a
+ * negative errno. */
+int ldap_link_search_page(struct ldap_link *l, const char *base, int scope, const char *filter,
+                          const char **attrs, int page_size, struct berval *cookie, LDAPMessage **ret);
 /* Simple bind as dn on the password connection, TLS only.
  * 0: right; -EACCES: invalid credentials; other negative: unavailable. */
 int ldap_link_check_password(struct ldap_link *l, const char *dn, const char *password);
+
+/* ---- ldap.c ---------------------------------------------------------------------------- */
+
+struct ldap_dir {
+        const struct kagi_config *cfg;
+        struct ldap_map map;
+        struct ldap_link link;
+};
+
+/* What a lookup learns from a user entry (userdata: the struct dir_account),
+ * memberof_attr's groups included. 0 or -ENOMEM. */
+int ldap_read_account(struct ldap_dir *d, LDAP *ld, LDAPMessage *e, const char *dn, void *userdata);
+/* The group's name, as a group search reads it: 0, or -EINVAL for none usable. */
+int ldap_read_group_name(const struct ldap_map *m, LDAP *ld, LDAPMessage *e, char *out, size_t outsz);
+/* Does the entry hold a certificate directory_certificates would return? */
+bool ldap_read_has_cert(struct ldap_dir *d, LDAP *ld, LDAPMessage *e);
+
+/* ---- ldap_list.c ----------------------------------------------------------------------- */
+
+#define LDAP_PAGE_SIZE 500                    /* under AD's MaxPageSize (1000) */
+#define LDAP_LIST_MAX (1 << 20)               /* entries of one listing */
+
+/* directory_ops.list: every account, answered as lookups of them would be. */
+int ldap_list(void *h, dir_list_cb cb, void *userdata);

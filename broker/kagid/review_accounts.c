@@ -14,7 +14,14 @@
  * factors, never their own: no factors are missing for them.
  *
  * Zone: the default zone when it admits the account, else the first zone
- * that does. */
+ * that does.
+ *
+ * The directory: listed once before the pass when the backend can
+ * (directory_list: LDAP, a few paged searches instead of one or two per
+ * account), and each account answered from the listing; a name it does not
+ * hold has no directory entry, as a lookup would say. When it cannot list
+ * (NSS, which is fast per account) or the listing fails, each account is
+ * looked up as before, within DIRECTORY_BUDGET_MS. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,11 +33,106 @@
 #define FIRST_PERSON_UID 1000                 /* Debian's UID_MIN: below it, system accounts */
 #define DIRECTORY_BUDGET_MS 20000             /* the directory's time in one review, in all */
 
+/* One account of the directory's listing. */
+struct listed {
+        struct dir_account a;
+        bool has_cert;                        /* the directory holds a certificate for it */
+};
+
 struct pass {
         struct review *rv;
         int64_t deadline_ms;                  /* no directory question after it */
         json_object *missing, *not_admitted;
+        struct listed *listed;                /* sorted by name; NULL: ask per account */
+        size_t n_listed, cap_listed;
 };
+
+static void listed_clear(struct pass *p)
+{
+        for (size_t i = 0; i < p->n_listed; i++)
+                dir_account_clear(&p->listed[i].a);
+        free(p->listed);
+        p->listed = NULL;
+        p->n_listed = p->cap_listed = 0;
+}
+
+static int on_listed(void *userdata, const struct dir_account *a, bool has_cert)
+{
+        struct pass *p = userdata;
+
+        if (p->n_listed == p->cap_listed) {
+                size_t cap = p->cap_listed ? p->cap_listed * 2 : 1024;
+                struct listed *v = realloc(p->listed, cap * sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                p->listed = v;
+                p->cap_listed = cap;
+        }
+        if (dir_account_copy(a, &p->listed[p->n_listed].a) < 0)
+                return -ENOMEM;
+        p->listed[p->n_listed++].has_cert = has_cert;
+        return 0;
+}
+
+static int listed_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct listed *)a)->a.name, ((const struct listed *)b)->a.name);
+}
+
+/* Every account in one listing when the directory can give it; otherwise
+ * p->listed stays NULL and the pass asks per account. */
+static void list_directory(struct pass *p)
+{
+        int64_t start = now_ms();
+        int r;
+
+        if (p->rv->directory_down)
+                return;
+        r = directory_list(p->rv->dir, on_listed, p);
+        if (r < 0) {
+                listed_clear(p);
+                if (r != -EOPNOTSUPP)
+                        log_warn("review: the directory cannot list its accounts (%s); asking for each",
+                                 strerror(-r));
+                return;
+        }
+        if (!p->listed)
+                p->listed = calloc(1, sizeof(*p->listed));   /* an empty directory is a listing too */
+        if (!p->listed) {
+                log_warn("review: out of memory for the directory's listing; asking for each account");
+                return;
+        }
+        qsort(p->listed, p->n_listed, sizeof(*p->listed), listed_cmp);
+        log_info("review: the directory listed %zu accounts in %lld ms", p->n_listed,
+                 (long long)(now_ms() - start));
+}
+
+static const struct listed *find_listed(const struct pass *p, const char *name)
+{
+        struct listed key;
+
+        if (p->n_listed == 0)
+                return NULL;
+        snprintf(key.a.name, sizeof(key.a.name), "%s", name);
+        return bsearch(&key, p->listed, p->n_listed, sizeof(*p->listed), listed_cmp);
+}
+
+/* From the listing: its account, or none (exists = false). */
+static bool ask_listed(struct pass *p, const char *name, struct dir_account *ret)
+{
+        const struct listed *x = find_listed(p, name);
+
+        if (!x)
+                return true;
+        if (dir_account_copy(&x->a, ret) < 0) {
+                log_warn("review: out of memory for %s; listed without the directory", name);
+                *ret = (struct dir_account){ .uid = (uid_t)-1 };
+                p->rv->unanswered++;
+                return false;
+        }
+        return true;
+}
 
 /* The directory's answer, or false when it gave none: after its first
  * failure, and past the review's budget, it is not asked again (a stalled
@@ -41,6 +143,8 @@ static bool ask(struct pass *p, const char *name, struct dir_account *ret)
         int r;
 
         *ret = (struct dir_account){ .uid = (uid_t)-1 };
+        if (p->listed)
+                return ask_listed(p, name, ret);
         if (!rv->directory_down && now_ms() > p->deadline_ms) {
                 log_warn("review: the directory took more than %d s; the remaining accounts are listed without it",
                          DIRECTORY_BUDGET_MS / 1000);
@@ -105,6 +209,11 @@ static bool has_card(struct pass *p, const struct review_account *a, const struc
                 return true;
         if (!answered || !zone_accepts_cards(z) || p->rv->directory_down)
                 return false;
+        if (p->listed) {
+                const struct listed *x = find_listed(p, a->name);
+
+                return x && x->has_cert;
+        }
         if (directory_certificates(p->rv->dir, a->name, &certs) < 0)
                 return false;
         found = certs.n > 0;
@@ -296,6 +405,7 @@ int review_accounts(struct review *rv)
                 rv->dir = NULL;
                 rv->directory_down = true;
         }
+        list_directory(&p);
         r = store_review_accounts(rv->rq->store, rv->until, also, n_also, on_account, &p);
         if (r >= 0)
                 r = send_shared_ids(rv);
@@ -305,6 +415,7 @@ int review_accounts(struct review *rv)
                 r = review_items(rv, "factors", "missing", missing);
         if (r >= 0)
                 r = review_items(rv, "factors", "not_admitted", not_admitted);
+        listed_clear(&p);
         directory_close(rv->dir);
         rv->dir = NULL;
         return r;

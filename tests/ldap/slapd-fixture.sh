@@ -110,6 +110,9 @@ database mdb
 suffix "$base"
 rootdn "$admin_dn"
 rootpw $admin_pw
+# as an administrator would for kagi: the review lists every account in
+# paged searches, which slapd otherwise cuts at its sizelimit (500)
+limits dn.exact="$service_dn" size.prtotal=unlimited
 directory $d/db
 maxsize 16777216
 overlay ppolicy

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 #include <security/pam_appl.h>
 
 #include "harness.h"
@@ -265,6 +266,65 @@ static void shared_id_members_come_from_a_directory_group(void **state)
         assert_int_not_equal(fx_pam(f, "kagi-only", "madoguchi01", &c, FX_AUTH | FX_ACCOUNT), PAM_SUCCESS);
 }
 
+/* The review's accounts and what it says of each. */
+static json_object *review_item(json_object *m, const char *name)
+{
+        json_object *accounts = NULL, *items = NULL;
+
+        if (!json_object_object_get_ex(m, "accounts", &accounts) ||
+            !json_object_object_get_ex(accounts, "items", &items))
+                return NULL;
+        for (size_t i = 0; i < json_object_array_length(items); i++) {
+                json_object *it = json_object_array_get_idx(items, i), *n = NULL;
+
+                if (json_object_object_get_ex(it, "name", &n) && strcmp(json_object_get_string(n), name) == 0)
+                        return it;
+        }
+        return NULL;
+}
+
+static bool review_field(json_object *m, const char *name, const char *field, json_object **ret)
+{
+        json_object *it = review_item(m, name);
+
+        return it && json_object_object_get_ex(it, field, ret);
+}
+
+/* One listing for the whole review, not a search or two per account. */
+static void the_review_lists_the_directory_in_a_few_searches(void **state)
+{
+        struct fx *f = *state;
+        char path[FX_PATH + 32], out[4096];
+        json_object *m, *v;
+        long before, after;
+
+        snprintf(path, sizeof(path), "%s/review.json", f->dir);
+        before = slapd_ops(&slapd, "Search");
+        assert_int_equal(fx_kagictl(f, out, sizeof(out),
+                                    (const char *[]){ "report", "review", "--format", "json", "--out", path, NULL }),
+                         0);
+        after = slapd_ops(&slapd, "Search");
+        assert_true(fx_log_contains(f, "review: the directory listed"));
+        /* users and groups, and slapd_ops's own search */
+        fprintf(stderr, "review: %ld searches\n", after - before - 1);
+        assert_true(before >= 0 && after - before - 1 <= 3);
+        m = json_object_from_file(path);
+        assert_non_null(m);
+        assert_true(review_field(m, "alice", "display_name", &v));
+        assert_string_equal(json_object_get_string(v), "Alice Sato");
+        assert_true(review_field(m, "alice", "disabled", &v));
+        assert_false(json_object_get_boolean(v));
+        assert_true(review_field(m, "retired", "disabled", &v));
+        assert_true(json_object_get_boolean(v));
+        assert_true(review_field(m, "locked", "disabled", &v));
+        assert_true(json_object_get_boolean(v));
+        /* the shared ID's members come from the listed groups */
+        assert_true(review_field(m, "madoguchi01", "members", &v));
+        assert_int_equal(json_object_array_length(v), 1);
+        assert_string_equal(json_object_get_string(json_object_array_get_idx(v, 0)), "suzuki");
+        json_object_put(m);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -279,6 +339,7 @@ int main(void)
                 T(injection_attempts_match_nobody),
                 T(directory_down_refuses_without_counting),
                 T(directory_stopped_right_after_a_login_counts_nothing),
+                T(the_review_lists_the_directory_in_a_few_searches),
 #undef T
         };
 

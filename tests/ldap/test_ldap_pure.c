@@ -323,6 +323,51 @@ static void the_user_attribute_must_hold_exactly_the_name(void **state)
         assert_false(ldap_entry_names_user(mixed, "yamada", false));
 }
 
+static void a_listed_entry_is_named_as_a_lookup_would_find_it(void **state)
+{
+        const struct berval *one[] = { BV("alice"), NULL };
+        const struct berval *two[] = { BV("alice"), BV("al"), NULL };
+        const struct berval *mixed[] = { BV("Yamada"), NULL };
+        const struct berval *spaced[] = { BV(" alice"), NULL };
+        char out[LDAP_NAME_MAX + 1];
+
+        (void)state;
+        assert_int_equal(ldap_entry_user_name(one, false, out, sizeof(out)), 0);
+        assert_string_equal(out, "alice");
+        assert_int_equal(ldap_entry_user_name(mixed, false, out, sizeof(out)), 0);
+        assert_string_equal(out, "Yamada");
+        assert_int_equal(ldap_entry_user_name(mixed, true, out, sizeof(out)), 0);
+        assert_string_equal(out, "yamada");
+        assert_int_equal(ldap_entry_user_name(two, false, out, sizeof(out)), -EINVAL);
+        assert_int_equal(ldap_entry_user_name(NULL, false, out, sizeof(out)), -EINVAL);
+        assert_int_equal(ldap_entry_user_name(spaced, false, out, sizeof(out)), -EINVAL);
+        assert_int_equal(ldap_entry_user_name(one, false, out, 5), -EINVAL);
+}
+
+static void dn_keys_compare_as_the_directory_does(void **state)
+{
+        char *a = NULL, *b = NULL;
+
+        (void)state;
+        assert_int_equal(ldap_entry_dn_key(U("uid=suzuki,ou=people,dc=kagi,dc=test"), &a), 0);
+        assert_int_equal(ldap_entry_dn_key(U("UID=Suzuki, OU=People,DC=kagi,DC=test"), &b), 0);
+        assert_string_equal(a, b);
+        free(b);
+        b = NULL;
+        assert_int_equal(ldap_entry_dn_key(U("uid=suzuki2,ou=people,dc=kagi,dc=test"), &b), 0);
+        assert_string_not_equal(a, b);
+        free(a);
+        free(b);
+        a = b = NULL;
+        assert_int_equal(ldap_entry_dn_key(U("cn=Kagi Admins\\2C Tokyo,ou=ad"), &a), 0);
+        assert_int_equal(ldap_entry_dn_key(U("cn=kagi admins\\, tokyo,OU=ad"), &b), 0);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+        assert_int_equal(ldap_entry_dn_key(U("not a dn"), &a), -EINVAL);
+        assert_int_equal(ldap_entry_dn_key(U(""), &a), -EINVAL);
+}
+
 static void group_lists_have_no_duplicates(void **state)
 {
         struct strv g = { 0 };
@@ -736,6 +781,8 @@ int main(void)
                 cmocka_unit_test(rules_of_the_other_schema_are_not_applied),
                 cmocka_unit_test(memberof_dns_give_the_group_name),
                 cmocka_unit_test(the_user_attribute_must_hold_exactly_the_name),
+                cmocka_unit_test(a_listed_entry_is_named_as_a_lookup_would_find_it),
+                cmocka_unit_test(dn_keys_compare_as_the_directory_does),
                 cmocka_unit_test(group_lists_have_no_duplicates),
                 cmocka_unit_test(openldap_defaults),
                 cmocka_unit_test(ad_defaults),
