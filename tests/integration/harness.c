@@ -993,6 +993,16 @@ bool fx_said(const struct fx_conv *c, const char *needle)
         return false;
 }
 
+void fx_conv_print(const struct fx_conv *c)
+{
+        for (size_t i = 0; i < c->n_prompts; i++)
+                fprintf(stderr, "harness: prompt: %s\n", c->prompts[i]);
+        for (size_t i = 0; i < c->n_errors; i++)
+                fprintf(stderr, "harness: error: %s\n", c->errors[i]);
+        for (size_t i = 0; i < c->n_infos; i++)
+                fprintf(stderr, "harness: info: %s\n", c->infos[i]);
+}
+
 struct fx *fx_new(const char *extra, const char *const enroll[])
 {
         struct fx *f = calloc(1, sizeof(*f));

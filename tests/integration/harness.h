@@ -134,3 +134,5 @@ int fx_login_right(struct fx *f, const char *user, struct fx_conv *c);
 int fx_parallel_logins(struct fx *f, int n, int (*login)(struct fx *f, const char *user, struct fx_conv *c),
                        const char *user);
 bool fx_said(const struct fx_conv *c, const char *needle);
+/* What the user was shown (prompts, errors, infos), on stderr: for a failure. */
+void fx_conv_print(const struct fx_conv *c);
