@@ -580,7 +580,9 @@ int ldap_link_search_page(struct ldap_link *l, const char *base, int scope, cons
         ldap_control_free(page);
         if (r == 1) {
                 /* an administrative limit on the whole answer: it is not all */
-                log_err("directory: the size limit cut the listing under %s short", base);
+                log_err("directory: the size limit cut the listing under %s short (slapd counts every page "
+                        "against it: give kagi's bind DN limits size.prtotal=unlimited, see kagi.conf(5))",
+                        base);
                 r = -E2BIG;
         }
         if (r == 0 && (r = next_cookie(l->svc.ld, s.res, cookie)) < 0)
