@@ -141,24 +141,18 @@ static int write_pam_services(struct fx *f)
                        PAM_SET_ITEMS, mod, f->conf, PAM_MATRIX, f->matrix, mod, f->conf, mod, f->conf, mod, f->conf);
         if (r < 0)
                 return r;
-        /* kagi alone, no password module before it */
-        snprintf(p, sizeof(p), "%s/kagi-only", f->pamdir);
-        r = write_file(p, 0644,
-                       "auth optional %s\nauth required %s config=%s\n"
-                       "account optional %s\naccount required %s config=%s\n"
-                       "session optional %s\nsession required %s config=%s\n",
-                       PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
-        if (r < 0)
-                return r;
-        /* su: kagi alone, with the items (PAM_RUSER: the person) set */
-        snprintf(p, sizeof(p), "%s/kagi-su", f->pamdir);
-        r = write_file(p, 0644,
-                       "auth optional %s\nauth required %s config=%s\n"
-                       "account optional %s\naccount required %s config=%s\n"
-                       "session optional %s\nsession required %s config=%s\n",
-                       PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
-        if (r < 0)
-                return r;
+        /* kagi alone, no password module before it; and su's (kagi-su),
+         * the same stack, whose tests set PAM_RUSER (the person) */
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(p, sizeof(p), "%s/%s", f->pamdir, i == 0 ? "kagi-only" : "kagi-su");
+                r = write_file(p, 0644,
+                               "auth optional %s\nauth required %s config=%s\n"
+                               "account optional %s\naccount required %s config=%s\n"
+                               "session optional %s\nsession required %s config=%s\n",
+                               PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf, PAM_SET_ITEMS, mod, f->conf);
+                if (r < 0)
+                        return r;
+        }
         snprintf(p, sizeof(p), "%s/kagi-password", f->pamdir);
         r = write_file(p, 0644, "auth required %s passdb=%s\naccount required pam_permit.so\n", PAM_MATRIX, f->matrix);
         if (r < 0)
